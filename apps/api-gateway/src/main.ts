@@ -1,0 +1,10 @@
+import { bootstrapApp } from '@switchboard/platform';
+import { ApiGatewayModule } from './api-gateway.module.js';
+
+await bootstrapApp({
+  name: 'api-gateway',
+  defaultPort: 8000,
+  uses: { database: true, redis: true },
+  consul: { registration: { tags: ['gateway'] } },
+  module: (platform) => ApiGatewayModule.register(platform),
+});

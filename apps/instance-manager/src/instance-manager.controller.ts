@@ -1,0 +1,18 @@
+import { Controller, Get } from '@nestjs/common';
+import { AppConfig } from '@switchboard/config';
+
+@Controller()
+export class InstanceManagerController {
+  constructor(private readonly config: AppConfig) {}
+
+  /** What this service is and where its operational endpoints are. */
+  @Get()
+  describe() {
+    return {
+      service: this.config.appName,
+      id: this.config.serviceId,
+      description: 'Admin API over provider instances, their Consul registration and health probing.',
+      endpoints: ['/health/live', '/health/ready', '/metrics'],
+    };
+  }
+}

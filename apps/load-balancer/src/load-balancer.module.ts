@@ -1,0 +1,9 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { LoadBalancerController } from './load-balancer.controller.js';
+
+@Module({})
+export class LoadBalancerModule {
+  static register(platform: DynamicModule): DynamicModule {
+    return { module: LoadBalancerModule, imports: [platform], controllers: [LoadBalancerController] };
+  }
+}

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigValidationError, loadConfig } from './load-config.js';
+
+const none = { database: false, redis: false };
+
+describe('loadConfig', () => {
+  it('applies defaults and the app port', () => {
+    const config = loadConfig('intelligent-router', 8002, none, {});
+    assert.equal(config.PORT, 8002);
+    assert.equal(config.CONSUL_HTTP_ADDR, 'http://127.0.0.1:8500');
+    assert.equal(config.CONSUL_REGISTER, true);
+    assert.equal(config.serviceId, 'intelligent-router-127.0.0.1-8002');
+  });
+
+  it('converts numbers and booleans from strings', () => {
+    const config = loadConfig('x', 1, none, { PORT: '9000', CONSUL_REGISTER: 'false', SHUTDOWN_GRACE_MS: '250' });
+    assert.equal(config.PORT, 9000);
+    assert.equal(config.CONSUL_REGISTER, false);
+    assert.equal(config.SHUTDOWN_GRACE_MS, 250);
+  });
+
+  it('lists every bad or missing variable in one error, each by name', () => {
+    const error = captureError(() =>
+      loadConfig('api-gateway', 8000, { database: true, redis: true }, {
+        PORT: 'eighty',
+        CONSUL_HTTP_ADDR: 'consul:8500',
+        LOG_LEVEL: 'loud',
+        DATABASE_URL: 'mysql://db/x',
+        DISCOVERY_FALLBACK: '{"a": "not-a-list"}',
+      }),
+    );
+    const text = error.problems.join('\n');
+    for (const name of ['PORT', 'CONSUL_HTTP_ADDR', 'LOG_LEVEL', 'DATABASE_URL', 'REDIS_URL', 'DISCOVERY_FALLBACK']) {
+      assert.match(text, new RegExp(`^${name}`, 'm'), `${name} is named`);
+    }
+    assert.equal(error.problems.length, 6);
+    assert.match(error.message, /^api-gateway: invalid configuration:/);
+    assert.match(text, /REDIS_URL is required/);
+  });
+
+  it('does not require DATABASE_URL or REDIS_URL of an app that does not use them', () => {
+    assert.doesNotThrow(() => loadConfig('intelligent-router', 8002, none, {}));
+    assert.throws(() => loadConfig('instance-manager', 8001, { database: true, redis: false }, {}), /DATABASE_URL is required/);
+  });
+
+  it('parses the discovery fallback', () => {
+    const config = loadConfig('x', 1, none, { DISCOVERY_FALLBACK: '{"instance-manager":["10.0.0.5:8001"]}' });
+    assert.deepEqual(config.discoveryFallback, { 'instance-manager': ['10.0.0.5:8001'] });
+    assert.throws(() => loadConfig('x', 1, none, { DISCOVERY_FALLBACK: '{oops}' }), /not valid JSON/);
+  });
+});
+
+function captureError(fn: () => unknown): ConfigValidationError {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof ConfigValidationError);
+    return error;
+  }
+  assert.fail('expected a ConfigValidationError');
+}

@@ -1,0 +1,57 @@
+import { plainToInstance } from 'class-transformer';
+import { getMetadataStorage, validateSync, type ValidationError } from 'class-validator';
+import { AppConfig, type AppDependencies } from './app-config.js';
+
+/** One error listing every bad or missing variable, so an operator fixes them in one go. */
+export class ConfigValidationError extends Error {
+  constructor(
+    readonly appName: string,
+    readonly problems: string[],
+  ) {
+    super(`${appName}: invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+const describe = (error: ValidationError): string[] =>
+  Object.values(error.constraints ?? {}).map((message) =>
+    message.startsWith(error.property) ? message : `${error.property}: ${message}`,
+  );
+
+export function loadConfig(
+  appName: string,
+  defaultPort: number,
+  uses: AppDependencies,
+  env: NodeJS.ProcessEnv = process.env,
+): AppConfig {
+  const known = new Set(
+    getMetadataStorage()
+      .getTargetValidationMetadatas(AppConfig, '', true, false)
+      .map((metadata) => metadata.propertyName),
+  );
+  const raw: Record<string, unknown> = { PORT: String(defaultPort) };
+  for (const [key, value] of Object.entries(env)) {
+    if (known.has(key) && value !== undefined && value !== '') raw[key] = value;
+  }
+  const config = plainToInstance(AppConfig, raw, { enableImplicitConversion: true, exposeDefaultValues: true });
+  config.appName = appName;
+  config.uses = uses;
+  const problems = validateSync(config, { forbidUnknownValues: false, stopAtFirstError: true }).flatMap(describe);
+  problems.push(...checkDiscoveryFallback(config));
+  if (problems.length > 0) throw new ConfigValidationError(appName, problems);
+  return config;
+}
+
+function checkDiscoveryFallback(config: AppConfig): string[] {
+  if (!config.DISCOVERY_FALLBACK) return [];
+  const hint = 'DISCOVERY_FALLBACK must be a JSON object of service name to ["host:port", ...]';
+  try {
+    const parsed: unknown = JSON.parse(config.DISCOVERY_FALLBACK);
+    const valid =
+      typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) &&
+      Object.values(parsed).every((addresses) => Array.isArray(addresses) && addresses.every((address) => typeof address === 'string' && /^.+:\d{1,5}$/.test(address)));
+    return valid ? [] : [hint];
+  } catch {
+    return [`${hint} (it is not valid JSON)`];
+  }
+}

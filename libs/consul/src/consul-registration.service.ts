@@ -1,0 +1,109 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from '@switchboard/config';
+import { backoffDelay, sleep } from './backoff.js';
+import { ConsulClient } from './consul.client.js';
+import type { ServiceRegistration } from './consul.types.js';
+
+export const CONSUL_REGISTRATION_OPTIONS = Symbol('CONSUL_REGISTRATION_OPTIONS');
+
+export interface ConsulRegistrationOptions {
+  tags?: string[];
+  meta?: Record<string, string>;
+  /** Path of the endpoint Consul's HTTP check calls. */
+  checkPath?: string;
+}
+
+export type RegistrationState = 'disabled' | 'pending' | 'registered' | 'deregistered';
+
+/**
+ * Registers the running app in Consul once it listens, retrying with backoff while Consul is not
+ * up yet, and deregisters it before the HTTP server closes, so Consul stops routing to it first.
+ */
+@Injectable()
+export class ConsulRegistrationService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(ConsulRegistrationService.name);
+  private readonly stopping = new AbortController();
+  private attempt: Promise<void> | undefined;
+  private current: RegistrationState = 'pending';
+  private lastError: string | undefined;
+
+  constructor(
+    private readonly consul: ConsulClient,
+    private readonly config: AppConfig,
+    @Inject(CONSUL_REGISTRATION_OPTIONS) private readonly options: ConsulRegistrationOptions,
+  ) {
+    if (!config.CONSUL_REGISTER) this.current = 'disabled';
+  }
+
+  get state(): { state: RegistrationState; serviceId: string; lastError?: string } {
+    return { state: this.current, serviceId: this.config.serviceId, lastError: this.lastError };
+  }
+
+  /** The definition sent to Consul: no secret goes in here. */
+  definition(port: number): ServiceRegistration {
+    const { appName, SERVICE_ADDRESS: address } = this.config;
+    const checkUrl = `http://${address.includes(':') ? `[${address}]` : address}:${port}${this.options.checkPath ?? '/health/ready'}`;
+    return {
+      ID: this.config.serviceId,
+      Name: appName,
+      Address: address,
+      Port: port,
+      Tags: ['switchboard', ...(this.options.tags ?? [])],
+      Meta: { app: appName, ...this.options.meta },
+      Check: {
+        CheckID: `service:${this.config.serviceId}:ready`,
+        Name: `${appName} readiness`,
+        HTTP: checkUrl,
+        Method: 'GET',
+        Interval: this.config.CONSUL_CHECK_INTERVAL,
+        Timeout: '2s',
+        DeregisterCriticalServiceAfter: this.config.CONSUL_DEREGISTER_CRITICAL_AFTER,
+      },
+    };
+  }
+
+  /** Starts registering in the background; resolves at once. */
+  start(port: number): void {
+    if (this.current === 'disabled' || this.attempt) return;
+    this.attempt = this.registerUntilDone(this.definition(port));
+  }
+
+  /** Resolves when registered (or when registration was given up because the app is stopping). */
+  async whenSettled(): Promise<void> {
+    await this.attempt;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping.abort();
+    await this.attempt;
+    if (this.current !== 'registered') return;
+    try {
+      await this.consul.deregisterService(this.config.serviceId);
+      this.current = 'deregistered';
+      this.logger.log(`Deregistered ${this.config.serviceId} from Consul`);
+    } catch (error) {
+      this.logger.warn(`Could not deregister ${this.config.serviceId} from Consul: ${message(error)}`);
+    }
+  }
+
+  private async registerUntilDone(service: ServiceRegistration): Promise<void> {
+    for (let failures = 0; !this.stopping.signal.aborted; failures += 1) {
+      try {
+        await this.consul.registerService(service, { replaceExistingChecks: true });
+        this.current = 'registered';
+        this.lastError = undefined;
+        this.logger.log(`Registered ${service.ID} in Consul as ${service.Name} at ${service.Address}:${service.Port}`);
+        return;
+      } catch (error) {
+        this.lastError = message(error);
+        const delay = backoffDelay(failures, { initialMs: 500, maxMs: 15_000 });
+        this.logger.warn(`Consul registration failed (${this.lastError}); retrying in ${delay} ms`);
+        await sleep(delay, this.stopping.signal);
+      }
+    }
+  }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,324 @@
+import { readFileSync } from 'node:fs';
+import { Agent, type Dispatcher, request } from 'undici';
+import { ConsulResponseError, ConsulUnavailableError } from './consul.errors.js';
+import type {
+  AgentService,
+  CheckStatus,
+  IndexedResult,
+  KvEntry,
+  ServiceHealthEntry,
+  ServiceRegistration,
+  SessionInfo,
+  SessionOptions,
+} from './consul.types.js';
+
+export interface ConsulClientOptions {
+  /** Base URL of the agent's HTTP API, e.g. http://127.0.0.1:8500 or https://consul:8501. */
+  address: string;
+  /** Sent as X-Consul-Token; never logged. */
+  token?: string;
+  /** Added as ?dc= to catalog, health, KV and session requests. */
+  datacenter?: string;
+  /** PEM file with the CA that signed Consul's HTTPS certificate. */
+  caFile?: string;
+  /** Timeout of a non-blocking request. */
+  requestTimeoutMs?: number;
+}
+
+export interface BlockingOptions {
+  /** The X-Consul-Index of the previous answer; 0 for an immediate answer. */
+  index?: number;
+  /** Consul's wait, in seconds (Consul caps it at 600). */
+  waitSeconds?: number;
+  signal?: AbortSignal;
+}
+
+interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  /** Add ?dc= when a datacenter is configured. */
+  scoped?: boolean;
+}
+
+interface RawResult {
+  status: number;
+  text: string;
+  index: number;
+  knownLeader: boolean;
+}
+
+type QueryValue = string | number | boolean | undefined;
+
+/**
+ * A typed client for the parts of the Consul HTTP API Switchboard uses, on a kept-alive undici
+ * agent. Blocking queries get a client timeout longer than Consul's wait plus its jitter (wait/16),
+ * so an idle watch is never mistaken for a dead agent.
+ */
+export class ConsulClient {
+  private readonly dispatcher: Dispatcher;
+  private readonly baseUrl: string;
+  private readonly requestTimeoutMs: number;
+
+  constructor(private readonly options: ConsulClientOptions) {
+    this.baseUrl = options.address.replace(/\/+$/, '');
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 5_000;
+    const ca = options.caFile ? readFileSync(options.caFile) : undefined;
+    this.dispatcher = new Agent({
+      keepAliveTimeout: 30_000,
+      // Our own AbortSignal bounds every request; undici's defaults (300 s) must not cut a long wait.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      connect: ca ? { ca } : undefined,
+    });
+  }
+
+  get address(): string {
+    return this.baseUrl;
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+
+  /** Nest calls this at shutdown when the client is a provider. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
+  }
+
+  // ---- status -------------------------------------------------------------------------------
+
+  /** The raft leader's address, or '' while there is none. */
+  async leader(signal?: AbortSignal): Promise<string> {
+    return this.json<string>('GET', '/v1/status/leader', { signal });
+  }
+
+  // ---- agent services and checks -------------------------------------------------------------
+
+  /** Idempotent: registering the same ID again replaces the definition. */
+  async registerService(service: ServiceRegistration, options: { replaceExistingChecks?: boolean } = {}): Promise<void> {
+    await this.send('PUT', '/v1/agent/service/register', {
+      body: service,
+      query: { 'replace-existing-checks': options.replaceExistingChecks ? 'true' : undefined },
+    });
+  }
+
+  /** Removing an ID the agent does not know is not an error: the goal state is reached. */
+  async deregisterService(serviceId: string): Promise<void> {
+    try {
+      await this.send('PUT', `/v1/agent/service/deregister/${encodeURIComponent(serviceId)}`);
+    } catch (error) {
+      if (error instanceof ConsulResponseError && error.status === 404) return;
+      throw error;
+    }
+  }
+
+  async agentServices(): Promise<Record<string, AgentService>> {
+    return this.json('GET', '/v1/agent/services');
+  }
+
+  passCheck(checkId: string, output = ''): Promise<void> {
+    return this.updateCheck(checkId, 'passing', output);
+  }
+
+  warnCheck(checkId: string, output = ''): Promise<void> {
+    return this.updateCheck(checkId, 'warning', output);
+  }
+
+  failCheck(checkId: string, output = ''): Promise<void> {
+    return this.updateCheck(checkId, 'critical', output);
+  }
+
+  /** Sets a TTL check's status with a human-readable output (Consul keeps the last 4 KB). */
+  async updateCheck(checkId: string, status: CheckStatus, output = ''): Promise<void> {
+    await this.send('PUT', `/v1/agent/check/update/${encodeURIComponent(checkId)}`, {
+      body: { Status: status, Output: output },
+    });
+  }
+
+  // ---- health and catalog ----------------------------------------------------------------------
+
+  /** Instances of a service with their checks; supports blocking. */
+  async healthService(
+    name: string,
+    options: BlockingOptions & { passing?: boolean; tag?: string } = {},
+  ): Promise<IndexedResult<ServiceHealthEntry[]>> {
+    return this.indexed('GET', `/v1/health/service/${encodeURIComponent(name)}`, options, {
+      passing: options.passing ? 'true' : undefined,
+      tag: options.tag,
+    });
+  }
+
+  /** Service names with their tags; supports blocking. */
+  async catalogServices(options: BlockingOptions = {}): Promise<IndexedResult<Record<string, string[]>>> {
+    return this.indexed('GET', '/v1/catalog/services', options, {});
+  }
+
+  // ---- KV ------------------------------------------------------------------------------------
+
+  async kvGet(key: string, options: BlockingOptions = {}): Promise<IndexedResult<KvEntry | undefined>> {
+    const result = await this.indexedRaw('GET', `/v1/kv/${encodeKey(key)}`, options, {}, [404]);
+    const entries = result.status === 404 ? [] : (JSON.parse(result.text) as RawKvEntry[]);
+    return { body: entries[0] ? decodeKv(entries[0]) : undefined, index: result.index, knownLeader: result.knownLeader };
+  }
+
+  /** Every entry under a prefix; supports blocking. */
+  async kvList(prefix: string, options: BlockingOptions = {}): Promise<IndexedResult<KvEntry[]>> {
+    const result = await this.indexedRaw('GET', `/v1/kv/${encodeKey(prefix)}`, options, { recurse: 'true' }, [404]);
+    const entries = result.status === 404 ? [] : (JSON.parse(result.text) as RawKvEntry[]);
+    return { body: entries.map(decodeKv), index: result.index, knownLeader: result.knownLeader };
+  }
+
+  /**
+   * Writes a value. With `cas` the write happens only if the key's ModifyIndex still equals it
+   * (0: only if the key does not exist); `acquire` / `release` take or give up a session lock.
+   * Returns false when Consul refused (CAS conflict, lock held by another session).
+   */
+  async kvPut(
+    key: string,
+    value: string,
+    options: { cas?: number; acquire?: string; release?: string; flags?: number } = {},
+  ): Promise<boolean> {
+    return this.json<boolean>('PUT', `/v1/kv/${encodeKey(key)}`, {
+      scoped: true,
+      body: value,
+      query: { cas: options.cas, acquire: options.acquire, release: options.release, flags: options.flags },
+    });
+  }
+
+  /** Deletes a key (or a prefix with recurse); with `cas`, only at that ModifyIndex. */
+  async kvDelete(key: string, options: { cas?: number; recurse?: boolean } = {}): Promise<boolean> {
+    return this.json<boolean>('DELETE', `/v1/kv/${encodeKey(key)}`, {
+      scoped: true,
+      query: { cas: options.cas, recurse: options.recurse ? 'true' : undefined },
+    });
+  }
+
+  // ---- sessions -------------------------------------------------------------------------------
+
+  async sessionCreate(options: SessionOptions = {}): Promise<string> {
+    const { ID } = await this.json<{ ID: string }>('PUT', '/v1/session/create', { scoped: true, body: options });
+    return ID;
+  }
+
+  /** Renews a TTL session; returns false when the session no longer exists (it was invalidated). */
+  async sessionRenew(sessionId: string): Promise<boolean> {
+    try {
+      await this.send('PUT', `/v1/session/renew/${encodeURIComponent(sessionId)}`, { scoped: true });
+      return true;
+    } catch (error) {
+      if (error instanceof ConsulResponseError && error.status === 404) return false;
+      throw error;
+    }
+  }
+
+  async sessionDestroy(sessionId: string): Promise<void> {
+    await this.send('PUT', `/v1/session/destroy/${encodeURIComponent(sessionId)}`, { scoped: true });
+  }
+
+  async sessionInfo(sessionId: string): Promise<SessionInfo | undefined> {
+    const sessions = await this.json<SessionInfo[] | null>('GET', `/v1/session/info/${encodeURIComponent(sessionId)}`, { scoped: true });
+    return sessions?.[0];
+  }
+
+  // ---- plumbing -------------------------------------------------------------------------------
+
+  private async indexed<T>(
+    method: string,
+    path: string,
+    options: BlockingOptions,
+    query: Record<string, QueryValue>,
+  ): Promise<IndexedResult<T>> {
+    const result = await this.indexedRaw(method, path, options, query);
+    return { body: JSON.parse(result.text) as T, index: result.index, knownLeader: result.knownLeader };
+  }
+
+  private indexedRaw(
+    method: string,
+    path: string,
+    { index, waitSeconds, signal }: BlockingOptions,
+    query: Record<string, QueryValue>,
+    acceptedStatuses: number[] = [],
+  ): Promise<RawResult> {
+    const blocking = index !== undefined && index > 0;
+    const wait = Math.min(Math.max(Math.round(waitSeconds ?? 30), 1), 600);
+    return this.raw(
+      method,
+      path,
+      {
+        scoped: true,
+        signal,
+        query: { ...query, index: blocking ? index : undefined, wait: blocking ? `${wait}s` : undefined },
+        // Consul adds up to wait/16 of jitter before answering an idle blocking query.
+        timeoutMs: blocking ? Math.ceil(wait * 1000 * (1 + 1 / 16)) + this.requestTimeoutMs : undefined,
+      },
+      acceptedStatuses,
+    );
+  }
+
+  private async json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const { text } = await this.raw(method, path, options);
+    return JSON.parse(text) as T;
+  }
+
+  private async send(method: string, path: string, options: RequestOptions = {}): Promise<void> {
+    await this.raw(method, path, options);
+  }
+
+  private async raw(method: string, path: string, options: RequestOptions, acceptedStatuses: number[] = []): Promise<RawResult> {
+    const url = new URL(this.baseUrl + path);
+    for (const [key, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    if (options.scoped && this.options.datacenter) url.searchParams.set('dc', this.options.datacenter);
+
+    const headers: Record<string, string> = {};
+    if (this.options.token) headers['x-consul-token'] = this.options.token;
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+      headers['content-type'] = typeof options.body === 'string' ? 'application/octet-stream' : 'application/json';
+    }
+
+    const timeout = AbortSignal.timeout(options.timeoutMs ?? this.requestTimeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    let response: Dispatcher.ResponseData;
+    let text: string;
+    try {
+      response = await request(url, { method: method as Dispatcher.HttpMethod, headers, body, signal, dispatcher: this.dispatcher });
+      text = await response.body.text();
+    } catch (error) {
+      // The caller's own abort is not an outage: let it through as an AbortError.
+      if (options.signal?.aborted) throw options.signal.reason ?? error;
+      throw new ConsulUnavailableError(method, url.pathname, error);
+    }
+    if ((response.statusCode < 200 || response.statusCode >= 300) && !acceptedStatuses.includes(response.statusCode)) {
+      throw new ConsulResponseError(response.statusCode, method, url.pathname, text);
+    }
+    return {
+      status: response.statusCode,
+      text,
+      index: Number(header(response.headers, 'x-consul-index') ?? 0),
+      knownLeader: header(response.headers, 'x-consul-knownleader') !== 'false',
+    };
+  }
+}
+
+interface RawKvEntry extends Omit<KvEntry, 'Value'> {
+  Value: string | null;
+}
+
+function decodeKv(entry: RawKvEntry): KvEntry {
+  return { ...entry, Value: entry.Value === null ? null : Buffer.from(entry.Value, 'base64').toString('utf8') };
+}
+
+/** Keys keep their slashes; every segment is escaped on its own. */
+function encodeKey(key: string): string {
+  return key.split('/').map(encodeURIComponent).join('/');
+}
+
+function header(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

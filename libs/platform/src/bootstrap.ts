@@ -1,0 +1,75 @@
+import 'reflect-metadata';
+import type { DynamicModule, INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { type AppConfig, type AppDependencies, ConfigValidationError, loadConfig } from '@switchboard/config';
+import { type ConsulModuleOptions, ConsulRegistrationService } from '@switchboard/consul';
+import { JsonLogger, MetricsService } from '@switchboard/observability';
+import type { AddressInfo } from 'node:net';
+import { instrumentHttp } from './http-instrumentation.js';
+import { PlatformModule } from './platform.module.js';
+
+export interface AppDefinition {
+  name: string;
+  defaultPort: number;
+  uses: AppDependencies;
+  consul?: ConsulModuleOptions;
+  /** Builds the app's root module around the platform module. */
+  module: (platform: DynamicModule) => DynamicModule;
+}
+
+export interface RunningApp {
+  app: INestApplication;
+  config: AppConfig;
+  port: number;
+}
+
+/**
+ * Starts an app: validated config (or one clear error and exit 1), JSON logs, Fastify with request
+ * ids and metrics, graceful shutdown on SIGTERM/SIGINT, and Consul registration once it listens.
+ */
+export async function bootstrapApp(definition: AppDefinition, env: NodeJS.ProcessEnv = process.env): Promise<RunningApp> {
+  let config: AppConfig;
+  try {
+    config = loadConfig(definition.name, definition.defaultPort, definition.uses, env);
+  } catch (error) {
+    if (!(error instanceof ConfigValidationError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  const logger = new JsonLogger(definition.name, config.LOG_LEVEL);
+  const metrics = new MetricsService(definition.name);
+  const root = definition.module(PlatformModule.forRoot(config, metrics, { consul: definition.consul }));
+  const app = await NestFactory.create<NestFastifyApplication>(root, new FastifyAdapter({ bodyLimit: 10 * 1024 * 1024 }), {
+    logger,
+    abortOnError: false,
+  });
+  instrumentHttp(app.getHttpAdapter().getInstance(), metrics);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => void shutdown(app, logger, signal, config.SHUTDOWN_GRACE_MS));
+  }
+  await app.listen(config.PORT, config.HOST);
+  const port = (app.getHttpServer().address() as AddressInfo).port;
+  app.get(ConsulRegistrationService).start(port);
+  logger.log(`${definition.name} listening on http://${config.HOST}:${port}`, 'Bootstrap');
+  return { app, config, port };
+}
+
+/**
+ * Graceful stop: Nest's shutdown hooks (Consul deregistration first, then connections), the HTTP
+ * server drains in-flight requests, and the process exits 0. Past the grace period it exits 1.
+ */
+async function shutdown(app: INestApplication, logger: JsonLogger, signal: NodeJS.Signals, graceMs: number): Promise<void> {
+  logger.log(`${signal} received; shutting down (grace ${graceMs} ms)`, 'Bootstrap');
+  setTimeout(() => {
+    logger.error(`Shutdown took longer than ${graceMs} ms; exiting`, undefined, 'Bootstrap');
+    process.exit(1);
+  }, graceMs).unref();
+  try {
+    await app.close();
+    process.exit(0);
+  } catch (error) {
+    logger.error(`Shutdown failed: ${error instanceof Error ? error.message : String(error)}`, undefined, 'Bootstrap');
+    process.exit(1);
+  }
+}

@@ -1,0 +1,2 @@
+export { bootstrapApp, type AppDefinition, type RunningApp } from './bootstrap.js';
+export { PlatformModule, type PlatformOptions } from './platform.module.js';

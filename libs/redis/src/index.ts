@@ -1,0 +1,3 @@
+export { RedisHealthIndicator } from './redis.health.js';
+export { RedisModule } from './redis.module.js';
+export { RedisService } from './redis.service.js';

@@ -1,0 +1,76 @@
+# Shared by the project's scripts: source it, then call the steps you need.
+# Each step is idempotent and cheap when there is nothing to do.
+
+SWITCHBOARD_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+NODE_VERSION_WANTED="${SWITCHBOARD_NODE_VERSION:-24.21.0}"
+
+step() { printf '==> %s\n' "$*" >&2; }
+fail() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# The project targets Node 24 LTS. When the node on PATH is older, fetch the official binary from
+# the npm registry package node-linux-<arch> into .tools/ and put it first on PATH.
+ensure_node() {
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  if [ "$major" -ge 24 ]; then return 0; fi
+  local arch
+  case "$(uname -m)" in
+    x86_64) arch=x64 ;;
+    aarch64|arm64) arch=arm64 ;;
+    *) fail "no Node 24 package for $(uname -m): install Node 24 yourself and put it on PATH" ;;
+  esac
+  local dir="$SWITCHBOARD_ROOT/.tools/node-$NODE_VERSION_WANTED"
+  local bin="$dir/node_modules/node-linux-$arch/bin"
+  if [ ! -x "$bin/node" ]; then
+    command -v npm >/dev/null 2>&1 || fail "Node ${major:-none} is too old and npm is missing: install Node 24"
+    step "Node on PATH is ${major:-missing}; fetching node-linux-$arch@$NODE_VERSION_WANTED from the npm registry"
+    mkdir -p "$dir"
+    printf '{"private":true}\n' >"$dir/package.json"
+    npm install --prefix "$dir" --no-save --no-audit --no-fund --loglevel=error \
+      "node-linux-$arch@$NODE_VERSION_WANTED" >&2 || fail "could not install node-linux-$arch@$NODE_VERSION_WANTED from the npm registry"
+  fi
+  export PATH="$bin:$PATH"
+}
+
+# Installs dependencies when package-lock.json changed since the last install.
+ensure_dependencies() {
+  local stamp="$SWITCHBOARD_ROOT/node_modules/.switchboard-lock"
+  if [ -f "$stamp" ] && cmp -s "$stamp" "$SWITCHBOARD_ROOT/package-lock.json"; then return 0; fi
+  step "Installing dependencies (npm ci)"
+  (cd "$SWITCHBOARD_ROOT" && npm ci --no-audit --no-fund --loglevel=error >&2) || fail "npm ci failed: see the output above"
+  cp "$SWITCHBOARD_ROOT/package-lock.json" "$stamp"
+}
+
+# prisma generate needs no schema engine, but the CLI insists on finding one before it starts and
+# cannot download it here. Pointing it at a stub that explains itself lets generate run; commands
+# that really need the engine fail with that explanation. Migrations are applied by our own runner
+# (libs/database/src/migrator.ts), which keeps Prisma's _prisma_migrations bookkeeping.
+ensure_prisma_client() {
+  local out="$SWITCHBOARD_ROOT/libs/database/src/generated/prisma"
+  local stamp="$out/.schema"
+  if [ -f "$stamp" ] && cmp -s "$stamp" "$SWITCHBOARD_ROOT/prisma/schema.prisma"; then return 0; fi
+  step "Generating the Prisma client"
+  local engine="${PRISMA_SCHEMA_ENGINE_BINARY:-}"
+  if [ -z "$engine" ]; then
+    engine="$SWITCHBOARD_ROOT/.tools/schema-engine-unavailable"
+    mkdir -p "$SWITCHBOARD_ROOT/.tools"
+    printf '#!/bin/sh\necho "The Prisma schema engine is not installed here; apply migrations with: npm run migrate" >&2\nexit 1\n' >"$engine"
+    chmod +x "$engine"
+  fi
+  (cd "$SWITCHBOARD_ROOT" && PRISMA_SCHEMA_ENGINE_BINARY="$engine" PRISMA_HIDE_UPDATE_MESSAGE=1 \
+    node node_modules/prisma/build/index.js generate >&2) || fail "prisma generate failed: see the output above"
+  cp "$SWITCHBOARD_ROOT/prisma/schema.prisma" "$stamp"
+}
+
+build() {
+  step "Compiling TypeScript"
+  (cd "$SWITCHBOARD_ROOT" && node node_modules/typescript/bin/tsc -p tsconfig.build.json) || fail "the TypeScript build failed: see the errors above"
+}
+
+# Everything a fresh clone lacks before it can run: Node 24, packages, the Prisma client, dist/.
+prepare() {
+  ensure_node
+  ensure_dependencies
+  ensure_prisma_client
+  build
+}

@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ConsulClient } from '@switchboard/consul';
+import { AppProcess } from '../support/app-process.js';
+import { ConsulAgent } from '../support/consul-agent.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { freePorts } from '../support/ports.js';
+import { waitFor } from '../support/wait.js';
+
+const APPS = ['api-gateway', 'instance-manager', 'intelligent-router', 'load-balancer'] as const;
+const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** One sample line of the Prometheus text format: name{labels} value. */
+const sampleLine = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*",?)*\})? (-?[0-9.]+(e[+-]?[0-9]+)?|NaN|[+-]Inf)$/;
+
+describe('the four apps as processes, against real Consul, Postgres and Redis', () => {
+  let agent: ConsulAgent;
+  let consul: ConsulClient;
+  let database: TestDatabase;
+  const running = new Map<string, AppProcess>();
+
+  before(async () => {
+    [agent, database] = await Promise.all([ConsulAgent.start(), createTestDatabase()]);
+    consul = new ConsulClient({ address: agent.address });
+    const ports = await freePorts(APPS.length);
+    const started = await Promise.all(
+      APPS.map((name, position) =>
+        AppProcess.start(name, ports[position]!, {
+          CONSUL_HTTP_ADDR: agent.address,
+          CONSUL_CHECK_INTERVAL: '1s',
+          DATABASE_URL: database.url,
+          REDIS_URL: redisUrl,
+          SERVICE_ADDRESS: '127.0.0.1',
+          HOST: '127.0.0.1',
+          NODE_ENV: 'test',
+        }),
+      ),
+    );
+    for (const app of started) running.set(app.name, app);
+  });
+
+  after(async () => {
+    await Promise.all([...running.values()].map((app) => app.stop()));
+    await consul?.close();
+    await agent?.stop();
+    await database?.drop();
+  });
+
+  it('each app registers itself and its readiness check turns passing in Consul', async () => {
+    for (const name of APPS) {
+      const app = running.get(name)!;
+      const entry = await waitFor(
+        `${name} passing in Consul`,
+        async () => (await consul.healthService(name, { passing: true })).body[0],
+        20_000,
+        200,
+      );
+      assert.equal(entry.Service.Port, app.port);
+      assert.equal(entry.Service.Address, '127.0.0.1');
+      assert.ok(entry.Service.Tags?.includes('switchboard'));
+      assert.equal(entry.Service.Meta?.app, name);
+      const check = entry.Checks.find((c) => c.CheckID.endsWith(':ready'));
+      assert.equal(check?.Status, 'passing');
+    }
+  });
+
+  it('each app answers /health/live and reports its dependencies in /health/ready', async () => {
+    for (const name of APPS) {
+      const app = running.get(name)!;
+      const live = await fetch(`${app.url}/health/live`);
+      assert.equal(live.status, 200);
+      const ready = await fetch(`${app.url}/health/ready`);
+      assert.equal(ready.status, 200);
+      const body = (await ready.json()) as { status: string; info: Record<string, { status: string }> };
+      assert.equal(body.status, 'ok');
+      assert.equal(body.info.consul?.status, 'up');
+      if (name === 'api-gateway' || name === 'instance-manager') {
+        assert.equal(body.info.database?.status, 'up', `${name} checks the database`);
+        assert.equal(body.info.redis?.status, 'up', `${name} checks Redis`);
+      }
+      if (name === 'intelligent-router') assert.equal(body.info.database, undefined, 'the router does not use the database');
+    }
+  });
+
+  it('each app serves parseable Prometheus metrics with process metrics and the request histogram', async () => {
+    for (const name of APPS) {
+      const app = running.get(name)!;
+      await fetch(`${app.url}/`);
+      const response = await fetch(`${app.url}/metrics`);
+      assert.equal(response.status, 200);
+      assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+      const text = await response.text();
+      const samples = text.split('\n').filter((line) => line && !line.startsWith('#'));
+      const bad = samples.filter((line) => !sampleLine.test(line));
+      assert.deepEqual(bad, [], `${name}: every sample line parses`);
+      assert.ok(samples.some((line) => line.startsWith('process_cpu_user_seconds_total{')), 'process metrics');
+      assert.ok(
+        samples.some((line) => line.startsWith('switchboard_http_request_duration_seconds_count{') && line.includes('route="/"') && line.includes(`app="${name}"`)),
+        `${name}: the request to / was measured by route`,
+      );
+    }
+  });
+
+  it('logs JSON lines that carry the request id it echoes back', async () => {
+    const app = running.get('intelligent-router')!;
+    const response = await fetch(`${app.url}/no-such-route`, { headers: { 'x-request-id': 'trace-abc-123' } });
+    assert.equal(response.status, 404);
+    assert.equal(response.headers.get('x-request-id'), 'trace-abc-123');
+    const generated = await fetch(`${app.url}/health/live`);
+    assert.match(generated.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+    const lines = app.logLines;
+    assert.ok(lines.length > 0);
+    assert.ok(lines.every((line) => typeof line.time === 'string' && typeof line.level === 'string' && line.app === 'intelligent-router'));
+  });
+
+  it('on SIGTERM an app deregisters from Consul and exits cleanly', async () => {
+    const app = running.get('load-balancer')!;
+    app.kill('SIGTERM');
+    const exit = await app.exited;
+    running.delete('load-balancer');
+    assert.deepEqual(exit, { code: 0, signal: null }, app.logs.slice(-1_000));
+    const services = await consul.agentServices();
+    assert.equal(Object.values(services).filter((s) => s.Service === 'load-balancer').length, 0);
+    assert.match(app.logs, /Deregistered load-balancer-127\.0\.0\.1-\d+ from Consul/);
+  });
+});
+
+describe('apps at the edges of their dependencies', () => {
+  it('refuses to start on bad configuration, naming every bad variable', async () => {
+    const [port] = await freePorts(1);
+    const app = AppProcess.spawn('instance-manager', port!, { PORT: 'x', CONSUL_HTTP_ADDR: 'nope', REDIS_URL: 'http://redis' });
+    const exit = await app.exited;
+    assert.equal(exit.code, 1);
+    assert.match(app.logs, /instance-manager: invalid configuration/);
+    for (const name of ['PORT', 'CONSUL_HTTP_ADDR', 'DATABASE_URL', 'REDIS_URL']) assert.match(app.logs, new RegExp(`- ${name}`));
+  });
+
+  it('stays ready (degraded) with Redis and Consul unreachable, and keeps retrying registration', async () => {
+    const [port, deadConsul, deadRedis] = await freePorts(3);
+    const app = await AppProcess.start('load-balancer', port!, {
+      CONSUL_HTTP_ADDR: `http://127.0.0.1:${deadConsul}`,
+      REDIS_URL: `redis://127.0.0.1:${deadRedis}`,
+      HOST: '127.0.0.1',
+    });
+    try {
+      const ready = await fetch(`${app.url}/health/ready`);
+      assert.equal(ready.status, 200);
+      const body = (await ready.json()) as { status: string; info: Record<string, { status: string }> };
+      assert.equal(body.status, 'degraded');
+      assert.equal(body.info.redis?.status, 'degraded');
+      assert.equal(body.info.consul?.status, 'degraded');
+      await waitFor('a registration retry', () => /Consul registration failed .*retrying in \d+ ms/.test(app.logs), 5_000);
+    } finally {
+      await app.stop();
+    }
+    assert.equal((await app.exited).code, 0);
+  });
+});

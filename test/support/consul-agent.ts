@@ -1,0 +1,105 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { repoRoot } from './paths.js';
+import { freePorts } from './ports.js';
+import { waitFor } from './wait.js';
+
+export interface ConsulAgentOptions {
+  acl?: boolean;
+}
+
+/**
+ * A real Consul dev agent on free loopback ports, started through the project's own script
+ * (consul/scripts/start_dev_agent.sh), so parallel test files never collide.
+ */
+export class ConsulAgent {
+  private process: ChildProcess | undefined;
+  private output = '';
+  readonly managementToken: string | undefined;
+
+  private constructor(
+    private readonly ports: { http: number; dns: number; grpc: number; server: number; serfLan: number; serfWan: number },
+    private readonly options: ConsulAgentOptions,
+  ) {
+    this.managementToken = options.acl ? randomUUID() : undefined;
+  }
+
+  static async start(options: ConsulAgentOptions = {}): Promise<ConsulAgent> {
+    const [http, dns, grpc, server, serfLan, serfWan] = await freePorts(6);
+    const agent = new ConsulAgent({ http: http!, dns: dns!, grpc: grpc!, server: server!, serfLan: serfLan!, serfWan: serfWan! }, options);
+    await agent.launch();
+    return agent;
+  }
+
+  get address(): string {
+    return `http://127.0.0.1:${this.ports.http}`;
+  }
+
+  get logs(): string {
+    return this.output;
+  }
+
+  /** Starts a new agent on the same ports (a dev agent keeps nothing: a fresh, empty Consul). */
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.launch();
+  }
+
+  async stop(): Promise<void> {
+    const child = this.process;
+    this.process = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  private async launch(): Promise<void> {
+    this.output = '';
+    const child = spawn('bash', [join(repoRoot, 'consul/scripts/start_dev_agent.sh')], {
+      env: {
+        ...process.env,
+        CONSUL_HTTP_PORT: String(this.ports.http),
+        CONSUL_DNS_PORT: String(this.ports.dns),
+        CONSUL_GRPC_PORT: String(this.ports.grpc),
+        CONSUL_SERVER_PORT: String(this.ports.server),
+        CONSUL_SERF_LAN_PORT: String(this.ports.serfLan),
+        CONSUL_SERF_WAN_PORT: String(this.ports.serfWan),
+        CONSUL_NODE_NAME: `test-${this.ports.http}`,
+        CONSUL_ACL: this.options.acl ? '1' : '0',
+        CONSUL_MANAGEMENT_TOKEN: this.managementToken ?? '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.process = child;
+    const append = (chunk: Buffer) => {
+      this.output = (this.output + chunk.toString()).slice(-20_000);
+    };
+    child.stdout!.on('data', append);
+    child.stderr!.on('data', append);
+    const headers: Record<string, string> = this.managementToken ? { 'x-consul-token': this.managementToken } : {};
+    try {
+      await waitFor(
+        `Consul dev agent on ${this.address} to elect a leader`,
+        async () => {
+          if (child.exitCode !== null) throw new Error(`agent exited with ${child.exitCode}: ${this.output.slice(-2_000)}`);
+          const leader = await fetch(`${this.address}/v1/status/leader`, { headers });
+          const text = leader.ok ? await leader.text() : '';
+          if (text.length <= 2) return false;
+          // With ACLs on, the agent needs a moment after election before tokens resolve.
+          const self = await fetch(`${this.address}/v1/agent/self`, { headers });
+          return self.ok;
+        },
+        60_000,
+        100,
+      );
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+  }
+}
