@@ -9,6 +9,8 @@
 #   CONSUL_SERVER_PORT (8300) CONSUL_SERF_LAN_PORT (8301) CONSUL_SERF_WAN_PORT (8302)
 # ACLs: CONSUL_ACL=1 turns them on with default policy deny, and CONSUL_MANAGEMENT_TOKEN (a UUID)
 # becomes the initial management token (one is generated and printed to stderr if unset).
+# CONSUL_HTTPS_PORT (off) serves the API over TLS too, with the files named in CONSUL_EXTRA_HCL;
+# CONSUL_EXTRA_HCL is one more HCL snippet passed as -hcl (tls blocks, limits, ...).
 # CONSUL_LOG_FILE (with --background; default .run/consul-dev.log) receives the agent's output.
 set -euo pipefail
 
@@ -29,6 +31,9 @@ args=(agent -dev -ui -bind 127.0.0.1 -client 127.0.0.1 -node "$node_name"
   -hcl 'check_update_interval = "0s"'
   -hcl 'telemetry { prometheus_retention_time = "60s", disable_hostname = true }'
   -hcl 'disable_update_check = true')
+
+if [ -n "${CONSUL_HTTPS_PORT:-}" ]; then args+=(-hcl "ports { https = $CONSUL_HTTPS_PORT }"); fi
+if [ -n "${CONSUL_EXTRA_HCL:-}" ]; then args+=(-hcl "$CONSUL_EXTRA_HCL"); fi
 
 if [ "${CONSUL_ACL:-0}" = "1" ]; then
   token="${CONSUL_MANAGEMENT_TOKEN:-}"

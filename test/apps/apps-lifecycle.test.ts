@@ -113,15 +113,17 @@ describe('the four apps as processes, against real Consul, Postgres and Redis', 
     assert.ok(lines.every((line) => typeof line.time === 'string' && typeof line.level === 'string' && line.app === 'intelligent-router'));
   });
 
-  it('on SIGTERM an app deregisters from Consul and exits cleanly', async () => {
-    const app = running.get('load-balancer')!;
-    app.kill('SIGTERM');
-    const exit = await app.exited;
-    running.delete('load-balancer');
-    assert.deepEqual(exit, { code: 0, signal: null }, app.logs.slice(-1_000));
-    const services = await consul.agentServices();
-    assert.equal(Object.values(services).filter((s) => s.Service === 'load-balancer').length, 0);
-    assert.match(app.logs, /Deregistered load-balancer-127\.0\.0\.1-\d+ from Consul/);
+  it('on SIGTERM every app deregisters from Consul and exits cleanly', async () => {
+    for (const name of APPS) running.get(name)!.kill('SIGTERM');
+    for (const name of APPS) {
+      const app = running.get(name)!;
+      const exit = await app.exited;
+      running.delete(name);
+      assert.deepEqual(exit, { code: 0, signal: null }, `${name}: ${app.logs.slice(-1_000)}`);
+      assert.match(app.logs, new RegExp(`Deregistered ${name}-127\\.0\\.0\\.1-${app.port} from Consul`));
+    }
+    const services = Object.values(await consul.agentServices()).map((service) => service.Service);
+    assert.deepEqual(services.filter((service) => (APPS as readonly string[]).includes(service)), []);
   });
 });
 

@@ -1,6 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './paths.js';
 import { freePorts } from './ports.js';
@@ -8,6 +10,8 @@ import { waitFor } from './wait.js';
 
 export interface ConsulAgentOptions {
   acl?: boolean;
+  /** Also serve the HTTP API over TLS, with a CA and server certificate made by `consul tls`. */
+  tls?: boolean;
 }
 
 /**
@@ -19,22 +23,31 @@ export class ConsulAgent {
   private output = '';
   readonly managementToken: string | undefined;
 
+  /** The CA that signed the HTTPS certificate (with tls). */
+  caFile: string | undefined;
+  private tlsHcl = '';
+
   private constructor(
-    private readonly ports: { http: number; dns: number; grpc: number; server: number; serfLan: number; serfWan: number },
+    private readonly ports: { http: number; https: number; dns: number; grpc: number; server: number; serfLan: number; serfWan: number },
     private readonly options: ConsulAgentOptions,
   ) {
     this.managementToken = options.acl ? randomUUID() : undefined;
   }
 
   static async start(options: ConsulAgentOptions = {}): Promise<ConsulAgent> {
-    const [http, dns, grpc, server, serfLan, serfWan] = await freePorts(6);
-    const agent = new ConsulAgent({ http: http!, dns: dns!, grpc: grpc!, server: server!, serfLan: serfLan!, serfWan: serfWan! }, options);
+    const [http, https, dns, grpc, server, serfLan, serfWan] = await freePorts(7);
+    const agent = new ConsulAgent({ http: http!, https: https!, dns: dns!, grpc: grpc!, server: server!, serfLan: serfLan!, serfWan: serfWan! }, options);
+    if (options.tls) await agent.makeCertificates();
     await agent.launch();
     return agent;
   }
 
   get address(): string {
     return `http://127.0.0.1:${this.ports.http}`;
+  }
+
+  get httpsAddress(): string {
+    return `https://127.0.0.1:${this.ports.https}`;
   }
 
   get logs(): string {
@@ -58,6 +71,17 @@ export class ConsulAgent {
     clearTimeout(timer);
   }
 
+  /** A CA and a server certificate for dc1 (SANs include 127.0.0.1 and localhost). */
+  private async makeCertificates(): Promise<void> {
+    const dir = await mkdtemp(join(tmpdir(), 'consul-tls-'));
+    const consul = process.env.CONSUL_BIN ?? execFileSync('bash', [join(repoRoot, 'consul/scripts/install_consul.sh')], { encoding: 'utf8' }).trim();
+    execFileSync(consul, ['tls', 'ca', 'create'], { cwd: dir, stdio: 'ignore' });
+    execFileSync(consul, ['tls', 'cert', 'create', '-server', '-dc', 'dc1'], { cwd: dir, stdio: 'ignore' });
+    this.caFile = join(dir, 'consul-agent-ca.pem');
+    const file = (name: string) => JSON.stringify(join(dir, name));
+    this.tlsHcl = `tls { defaults { ca_file = ${file('consul-agent-ca.pem')}, cert_file = ${file('dc1-server-consul-0.pem')}, key_file = ${file('dc1-server-consul-0-key.pem')}, verify_incoming = false } }`;
+  }
+
   private async launch(): Promise<void> {
     this.output = '';
     const child = spawn('bash', [join(repoRoot, 'consul/scripts/start_dev_agent.sh')], {
@@ -72,6 +96,8 @@ export class ConsulAgent {
         CONSUL_NODE_NAME: `test-${this.ports.http}`,
         CONSUL_ACL: this.options.acl ? '1' : '0',
         CONSUL_MANAGEMENT_TOKEN: this.managementToken ?? '',
+        CONSUL_HTTPS_PORT: this.options.tls ? String(this.ports.https) : '',
+        CONSUL_EXTRA_HCL: this.tlsHcl,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -59,7 +59,12 @@ export async function bootstrapApp(definition: AppDefinition, env: NodeJS.Proces
  * Graceful stop: Nest's shutdown hooks (Consul deregistration first, then connections), the HTTP
  * server drains in-flight requests, and the process exits 0. Past the grace period it exits 1.
  */
+let shuttingDown = false;
+
 async function shutdown(app: INestApplication, logger: JsonLogger, signal: NodeJS.Signals, graceMs: number): Promise<void> {
+  // Ctrl-C reaches the whole process group and a supervisor may add a SIGTERM: stop once.
+  if (shuttingDown) return;
+  shuttingDown = true;
   logger.log(`${signal} received; shutting down (grace ${graceMs} ms)`, 'Bootstrap');
   setTimeout(() => {
     logger.error(`Shutdown took longer than ${graceMs} ms; exiting`, undefined, 'Bootstrap');
