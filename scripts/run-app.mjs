@@ -7,6 +7,7 @@ const entries = {
   'instance-manager': '../dist/apps/instance-manager/src/main.js',
   'intelligent-router': '../dist/apps/intelligent-router/src/main.js',
   'load-balancer': '../dist/apps/load-balancer/src/main.js',
+  'provider-simulator': '../dist/apps/provider-simulator/src/main.js',
   migrate: '../dist/scripts/migrate.js',
 };
 

@@ -1,0 +1,196 @@
+import { Agent, type Dispatcher, request } from 'undici';
+import type { ChatRequest } from '../model/chat-request.js';
+import type { ChatResponse, StreamEvent } from '../model/chat-response.js';
+import { baseUrlOf, type ProviderAdapter, type ProviderTarget, type UpstreamRequest } from './provider-adapter.js';
+import { ProviderError, type ProviderErrorKind } from './provider-error.js';
+import { SseParser } from './sse-parser.js';
+
+export interface ProviderClientOptions {
+  /** Kept-alive connections per upstream origin. */
+  connectionsPerOrigin?: number;
+  keepAliveTimeoutMs?: number;
+  connectTimeoutMs?: number;
+}
+
+export interface ChatCallOptions {
+  signal?: AbortSignal;
+  /** The whole call, body included (a timeout that stopped at the headers would let a slow body hang). */
+  timeoutMs?: number;
+}
+
+export interface StreamCallOptions {
+  signal?: AbortSignal;
+  /** From sending the request to the first content (text, reasoning or tool call). */
+  firstTokenTimeoutMs?: number;
+  /** The longest silence allowed between two chunks once the stream flows. */
+  idleTimeoutMs?: number;
+}
+
+export interface ProbeResult {
+  status: number;
+  latencyMs: number;
+}
+
+const CONTENT_EVENTS = new Set<StreamEvent['type']>(['text', 'reasoning', 'tool_call_start', 'finish']);
+
+/**
+ * The generic half of every provider call: HTTP over kept-alive undici pools, SSE parsing,
+ * first-token and idle timeouts, aborts, and transport failures mapped into the error taxonomy.
+ * Everything provider-specific comes from the adapter; nothing here names a provider.
+ */
+export class ProviderClient {
+  private readonly dispatcher: Agent;
+
+  constructor(options: ProviderClientOptions = {}) {
+    this.dispatcher = new Agent({
+      connections: options.connectionsPerOrigin ?? 64,
+      keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
+      connect: { timeout: options.connectTimeoutMs ?? 5_000 },
+      // Our own timers bound every call; undici's 300 s defaults would only hide hangs.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+
+  async chat(adapter: ProviderAdapter, target: ProviderTarget, chat: ChatRequest, options: ChatCallOptions = {}): Promise<ChatResponse> {
+    const upstream = adapter.buildChatRequest({ ...chat, stream: false }, target);
+    const timeoutMs = options.timeoutMs ?? 120_000;
+    const signal = linked(options.signal, AbortSignal.timeout(timeoutMs));
+    try {
+      const response = await this.send(adapter, target, upstream, signal);
+      const text = await response.body.text();
+      if (response.statusCode < 200 || response.statusCode >= 300) throw adapter.parseError(response.statusCode, response.headers, text);
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw new ProviderError({ provider: adapter.provider, kind: 'malformed_upstream', status: response.statusCode, message: `${adapter.provider} answered with a body that is not JSON: ${text.slice(0, 120)}` });
+      }
+      return adapter.parseChatResponse(body);
+    } catch (error) {
+      throw toProviderError(adapter, error, options.signal, { phase: 'response', timeoutMs });
+    }
+  }
+
+  /**
+   * The normalised events of a streamed answer. Throws a ProviderError when the upstream fails,
+   * stalls or closes early; breaking out of the loop aborts the upstream request.
+   */
+  async *stream(adapter: ProviderAdapter, target: ProviderTarget, chat: ChatRequest, options: StreamCallOptions = {}): AsyncGenerator<StreamEvent> {
+    const upstream = adapter.buildChatRequest({ ...chat, stream: true }, target);
+    const controller = new AbortController();
+    const signal = linked(options.signal, controller.signal);
+    const firstTokenTimeoutMs = options.firstTokenTimeoutMs ?? 30_000;
+    const idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
+    let phase: 'first_token' | 'idle' = 'first_token';
+    let timer = setTimeout(() => controller.abort(new TimeoutMarker()), firstTokenTimeoutMs);
+    const rearm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => controller.abort(new TimeoutMarker()), phase === 'first_token' ? firstTokenTimeoutMs : idleTimeoutMs);
+    };
+    let response: Dispatcher.ResponseData | undefined;
+    try {
+      response = await this.send(adapter, target, upstream, signal);
+      if (response.statusCode < 200 || response.statusCode >= 300) {
+        throw adapter.parseError(response.statusCode, response.headers, await response.body.text());
+      }
+      const parser = new SseParser();
+      const state = adapter.newStreamState();
+      const convert = (events: ReturnType<SseParser['push']>) => events.flatMap((event) => adapter.parseStreamEvent(event, state));
+      for await (const chunk of response.body) {
+        const events = convert(parser.push(chunk as Buffer));
+        if (phase === 'first_token' && events.some((event) => CONTENT_EVENTS.has(event.type))) phase = 'idle';
+        rearm();
+        for (const event of events) yield event;
+      }
+      for (const event of [...convert(parser.flush()), ...adapter.finishStream(state)]) yield event;
+    } catch (error) {
+      const timeoutMs = phase === 'first_token' ? firstTokenTimeoutMs : idleTimeoutMs;
+      const timedOut = controller.signal.reason instanceof TimeoutMarker;
+      throw toProviderError(adapter, error, options.signal, { phase: response ? (phase === 'first_token' ? 'first_token' : 'stream') : 'response', timeoutMs, timedOut, streaming: true });
+    } finally {
+      clearTimeout(timer);
+      // Reached on completion, on error, and when the consumer stops early (client gone).
+      if (!controller.signal.aborted) controller.abort();
+      response?.body.destroy();
+    }
+  }
+
+  /** Runs the adapter's non-billing probe; throws a ProviderError when it says unhealthy. */
+  async probe(adapter: ProviderAdapter, target: ProviderTarget, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<ProbeResult> {
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    const started = performance.now();
+    try {
+      const response = await this.send(adapter, target, adapter.buildProbeRequest(target), linked(options.signal, AbortSignal.timeout(timeoutMs)));
+      const text = await response.body.text();
+      if (!adapter.probeAccepts(response.statusCode)) throw adapter.parseError(response.statusCode, response.headers, text);
+      return { status: response.statusCode, latencyMs: performance.now() - started };
+    } catch (error) {
+      throw toProviderError(adapter, error, options.signal, { phase: 'response', timeoutMs });
+    }
+  }
+
+  private send(adapter: ProviderAdapter, target: ProviderTarget, upstream: UpstreamRequest, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+    return request(baseUrlOf(adapter, target) + upstream.path, {
+      method: upstream.method,
+      headers: upstream.headers,
+      body: upstream.body === undefined ? undefined : JSON.stringify(upstream.body),
+      signal,
+      dispatcher: this.dispatcher,
+    });
+  }
+}
+
+/** The reason our own stream timers abort with, told apart from the caller's abort. */
+class TimeoutMarker extends Error {
+  constructor() {
+    super('timeout');
+  }
+}
+
+function linked(caller: AbortSignal | undefined, own: AbortSignal): AbortSignal {
+  return caller ? AbortSignal.any([caller, own]) : own;
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+
+/**
+ * Transport failures into the taxonomy. The caller's own abort (a client that went away) is
+ * passed through as is: it is not the provider's fault and must not count against the instance.
+ */
+function toProviderError(
+  adapter: ProviderAdapter,
+  error: unknown,
+  callerSignal: AbortSignal | undefined,
+  context: { phase: 'response' | 'first_token' | 'stream'; timeoutMs: number; timedOut?: boolean; streaming?: boolean },
+): unknown {
+  if (error instanceof ProviderError) return error;
+  if (callerSignal?.aborted) return callerSignal.reason ?? error;
+  const provider = adapter.provider;
+  const cause = error instanceof Error ? error : new Error(String(error));
+  const code = (cause as { code?: string }).code ?? '';
+  const timedOut = context.timedOut || cause.name === 'TimeoutError' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT';
+  let kind: ProviderErrorKind;
+  let message: string;
+  if (timedOut) {
+    kind = 'timeout';
+    message =
+      context.phase === 'first_token' || (context.streaming && context.phase === 'response') ? `${provider} sent no first token within ${context.timeoutMs} ms`
+      : context.phase === 'stream' ? `${provider} stream was idle for ${context.timeoutMs} ms`
+      : `${provider} did not answer within ${context.timeoutMs} ms`;
+  } else if (context.phase !== 'response' && (NETWORK_CODES.has(code) || cause.name === 'AbortError')) {
+    kind = 'stream_cut';
+    message = `${provider} stream broke off: ${cause.message}`;
+  } else if (NETWORK_CODES.has(code) || code.startsWith('UND_ERR')) {
+    kind = 'network';
+    message = `${provider} unreachable: ${cause.message}${code ? ` (${code})` : ''}`;
+  } else {
+    kind = 'network';
+    message = `${provider} call failed: ${cause.message}`;
+  }
+  return new ProviderError({ provider, kind, status: 0, message, cause });
+}

@@ -1,0 +1,55 @@
+import type { ProviderName, ToolCall } from './chat-request.js';
+
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  /** Prompt tokens served from the provider's cache, where reported. */
+  cachedTokens?: number;
+  /** Completion tokens spent on reasoning, where reported. */
+  reasoningTokens?: number;
+}
+
+export interface SearchResult {
+  title: string;
+  url: string;
+  date?: string;
+}
+
+export interface ChatResponse {
+  id: string;
+  /** The model that answered, as the provider names it. */
+  model: string;
+  provider: ProviderName;
+  /** Unix seconds. */
+  created: number;
+  message: {
+    content: string | null;
+    /** ZAI reasoning_content, Claude thinking. */
+    reasoningContent?: string;
+    toolCalls?: ToolCall[];
+  };
+  finishReason: FinishReason;
+  usage?: Usage;
+  /** Perplexity. */
+  citations?: string[];
+  searchResults?: SearchResult[];
+}
+
+/**
+ * The normalised stream: what every provider's stream transform emits, and what every client
+ * format renderer consumes.
+ */
+export type StreamEvent =
+  | { type: 'start'; id: string; model: string; created: number }
+  | { type: 'text'; text: string }
+  | { type: 'reasoning'; text: string }
+  | { type: 'tool_call_start'; toolIndex: number; id: string; name: string }
+  | { type: 'tool_call_delta'; toolIndex: number; argumentsDelta: string }
+  | { type: 'citations'; citations: string[]; searchResults?: SearchResult[] }
+  | { type: 'finish'; finishReason: FinishReason }
+  | { type: 'usage'; usage: Usage }
+  /** The provider's own end marker arrived: the stream is complete. */
+  | { type: 'end' };
