@@ -1,0 +1,44 @@
+# syntax=docker/dockerfile:1
+# One image for the four Switchboard apps and the migration runner; the command picks which:
+#   docker build -t switchboard .
+#   docker run --rm -p 8001:8001 --env-file .env switchboard node scripts/run-app.mjs instance-manager
+# docker-compose.yml runs all of them from this image.
+
+ARG NODE_IMAGE=node:24-slim
+
+# ---- build: dependencies, Prisma client, dist/ -------------------------------------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+
+# Manifests first so the npm ci layer is reused until the dependencies change.
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --no-audit --no-fund
+
+COPY . .
+
+# `npm run build` (scripts/build.sh) generates the Prisma client into libs/database/src/generated
+# and compiles everything to dist/. Dev dependencies (TypeScript, the Prisma CLI) go afterwards.
+RUN npm run build \
+ && npm prune --omit=dev --no-audit --no-fund
+
+# ---- runtime ------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+
+# Root-owned and read-only for the app user: the running process cannot alter its own code.
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+# prisma/migrations is read by the migration runner (node scripts/run-app.mjs migrate).
+COPY --from=build /app/prisma ./prisma
+# run-app.mjs imports register-aliases.mjs (maps @switchboard/<lib> to dist/libs at run time).
+COPY --from=build /app/scripts/run-app.mjs /app/scripts/register-aliases.mjs ./scripts/
+
+USER node
+
+# api-gateway, instance-manager, intelligent-router, load-balancer (each reads PORT).
+EXPOSE 8000-8003
+
+CMD ["node", "scripts/run-app.mjs", "api-gateway"]
