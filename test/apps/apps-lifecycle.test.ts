@@ -33,6 +33,8 @@ describe('the four apps as processes, against real Consul, Postgres and Redis', 
           SERVICE_ADDRESS: '127.0.0.1',
           HOST: '127.0.0.1',
           NODE_ENV: 'test',
+          ADMIN_TOKEN: 'test-admin-token-0123456789',
+          CREDENTIALS_KEY: '00'.repeat(32),
         }),
       ),
     );

@@ -6,13 +6,23 @@ import { IsBoolean, IsDefined, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches
 export interface AppDependencies {
   database: boolean;
   redis: boolean;
+  /** Serves the admin API: ADMIN_TOKEN is required. */
+  admin?: boolean;
+  /** Reads provider credentials: CREDENTIALS_KEY is required. */
+  credentials?: boolean;
 }
 
 const toBoolean = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.trim().toLowerCase()) : value;
 
-const PORT_MESSAGE = 'PORT must be a whole number from 0 to 65535';
-const GRACE_MESSAGE = 'SHUTDOWN_GRACE_MS must be a whole number of milliseconds from 0 to 600000';
+/** A whole number within bounds, converted from its environment string, with one clear message. */
+function IntegerInRange(min: number, max: number, unit = ''): PropertyDecorator {
+  return (target, property) => {
+    const message = `${String(property)} must be a whole number${unit} from ${min} to ${max}`;
+    for (const decorator of [Type(() => Number), IsInt({ message }), Min(min, { message }), Max(max, { message })]) decorator(target, property);
+  };
+}
+
 const postgresUrl = /^postgres(ql)?:\/\/[^\s]+$/;
 const redisUrl = /^rediss?:\/\/[^\s]+$/;
 
@@ -28,10 +38,7 @@ export class AppConfig {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 
-  @Type(() => Number)
-  @IsInt({ message: PORT_MESSAGE })
-  @Min(0, { message: PORT_MESSAGE })
-  @Max(65535, { message: PORT_MESSAGE })
+  @IntegerInRange(0, 65535)
   PORT = 0;
 
   @IsString()
@@ -98,11 +105,45 @@ export class AppConfig {
   @Matches(redisUrl, { message: 'REDIS_URL must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379' })
   REDIS_URL?: string;
 
+  /** Bearer token of the admin API (at least 16 characters). */
+  @ValidateIf((config: AppConfig) => config.uses.admin === true)
+  @IsDefined({ message: 'ADMIN_TOKEN is required by this app and is not set (a random string of 16+ characters)' })
+  @MinLength(16, { message: 'ADMIN_TOKEN must be at least 16 characters long' })
+  ADMIN_TOKEN?: string;
+
+  /**
+   * Key that encrypts provider API keys at rest (AES-256-GCM): 32 bytes as 64 hex characters or
+   * base64. Losing it makes stored keys unreadable; rotate by re-entering the keys.
+   */
+  @ValidateIf((config: AppConfig) => config.uses.credentials === true)
+  @IsDefined({ message: 'CREDENTIALS_KEY is required by this app and is not set (32 random bytes: openssl rand -hex 32)' })
+  @Matches(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, { message: 'CREDENTIALS_KEY must be 32 bytes as 64 hex characters or 44 base64 characters (openssl rand -hex 32)' })
+  CREDENTIALS_KEY?: string;
+
+  /** How often each provider instance is probed. */
+  @IntegerInRange(200, 3_600_000, ' of milliseconds')
+  PROBE_INTERVAL_MS = 10_000;
+
+  @IntegerInRange(100, 60_000, ' of milliseconds')
+  PROBE_TIMEOUT_MS = 5_000;
+
+  /** Consecutive failed probes that turn an instance's check to warning, and to critical. */
+  @IntegerInRange(1, 100)
+  HEALTH_WARN_AFTER_FAILURES = 1;
+
+  @IntegerInRange(1, 100)
+  HEALTH_CRITICAL_AFTER_FAILURES = 3;
+
+  /** Consecutive good probes that bring a failing instance back to passing. */
+  @IntegerInRange(1, 100)
+  HEALTH_RECOVER_AFTER_SUCCESSES = 2;
+
+  /** How often the database and Consul are compared and Consul brought in line (anti-entropy). */
+  @IntegerInRange(500, 3_600_000, ' of milliseconds')
+  RECONCILE_INTERVAL_MS = 5_000;
+
   /** Time allowed for in-flight requests to finish after SIGTERM. */
-  @Type(() => Number)
-  @IsInt({ message: GRACE_MESSAGE })
-  @Min(0, { message: GRACE_MESSAGE })
-  @Max(600_000, { message: GRACE_MESSAGE })
+  @IntegerInRange(0, 600_000, ' of milliseconds')
   SHUTDOWN_GRACE_MS = 10_000;
 
   /** DISCOVERY_FALLBACK parsed (validated by loadConfig). */

@@ -1,3 +1,3 @@
 export { AppConfig, type AppDependencies } from './app-config.js';
 export { ConfigModule } from './config.module.js';
-export { ConfigValidationError, loadConfig } from './load-config.js';
+export { ConfigValidationError, loadConfig, readSecretFromEnvironment } from './load-config.js';

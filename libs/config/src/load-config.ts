@@ -55,3 +55,12 @@ function checkDiscoveryFallback(config: AppConfig): string[] {
     return [`${hint} (it is not valid JSON)`];
   }
 }
+
+/**
+ * A secret kept in the environment and referenced by name (e.g. a provider key stored as
+ * OPENAI_KEY_EU rather than in the database). Read when needed, never cached or logged.
+ */
+export function readSecretFromEnvironment(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}

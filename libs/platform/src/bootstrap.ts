@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { DynamicModule, INestApplication } from '@nestjs/common';
+import { type DynamicModule, type INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type AppConfig, type AppDependencies, ConfigValidationError, loadConfig } from '@switchboard/config';
@@ -16,6 +16,8 @@ export interface AppDefinition {
   consul?: ConsulModuleOptions;
   /** Builds the app's root module around the platform module. */
   module: (platform: DynamicModule) => DynamicModule;
+  /** App-specific set-up before it listens (OpenAPI docs, ...). */
+  configure?: (app: NestFastifyApplication, config: AppConfig) => void | Promise<void>;
 }
 
 export interface RunningApp {
@@ -45,6 +47,9 @@ export async function bootstrapApp(definition: AppDefinition, env: NodeJS.Proces
     abortOnError: false,
   });
   instrumentHttp(app.getHttpAdapter().getInstance(), metrics);
+  // Every body and query is validated at the edge: unknown fields are refused, each error names its field.
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  await definition.configure?.(app, config);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => void shutdown(app, logger, signal, config.SHUTDOWN_GRACE_MS));
   }

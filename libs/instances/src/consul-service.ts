@@ -1,0 +1,69 @@
+import type { ServiceRegistration } from '@switchboard/consul';
+import type { ProviderInstance } from '@switchboard/database';
+
+/** Marks the Consul services Switchboard owns, so anti-entropy never touches anyone else's. */
+export const MANAGED_META_KEY = 'switchboard_instance_id';
+
+/** Consul service names allow no underscore: openai_compatible becomes ai-provider-openai-compatible. */
+export function providerServiceName(provider: string): string {
+  return `ai-provider-${provider.replaceAll('_', '-')}`;
+}
+
+export function instanceServiceId(instance: Pick<ProviderInstance, 'id' | 'provider'>): string {
+  return `${providerServiceName(instance.provider)}-${instance.id}`;
+}
+
+export function instanceCheckId(instance: Pick<ProviderInstance, 'id' | 'provider'>): string {
+  return `${instanceServiceId(instance)}:probe`;
+}
+
+/**
+ * An instance as a Consul service: models and region as tags, non-secret meta for routing, and a
+ * TTL check the prober keeps alive. Nothing here may be secret: Consul data is readable by anyone
+ * with catalog read.
+ */
+export function toConsulService(instance: ProviderInstance, checkTtl: string, deregisterCriticalAfter: string): ServiceRegistration {
+  const url = new URL(instance.baseUrl);
+  const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
+  const tags = [
+    ...instance.models.map((model) => `model:${model}`),
+    ...(instance.region ? [`region:${instance.region}`] : []),
+    ...instance.tags,
+    ...(instance.draining ? ['draining'] : []),
+  ];
+  return {
+    ID: instanceServiceId(instance),
+    Name: providerServiceName(instance.provider),
+    Address: url.hostname,
+    Port: port,
+    Tags: [...new Set(tags)],
+    Meta: {
+      [MANAGED_META_KEY]: instance.id,
+      provider: instance.provider,
+      instance_name: instance.name.slice(0, 500),
+      weight: String(instance.weight),
+      priority: String(instance.priority),
+      base_url_host: url.host,
+      region: instance.region ?? '',
+      draining: String(instance.draining),
+    },
+    Check: {
+      CheckID: instanceCheckId(instance),
+      Name: `${instance.provider} probe`,
+      Notes: 'Passed, warned or failed by the instance-manager prober',
+      TTL: checkTtl,
+      DeregisterCriticalServiceAfter: deregisterCriticalAfter,
+    },
+  };
+}
+
+/** True when Consul's copy of a service differs from what the database says it should be. */
+export function serviceDiffers(wanted: ServiceRegistration, actual: { Service: string; Address: string; Port: number; Tags: string[] | null; Meta: Record<string, string> | null }): boolean {
+  return (
+    wanted.Name !== actual.Service ||
+    wanted.Address !== actual.Address ||
+    wanted.Port !== actual.Port ||
+    JSON.stringify([...(wanted.Tags ?? [])].sort()) !== JSON.stringify([...(actual.Tags ?? [])].sort()) ||
+    JSON.stringify(Object.entries(wanted.Meta ?? {}).sort()) !== JSON.stringify(Object.entries(actual.Meta ?? {}).sort())
+  );
+}

@@ -1,0 +1,14 @@
+export { AuditRepository, type AuditEntry } from './audit.repository.js';
+export { CLIENT_KEY_PREFIX, ClientKeysService, hashClientKey, type ClientKeyView } from './client-keys.service.js';
+export { instanceCheckId, instanceServiceId, MANAGED_META_KEY, providerServiceName, toConsulService } from './consul-service.js';
+export { CredentialCipher, maskSecret } from './credential-cipher.js';
+export { type CheckStatus, healthScore, type HealthState, type HealthThresholds, INITIAL_HEALTH, nextHealth } from './health-state.js';
+export { HEALTH_EVENTS_CHANNEL, HEALTH_KEY_PREFIX, HEALTH_WINDOW, HealthStore, type HealthEvent, type InstanceHealthMetrics } from './health-store.js';
+export { ClientKeyNotFoundError, DuplicateInstanceNameError, InstanceNotFoundError, InvalidInstanceError } from './instance-errors.js';
+export { InstanceProber, type ProbeReport } from './instance-prober.js';
+export { InstanceRegistry, type KnownCheck } from './instance-registry.js';
+export { InstanceSupervisor, LEADER_LOCK_KEY } from './instance-supervisor.js';
+export { type InstanceView, toInstanceView } from './instance-view.js';
+export { InstancesModule } from './instances.module.js';
+export { InstancesRepository } from './instances.repository.js';
+export { type InstanceHealthView, type InstanceInput, InstancesService, type InstanceUpdate, type ListQuery } from './instances.service.js';

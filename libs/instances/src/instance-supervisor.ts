@@ -1,0 +1,116 @@
+import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { AppConfig } from '@switchboard/config';
+import { ConsulClient, LeaderElection } from '@switchboard/consul';
+import { InstanceProber } from './instance-prober.js';
+import { InstanceRegistry } from './instance-registry.js';
+import { InstancesRepository } from './instances.repository.js';
+
+export const LEADER_LOCK_KEY = 'switchboard/locks/instance-manager/leader';
+const PROBE_CONCURRENCY = 16;
+
+/**
+ * The background work of the instance-manager, done by one replica at a time (the Consul lock
+ * holder): probing every enabled instance on an interval, and bringing Consul in line with the
+ * database (anti-entropy). When the leader dies, another replica takes over within the lock
+ * session's TTL.
+ */
+@Injectable()
+export class InstanceSupervisor implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(InstanceSupervisor.name);
+  private readonly election: LeaderElection;
+  private timers: NodeJS.Timeout[] = [];
+  private running = false;
+  private lastProbeRoundAt: Date | undefined;
+  private lastReconcileAt: Date | undefined;
+  private lastReconcileError: string | undefined;
+
+  constructor(
+    consul: ConsulClient,
+    private readonly config: AppConfig,
+    private readonly instances: InstancesRepository,
+    private readonly prober: InstanceProber,
+    private readonly registry: InstanceRegistry,
+  ) {
+    this.election = new LeaderElection(consul, LEADER_LOCK_KEY, {
+      holder: config.serviceId,
+      onElected: () => this.startLoops(),
+      onDemoted: () => this.stopLoops(),
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.election.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopLoops();
+    await this.election.stop();
+  }
+
+  get status() {
+    return {
+      leader: this.election.isLeader,
+      holder: this.config.serviceId,
+      probeIntervalMs: this.config.PROBE_INTERVAL_MS,
+      lastProbeRoundAt: this.lastProbeRoundAt?.toISOString(),
+      lastReconcileAt: this.lastReconcileAt?.toISOString(),
+      lastReconcileError: this.lastReconcileError,
+    };
+  }
+
+  /** Runs anti-entropy now (after an admin change), whoever the leader is: registration is idempotent. */
+  async reconcileNow(): Promise<void> {
+    const wanted = await this.instances.findMany({ enabled: true });
+    await this.registry.reconcile(wanted, (id) => this.prober.known(id));
+    this.lastReconcileAt = new Date();
+    this.lastReconcileError = undefined;
+  }
+
+  private startLoops(): void {
+    if (this.running) return;
+    this.running = true;
+    this.schedule(() => this.reconcileRound(), 0, this.config.RECONCILE_INTERVAL_MS);
+    this.schedule(() => this.probeRound(), 0, this.config.PROBE_INTERVAL_MS);
+  }
+
+  private stopLoops(): void {
+    this.running = false;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers = [];
+  }
+
+  /** Runs work now and then every interval after it finishes, so rounds never overlap. */
+  private schedule(work: () => Promise<void>, delayMs: number, intervalMs: number): void {
+    const timer = setTimeout(async () => {
+      this.timers = this.timers.filter((entry) => entry !== timer);
+      if (!this.running) return;
+      const started = Date.now();
+      await work();
+      if (this.running) this.schedule(work, Math.max(0, intervalMs - (Date.now() - started)), intervalMs);
+    }, delayMs);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
+  private async reconcileRound(): Promise<void> {
+    try {
+      await this.reconcileNow();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (message !== this.lastReconcileError) this.logger.warn(`Reconcile failed: ${message}`);
+      this.lastReconcileError = message;
+    }
+  }
+
+  private async probeRound(): Promise<void> {
+    try {
+      const enabled = await this.instances.findMany({ enabled: true });
+      for (let offset = 0; offset < enabled.length && this.running; offset += PROBE_CONCURRENCY) {
+        await Promise.all(enabled.slice(offset, offset + PROBE_CONCURRENCY).map((instance) => this.prober.probe(instance)));
+      }
+      this.lastProbeRoundAt = new Date();
+    } catch (error) {
+      this.logger.warn(`Probe round failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}

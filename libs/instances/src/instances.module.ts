@@ -1,0 +1,29 @@
+import { Module } from '@nestjs/common';
+import { ProviderClient } from '@switchboard/providers';
+import { AuditRepository } from './audit.repository.js';
+import { ClientKeysService } from './client-keys.service.js';
+import { CredentialCipher } from './credential-cipher.js';
+import { HealthStore } from './health-store.js';
+import { InstanceProber } from './instance-prober.js';
+import { InstanceRegistry } from './instance-registry.js';
+import { InstanceSupervisor } from './instance-supervisor.js';
+import { InstancesRepository } from './instances.repository.js';
+import { InstancesService } from './instances.service.js';
+
+/** Provider instances: persistence, credentials, Consul registration, probing and health. */
+@Module({
+  providers: [
+    { provide: ProviderClient, useFactory: () => new ProviderClient({ connectionsPerOrigin: 4 }) },
+    AuditRepository,
+    ClientKeysService,
+    CredentialCipher,
+    HealthStore,
+    InstanceProber,
+    InstanceRegistry,
+    InstanceSupervisor,
+    InstancesRepository,
+    InstancesService,
+  ],
+  exports: [AuditRepository, ClientKeysService, CredentialCipher, HealthStore, InstanceRegistry, InstanceSupervisor, InstancesRepository, InstancesService],
+})
+export class InstancesModule {}
