@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts the whole stack locally: a Consul dev agent (built first if needed), database migrations
-# and the four apps, then waits until Consul reports them passing and prints the URLs.
+# Starts the whole stack locally: a Consul dev agent (built first if needed), database migrations,
+# the provider simulator (the demo upstream) and the four apps, then waits until Consul reports them
+# passing, seeds one demo provider instance per provider when there are none, and prints the URLs.
 # Ctrl-C (or SIGTERM) stops the apps gracefully, then the Consul agent this script started.
 #
 # Uses the running Postgres and Redis; override with DATABASE_URL and REDIS_URL. Set
@@ -40,10 +41,21 @@ stop_all() {
   fi
   step "Stopped"
 }
-trap stop_all INT TERM EXIT
+trap 'stop_all; exit 0' INT TERM
+trap stop_all EXIT
 
 prepare
 mkdir -p "$log_dir"
+
+# Development secrets, made once and kept: CREDENTIALS_KEY must stay the same or stored provider
+# keys become unreadable.
+secrets="$run_dir/dev-secrets.env"
+if [ ! -f "$secrets" ]; then
+  umask 077
+  printf 'ADMIN_TOKEN=%s\nCREDENTIALS_KEY=%s\n' "$(node -e 'console.log(require("crypto").randomBytes(24).toString("hex"))')" \
+    "$(node -e 'console.log(require("crypto").randomBytes(32).toString("hex"))')" >"$secrets"
+fi
+set -a; source "$secrets"; set +a
 
 consul_port="$(node -e 'console.log(new URL(process.argv[1]).port || 8500)' "$CONSUL_HTTP_ADDR")"
 if curl -fsS "$CONSUL_HTTP_ADDR/v1/status/leader" >/dev/null 2>&1; then
@@ -56,6 +68,15 @@ fi
 
 step "Applying database migrations to $(node -e 'const u = new URL(process.argv[1]); console.log(u.host + u.pathname)' "$DATABASE_URL")"
 node scripts/run-app.mjs migrate || fail "migrations failed: is PostgreSQL running at DATABASE_URL?"
+
+simulator_port="${SIMULATOR_PORT:-8100}"
+simulator_base_port="${SIMULATOR_BASE_PORT:-8110}"
+demo_key="demo-simulator-key"
+step "Starting the provider simulator (control API on 127.0.0.1:$simulator_port)"
+SIMULATOR_PORT="$simulator_port" SIMULATOR_BASE_PORT="$simulator_base_port" SIMULATOR_API_KEY="$demo_key" \
+  SIMULATOR_INSTANCES="openai:openai-demo,claude:claude-demo,zai:zai-demo,perplexity:perplexity-demo" \
+  node scripts/run-app.mjs provider-simulator >"$log_dir/provider-simulator.log" 2>&1 &
+pids+=($!)
 
 for app in "${apps[@]}"; do
   PORT="${ports[$app]}" node --enable-source-maps scripts/run-app.mjs "$app" >"$log_dir/$app.log" 2>&1 &
@@ -74,6 +95,22 @@ for app in "${apps[@]}"; do
   done
 done
 
+admin_url="http://127.0.0.1:${ports[instance-manager]}/admin"
+auth="authorization: Bearer $ADMIN_TOKEN"
+count=$(curl -fsS -H "$auth" "$admin_url/instances?pageSize=1" | node -e 'let t="";process.stdin.on("data",d=>t+=d).on("end",()=>console.log(JSON.parse(t).total))')
+if [ "$count" = "0" ]; then
+  step "Seeding one demo instance per provider, served by the provider simulator"
+  seed() { # seed NAME PROVIDER BASE_URL MODELS_JSON
+    curl -fsS -o /dev/null -H "$auth" -H 'content-type: application/json' -H 'x-admin-actor: quick-start' "$admin_url/instances" \
+      -d "{\"name\":\"$1\",\"provider\":\"$2\",\"baseUrl\":\"$3\",\"models\":$4,\"apiKey\":\"$demo_key\",\"tags\":[\"demo\"]}" \
+      || fail "could not seed $1; see .run/logs/instance-manager.log"
+  }
+  seed openai-demo openai "http://127.0.0.1:$simulator_base_port/v1" '["gpt-4o","gpt-4o-mini"]'
+  seed claude-demo claude "http://127.0.0.1:$((simulator_base_port + 1))" '["claude-sonnet-4-6","claude-opus-4-7","claude-haiku-4-5"]'
+  seed zai-demo zai "http://127.0.0.1:$((simulator_base_port + 2))/api/paas/v4" '["glm-4.6","glm-4.5","glm-4.5-air"]'
+  seed perplexity-demo perplexity "http://127.0.0.1:$((simulator_base_port + 3))" '["sonar","sonar-pro","sonar-reasoning"]'
+fi
+
 cat <<EOF
 
 Switchboard is up.
@@ -82,6 +119,8 @@ Switchboard is up.
   instance-manager    http://127.0.0.1:${ports[instance-manager]}
   intelligent-router  http://127.0.0.1:${ports[intelligent-router]}
   load-balancer       http://127.0.0.1:${ports[load-balancer]}
+  admin API docs      http://127.0.0.1:${ports[instance-manager]}/docs  (token: ADMIN_TOKEN in .run/dev-secrets.env)
+  provider simulator  http://127.0.0.1:$simulator_port/instances  (demo upstreams on ports $simulator_base_port-$((simulator_base_port + 3)))
   each app also serves /health/live, /health/ready and /metrics
   logs                .run/logs/*.log (JSON lines)
 

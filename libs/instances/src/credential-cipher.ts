@@ -30,9 +30,13 @@ export class CredentialCipher {
     const [version, payload] = stored.split(':', 2);
     if (version !== VERSION || !payload) throw new Error(`unknown credential format "${version}"`);
     const bytes = Buffer.from(payload, 'base64');
-    const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, 12));
-    decipher.setAuthTag(bytes.subarray(12, 28));
-    return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, 12));
+      decipher.setAuthTag(bytes.subarray(12, 28));
+      return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
+    } catch {
+      throw new Error('the stored API key cannot be decrypted with this CREDENTIALS_KEY (was the key changed?); set the instance key again');
+    }
   }
 
   private requireKey(): Buffer {

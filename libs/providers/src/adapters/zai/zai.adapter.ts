@@ -39,7 +39,6 @@ const ZAI_CODES: Record<string, ProviderErrorKind> = {
   '1302': 'rate_limited',
   '1303': 'rate_limited',
   '1304': 'quota_exhausted',
-  '1305': 'rate_limited',
   '1308': 'quota_exhausted',
   '1309': 'quota_exhausted',
   '1310': 'quota_exhausted',
@@ -73,7 +72,9 @@ export const zaiAdapter = createOpenAILikeAdapter({
     // Only "auto" is documented; a forced choice is sent as auto rather than rejected.
     toolChoice: (request) => (request.toolChoice === undefined || !request.tools?.length ? undefined : 'auto'),
   },
-  classifyError: (_status: number, error: WireError) => (error.code ? ZAI_CODES[error.code] : undefined),
+  // 1305 is documented both as a traffic limit (sent with 429) and as "temporarily overloaded" (503).
+  classifyError: (status: number, error: WireError) =>
+    error.code === '1305' ? (status >= 500 ? 'overloaded' : 'rate_limited') : error.code ? ZAI_CODES[error.code] : undefined,
   finishReasons: { sensitive: 'content_filter', network_error: 'error' },
   probe: {
     // No documented models list: a request that fails validation (empty messages) checks the key
