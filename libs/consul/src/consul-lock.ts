@@ -9,6 +9,11 @@ export interface ConsulLockOptions {
   holder?: string;
   /** Called once if the session is lost while the lock was held (renewal found it gone). */
   onLost?: () => void;
+  /**
+   * Health checks the session is tied to (e.g. the holder's own readiness check): when one turns
+   * critical Consul invalidates the session at once, long before the TTL would.
+   */
+  serviceChecks?: string[];
 }
 
 /**
@@ -64,6 +69,7 @@ export class ConsulLock {
       TTL: `${ttl}s`,
       LockDelay: this.options.lockDelay ?? '1s',
       Behavior: 'release',
+      ...(this.options.serviceChecks?.length ? { NodeChecks: ['serfHealth'], ServiceChecks: this.options.serviceChecks.map((ID) => ({ ID })) } : {}),
     });
     this.renewTimer = setInterval(() => void this.renew(), (ttl * 1000) / 2);
     this.renewTimer.unref();

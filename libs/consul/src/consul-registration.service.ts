@@ -26,6 +26,9 @@ export class ConsulRegistrationService implements BeforeApplicationShutdown {
   private attempt: Promise<void> | undefined;
   private current: RegistrationState = 'pending';
   private lastError: string | undefined;
+  private markRegistered!: () => void;
+  /** Resolves once the app is registered (never, when registration is disabled). */
+  readonly registered = new Promise<void>((resolve) => (this.markRegistered = resolve));
 
   constructor(
     private readonly consul: ConsulClient,
@@ -37,6 +40,15 @@ export class ConsulRegistrationService implements BeforeApplicationShutdown {
 
   get state(): { state: RegistrationState; serviceId: string; lastError?: string } {
     return { state: this.current, serviceId: this.config.serviceId, lastError: this.lastError };
+  }
+
+  /** The ID of this app's readiness check in Consul. */
+  get checkId(): string {
+    return `service:${this.config.serviceId}:ready`;
+  }
+
+  get enabled(): boolean {
+    return this.current !== 'disabled';
   }
 
   /** The definition sent to Consul: no secret goes in here. */
@@ -51,7 +63,7 @@ export class ConsulRegistrationService implements BeforeApplicationShutdown {
       Tags: ['switchboard', ...(this.options.tags ?? [])],
       Meta: { app: appName, ...this.options.meta },
       Check: {
-        CheckID: `service:${this.config.serviceId}:ready`,
+        CheckID: this.checkId,
         Name: `${appName} readiness`,
         HTTP: checkUrl,
         Method: 'GET',
@@ -92,6 +104,7 @@ export class ConsulRegistrationService implements BeforeApplicationShutdown {
         await this.consul.registerService(service, { replaceExistingChecks: true });
         this.current = 'registered';
         this.lastError = undefined;
+        this.markRegistered();
         this.logger.log(`Registered ${service.ID} in Consul as ${service.Name} at ${service.Address}:${service.Port}`);
         return;
       } catch (error) {

@@ -14,6 +14,8 @@ export interface LeaderElectionOptions {
   lockDelay?: string;
   onElected?: () => void;
   onDemoted?: () => void;
+  /** Checks the leadership session is tied to, so a dead leader is replaced as soon as Consul sees it die. */
+  serviceChecks?: string[];
 }
 
 /**
@@ -39,6 +41,7 @@ export class LeaderElection {
       ttlSeconds: options.ttlSeconds ?? 10,
       lockDelay: options.lockDelay ?? '1s',
       onLost: () => this.demote('its Consul session was lost'),
+      serviceChecks: options.serviceChecks,
     });
   }
 
@@ -97,7 +100,10 @@ export class LeaderElection {
           // Lock-delay after a lost holder, or Consul away: retry with backoff.
           this.failures += 1;
           const delay = backoffDelay(this.failures, { initialMs: 250, maxMs: 5_000 });
-          this.logger.warn(`Could not take ${this.key} (${error instanceof Error ? error.message : String(error)}); retrying in ${delay} ms`);
+          const message = error instanceof Error ? error.message : String(error);
+          // Right after start-up the holder's own check is still critical; that passes by itself.
+          if (/critical state/.test(message)) this.logger.debug(`Waiting for this replica's check to pass before taking ${this.key}`);
+          else this.logger.warn(`Could not take ${this.key} (${message}); retrying in ${delay} ms`);
           await sleep(delay);
         }
       }

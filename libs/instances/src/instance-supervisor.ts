@@ -1,6 +1,6 @@
 import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '@switchboard/config';
-import { ConsulClient, LeaderElection } from '@switchboard/consul';
+import { ConsulClient, ConsulRegistrationService, LeaderElection } from '@switchboard/consul';
 import { InstanceProber } from './instance-prober.js';
 import { InstanceRegistry } from './instance-registry.js';
 import { InstancesRepository } from './instances.repository.js';
@@ -30,16 +30,22 @@ export class InstanceSupervisor implements OnApplicationBootstrap, BeforeApplica
     private readonly instances: InstancesRepository,
     private readonly prober: InstanceProber,
     private readonly registry: InstanceRegistry,
+    private readonly registration: ConsulRegistrationService,
   ) {
     this.election = new LeaderElection(consul, LEADER_LOCK_KEY, {
       holder: config.serviceId,
       onElected: () => this.startLoops(),
       onDemoted: () => this.stopLoops(),
+      // Tied to this replica's readiness check: if the leader dies, Consul's HTTP check fails within
+      // one check interval and the lock is free at once, rather than after the session TTL.
+      serviceChecks: registration.enabled ? [registration.checkId] : undefined,
     });
   }
 
   onApplicationBootstrap(): void {
-    this.election.start();
+    // The session can only name the readiness check once the app is registered.
+    if (this.registration.enabled) void this.registration.registered.then(() => this.election.start());
+    else this.election.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {

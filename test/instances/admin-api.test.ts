@@ -1,0 +1,307 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { ConsulClient } from '@switchboard/consul';
+import { ProviderSimulator } from '../../apps/provider-simulator/src/simulator.js';
+import { AppProcess } from '../support/app-process.js';
+import { ConsulAgent } from '../support/consul-agent.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { admin, instanceManagerEnv } from '../support/instance-manager-env.js';
+import { freePorts } from '../support/ports.js';
+import { waitFor } from '../support/wait.js';
+
+const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const SECRET = 'sk-live-TopSecretProviderKey-9f8e7d6c5b4a';
+const LAST4 = SECRET.slice(-4);
+
+describe('instance-manager: admin API, Consul registration and health probing', () => {
+  let agent: ConsulAgent;
+  let consul: ConsulClient;
+  let database: TestDatabase;
+  let simulator: ProviderSimulator;
+  let manager: AppProcess;
+  let call: ReturnType<typeof admin>;
+  let openaiBaseUrl: string;
+  let claudeBaseUrl: string;
+  const redis = new Redis(redisUrl, { lazyConnect: true });
+
+  const consulStatus = async (service: string, serviceId: string) => {
+    const entry = (await consul.healthService(service)).body.find((candidate) => candidate.Service.ID === serviceId);
+    return entry ? { entry, check: entry.Checks.find((check) => check.CheckID === `${serviceId}:probe`) } : undefined;
+  };
+
+  before(async () => {
+    [agent, database, simulator] = await Promise.all([ConsulAgent.start(), createTestDatabase(), ProviderSimulator.start({ controlPort: 0 })]);
+    consul = new ConsulClient({ address: agent.address });
+    openaiBaseUrl = (await simulator.addInstance({ id: 'openai-a', provider: 'openai', apiKey: SECRET })).baseUrl;
+    claudeBaseUrl = (await simulator.addInstance({ id: 'claude-a', provider: 'claude', apiKey: SECRET })).baseUrl;
+    const [port] = await freePorts(1);
+    manager = await AppProcess.start('instance-manager', port!, instanceManagerEnv(agent.address, database.url));
+    call = admin(manager.url);
+    await redis.connect();
+  });
+
+  after(async () => {
+    await manager?.stop();
+    redis.disconnect();
+    await consul?.close();
+    await Promise.all([agent?.stop(), simulator?.stop()]);
+    await database?.drop();
+  });
+
+  it('refuses requests without the admin token, or with a wrong one', async () => {
+    const anonymous = await fetch(`${manager.url}/admin/instances`);
+    assert.equal(anonymous.status, 401);
+    assert.match(await anonymous.text(), /Bearer <ADMIN_TOKEN>/);
+    assert.equal((await call('GET', '/admin/instances', undefined, 'wrong-token-wrong-token')).status, 401);
+  });
+
+  it('rejects bad input with a 400 that names each offending field', async () => {
+    const cases: { body: unknown; fields: RegExp[] }[] = [
+      { body: {}, fields: [/name must/, /provider must be one of/, /models must/] },
+      { body: { name: 'x', provider: 'openai', models: ['m'], colour: 'red' }, fields: [/property colour should not exist/] },
+      { body: { name: 'has space', provider: 'openai', models: ['m'] }, fields: [/^name must be 1-100 letters/] },
+      { body: { name: 'x', provider: 'mistral', models: ['m'] }, fields: [/^provider must be one of openai, claude, zai, perplexity, openai_compatible/] },
+      { body: { name: 'x', provider: 'openai', models: [] }, fields: [/^models must list at least one model/] },
+      { body: { name: 'x', provider: 'openai', models: ['m'], baseUrl: 'ftp://host' }, fields: [/^baseUrl must be an http\(s\) URL/] },
+      { body: { name: 'x', provider: 'openai', models: ['m'], weight: -1, priority: 'high' }, fields: [/^weight must not be less than 0/, /^priority must be an integer/] },
+      { body: { name: 'x', provider: 'openai', models: ['m'], apiKeyEnv: 'lower-case' }, fields: [/^apiKeyEnv must be an environment variable name/] },
+      { body: { name: 'x', provider: 'openai', models: ['m'], apiKey: 'short' }, fields: [/^apiKey looks too short/] },
+      { body: { name: 'x', provider: 'openai', models: ['m'], apiKey: SECRET, apiKeyEnv: 'OPENAI_KEY' }, fields: [/apiKey: give either apiKey or apiKeyEnv/] },
+    ];
+    for (const { body, fields } of cases) {
+      const response = await call('POST', '/admin/instances', body);
+      assert.equal(response.status, 400, JSON.stringify(body));
+      const messages = (response.body.message as string[]).join('\n');
+      for (const field of fields) assert.match(messages, new RegExp(field.source, 'm'), `${JSON.stringify(body)} -> ${messages}`);
+      assert.ok(!response.text.includes(SECRET), 'a rejected secret is not echoed');
+    }
+    for (const query of ['page=0', 'pageSize=1000', 'enabled=maybe', 'health=purple', 'provider=nope']) {
+      const response = await call('GET', `/admin/instances?${query}`);
+      assert.equal(response.status, 400, query);
+      assert.match((response.body.message as string[]).join(), new RegExp(`^${query.split('=')[0]}`));
+    }
+    assert.equal((await call('PATCH', '/admin/instances/00000000-0000-4000-8000-000000000000', { weight: 5 })).status, 404);
+    assert.equal((await call('PATCH', '/admin/instances/not-a-uuid', { provider: 'claude' })).status, 400, 'provider cannot be changed');
+  });
+
+  let openaiId = '';
+  let openaiServiceId = '';
+
+  it('creates an instance (key masked), refuses a duplicate name, and registers it in Consul passing after the first probe', async () => {
+    const created = await call('POST', '/admin/instances', {
+      name: 'openai-eu-1',
+      provider: 'openai',
+      baseUrl: openaiBaseUrl,
+      models: ['gpt-4o', 'gpt-4o-mini'],
+      apiKey: SECRET,
+      region: 'eu-west',
+      weight: 70,
+      priority: 1,
+      tags: ['tier:premium'],
+    });
+    assert.equal(created.status, 201, created.text);
+    assert.deepEqual(created.body.apiKey, { source: 'stored', masked: `****${LAST4}`, environmentVariable: null });
+    openaiId = created.body.id;
+    openaiServiceId = `ai-provider-openai-${openaiId}`;
+    assert.equal((await call('POST', '/admin/instances', { name: 'openai-eu-1', provider: 'openai', models: ['m'] })).status, 409);
+
+    const passing = await waitFor('openai-eu-1 passing in Consul', async () => (await consul.healthService('ai-provider-openai', { passing: true })).body.find((entry) => entry.Service.ID === openaiServiceId), 10_000, 100);
+    assert.deepEqual([...passing.Service.Tags!].sort(), ['model:gpt-4o', 'model:gpt-4o-mini', 'region:eu-west', 'tier:premium']);
+    assert.equal(passing.Service.Meta?.weight, '70');
+    assert.equal(passing.Service.Meta?.priority, '1');
+    assert.equal(passing.Service.Meta?.provider, 'openai');
+    assert.equal(passing.Service.Meta?.switchboard_instance_id, openaiId);
+    const check = passing.Checks.find((entry) => entry.CheckID === `${openaiServiceId}:probe`)!;
+    assert.match(check.Output, /^probe ok in \d+ ms$/);
+  });
+
+  it('lists with filters and pagination, and gets one by id (unknown ids are 404)', async () => {
+    const claude = await call('POST', '/admin/instances', { name: 'claude-us-1', provider: 'claude', baseUrl: claudeBaseUrl, models: ['claude-sonnet-4-6'], apiKey: SECRET });
+    assert.equal(claude.status, 201);
+    const disabled = await call('POST', '/admin/instances', { name: 'zai-off', provider: 'zai', models: ['glm-4.6'], apiKeyEnv: 'ZAI_KEY_UNSET', enabled: false });
+    assert.equal(disabled.status, 201);
+    assert.deepEqual(disabled.body.apiKey, { source: 'environment', masked: null, environmentVariable: 'ZAI_KEY_UNSET' });
+    assert.equal(disabled.body.baseUrl, 'https://api.z.ai/api/paas/v4', 'the provider default');
+
+    const all = await call('GET', '/admin/instances');
+    assert.equal(all.body.total, 3);
+    assert.deepEqual(all.body.items.map((item: { name: string }) => item.name), ['claude-us-1', 'openai-eu-1', 'zai-off']);
+    assert.deepEqual((await call('GET', '/admin/instances?provider=claude')).body.items.map((item: { name: string }) => item.name), ['claude-us-1']);
+    assert.equal((await call('GET', '/admin/instances?enabled=false')).body.total, 1);
+    const page = await call('GET', '/admin/instances?page=2&pageSize=2');
+    assert.deepEqual(page.body.items.map((item: { name: string }) => item.name), ['zai-off']);
+    assert.equal(page.body.total, 3);
+    await waitFor('claude passing', async () => (await call('GET', '/admin/instances?health=passing')).body.total === 2, 10_000, 100);
+    assert.deepEqual((await call('GET', '/admin/instances?health=unknown')).body.items.map((item: { name: string }) => item.name), ['zai-off']);
+
+    assert.equal((await call('GET', `/admin/instances/${openaiId}`)).body.name, 'openai-eu-1');
+    assert.equal((await call('GET', '/admin/instances/00000000-0000-4000-8000-000000000000')).status, 404);
+    assert.equal((await call('GET', '/admin/instances/nope')).status, 404);
+  });
+
+  it('keeps health metrics in Redis with a TTL and publishes every probe', async () => {
+    const subscriber = new Redis(redisUrl);
+    const events: { instanceId: string; status: string; score: number }[] = [];
+    await subscriber.subscribe('switchboard:health-events');
+    subscriber.on('message', (_channel, message) => events.push(JSON.parse(message)));
+    try {
+      await waitFor('a health event for openai-eu-1', () => events.some((event) => event.instanceId === openaiId), 5_000, 50);
+      const event = events.find((entry) => entry.instanceId === openaiId)!;
+      assert.equal(event.status, 'passing');
+      assert.ok(event.score > 0.9 && event.score <= 1, `score ${event.score}`);
+    } finally {
+      subscriber.disconnect();
+    }
+    const key = `switchboard:health:${openaiId}`;
+    const hash = await redis.hgetall(key);
+    assert.equal(hash.status, 'passing');
+    assert.equal(hash.lastOutcome, 'success');
+    assert.ok(Number(hash.windowSuccesses) >= 1);
+    assert.equal(hash.windowFailures, '0');
+    assert.ok(Number(hash.latencyEwmaMs) >= 0);
+    const ttl = await redis.ttl(key);
+    assert.ok(ttl > 0 && ttl <= 60, `ttl ${ttl}`);
+
+    const health = await call('GET', `/admin/instances/${openaiId}/health`);
+    assert.equal(health.body.metrics.status, 'passing');
+    assert.deepEqual({ registered: health.body.consul.registered, status: health.body.consul.status }, { registered: true, status: 'passing' });
+  });
+
+  it('turns the check warning then critical while the upstream fails, and passing again after it recovers', async () => {
+    await simulator.updateKnobs('openai-a', { error: { kind: 'server' } });
+    const failedAt = Date.now();
+    const warning = await waitFor('warning', async () => ((await consulStatus('ai-provider-openai', openaiServiceId))?.check?.Status === 'warning' ? Date.now() : 0), 5_000, 20);
+    const critical = await waitFor('critical', async () => ((await consulStatus('ai-provider-openai', openaiServiceId))?.check?.Status === 'critical' ? Date.now() : 0), 5_000, 20);
+    const output = (await consulStatus('ai-provider-openai', openaiServiceId))!.check!.Output;
+    assert.match(output, /probe failed \dx in a row after \d+ ms: server_error \(HTTP 500\)/);
+    assert.ok(warning - failedAt < 2_000 && critical > warning);
+    assert.equal((await consul.healthService('ai-provider-openai', { passing: true })).body.length, 0, 'not passing while failing');
+    assert.equal((await redis.hget(`switchboard:health:${openaiId}`, 'score')), '0');
+
+    await simulator.updateKnobs('openai-a', { error: null });
+    const recoveredAt = Date.now();
+    const passing = await waitFor('passing again', async () => ((await consulStatus('ai-provider-openai', openaiServiceId))?.check?.Status === 'passing' ? Date.now() : 0), 5_000, 20);
+    assert.ok(passing - recoveredAt < 3_000);
+    console.log(`# measured (probe interval 400 ms, warn 1, critical 3, recover 2): failing -> warning ${warning - failedAt} ms, -> critical ${critical - failedAt} ms; recovered -> passing ${passing - recoveredAt} ms`);
+  });
+
+  it('marks an instance critical when its upstream refuses connections', async () => {
+    await simulator.updateKnobs('openai-a', { refuseConnections: true });
+    try {
+      await waitFor('critical', async () => (await consulStatus('ai-provider-openai', openaiServiceId))?.check?.Status === 'critical', 5_000, 50);
+      assert.match((await consulStatus('ai-provider-openai', openaiServiceId))!.check!.Output, /network: openai unreachable/);
+    } finally {
+      await simulator.updateKnobs('openai-a', { refuseConnections: false });
+    }
+    await waitFor('passing again', async () => (await consulStatus('ai-provider-openai', openaiServiceId))?.check?.Status === 'passing', 5_000, 50);
+  });
+
+  it('drains, disables, enables and probes on demand', async () => {
+    const drained = await call('POST', `/admin/instances/${openaiId}/drain`);
+    assert.equal(drained.body.draining, true);
+    const draining = await consulStatus('ai-provider-openai', openaiServiceId);
+    assert.ok(draining?.entry.Service.Tags?.includes('draining'), 'still registered, tagged draining');
+    assert.equal(draining?.entry.Service.Meta?.draining, 'true');
+    await call('POST', `/admin/instances/${openaiId}/undrain`);
+    assert.ok(!(await consulStatus('ai-provider-openai', openaiServiceId))?.entry.Service.Tags?.includes('draining'));
+
+    assert.equal((await call('POST', `/admin/instances/${openaiId}/disable`)).body.enabled, false);
+    assert.equal(await consulStatus('ai-provider-openai', openaiServiceId), undefined, 'disabled: deregistered');
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // a reconcile round must not bring it back
+    assert.equal(await consulStatus('ai-provider-openai', openaiServiceId), undefined);
+    await call('POST', `/admin/instances/${openaiId}/enable`);
+    assert.ok(await consulStatus('ai-provider-openai', openaiServiceId), 'enabled: registered again');
+
+    const probe = await call('POST', `/admin/instances/${openaiId}/probe`);
+    assert.equal(probe.status, 200);
+    assert.equal(probe.body.ok, true);
+    assert.match(probe.body.output, /^probe ok/);
+  });
+
+  it('restores registrations after the Consul agent restarts empty (anti-entropy)', async () => {
+    const restartedAt = Date.now();
+    await agent.restart();
+    const upAt = Date.now();
+    await waitFor('openai-eu-1 registered again', async () => Boolean(await consulStatus('ai-provider-openai', openaiServiceId)), 10_000, 100);
+    await waitFor('claude-us-1 passing again', async () => (await consul.healthService('ai-provider-claude', { passing: true })).body.length === 1, 10_000, 100);
+    console.log(`# measured: registrations restored ${Date.now() - upAt} ms after a fresh Consul agent answered (${Date.now() - restartedAt} ms after the old one was stopped; reconcile interval 1000 ms)`);
+    assert.equal(Object.values(await consul.agentServices()).filter((service) => service.Service.startsWith('ai-provider-zai')).length, 0, 'the disabled instance stays out');
+  });
+
+  it('updates and deletes: Consul follows, unknown ids are 404', async () => {
+    const updated = await call('PATCH', `/admin/instances/${openaiId}`, { weight: 5, models: ['gpt-4o'] });
+    assert.equal(updated.status, 200);
+    assert.equal(updated.body.weight, 5);
+    const entry = (await consulStatus('ai-provider-openai', openaiServiceId))!.entry;
+    assert.equal(entry.Service.Meta?.weight, '5');
+    assert.ok(!entry.Service.Tags?.includes('model:gpt-4o-mini'));
+
+    assert.equal((await call('DELETE', `/admin/instances/${openaiId}`)).status, 204);
+    assert.equal((await call('GET', `/admin/instances/${openaiId}`)).status, 404);
+    assert.equal((await call('DELETE', `/admin/instances/${openaiId}`)).status, 404);
+    assert.equal(await consulStatus('ai-provider-openai', openaiServiceId), undefined);
+    assert.equal(await redis.exists(`switchboard:health:${openaiId}`), 0);
+  });
+
+  it('client keys: the key is shown once, stored hashed, and can be revoked', async () => {
+    const created = await call('POST', '/admin/client-keys', { name: 'mobile-app', rateLimitRpm: 600 });
+    assert.equal(created.status, 201);
+    const key = created.body.key as string;
+    assert.match(key, /^sb-[A-Za-z0-9_-]{43}$/);
+    assert.equal(created.body.prefix, key.slice(0, 10));
+    const listed = await call('GET', '/admin/client-keys');
+    assert.equal(listed.body.length, 1);
+    assert.ok(!listed.text.includes(key), 'the list never shows the key');
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const row = (await client.query('SELECT key_hash FROM client_api_keys')).rows[0];
+      assert.equal(row.key_hash, createHash('sha256').update(key).digest('hex'));
+    } finally {
+      await client.end();
+    }
+    assert.equal((await call('POST', '/admin/client-keys', { name: '' })).status, 400);
+    const revoked = await call('DELETE', `/admin/client-keys/${created.body.id}`);
+    assert.ok(revoked.body.revokedAt);
+    assert.deepEqual((await call('GET', '/admin/client-keys')).body, []);
+    assert.equal((await call('GET', '/admin/client-keys?includeRevoked=true')).body.length, 1);
+    assert.equal((await call('DELETE', '/admin/client-keys/00000000-0000-4000-8000-000000000000')).status, 404);
+  });
+
+  it('never lets a provider secret reach responses, the audit log, Consul, Redis or the logs', async () => {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const audit = (await client.query('SELECT action, details::text AS details FROM audit_log ORDER BY id')).rows;
+      assert.ok(audit.some((row) => row.action === 'instance.create'));
+      assert.ok(audit.some((row) => row.action === 'instance.delete'));
+      assert.ok(audit.some((row) => row.action === 'client_key.create'));
+      for (const row of audit) assert.ok(!row.details.includes(SECRET) && !row.details.includes('ciphertext'), `audit ${row.action}`);
+      const stored = (await client.query("SELECT api_key_ciphertext FROM provider_instances WHERE name = 'claude-us-1'")).rows[0];
+      assert.match(stored.api_key_ciphertext, /^v1:/);
+      assert.ok(!stored.api_key_ciphertext.includes(SECRET));
+    } finally {
+      await client.end();
+    }
+    const consulDump = JSON.stringify([await consul.agentServices(), (await consul.healthService('ai-provider-claude')).body, (await consul.kvList('')).body]);
+    assert.ok(!consulDump.includes(SECRET) && !consulDump.includes(LAST4 + '"'), 'nothing of the key in Consul');
+    const redisDump = JSON.stringify(await Promise.all((await redis.keys('switchboard:health:*')).map((key) => redis.hgetall(key))));
+    assert.ok(!redisDump.includes(SECRET));
+    const everything = JSON.stringify([(await call('GET', '/admin/instances')).body, (await call('GET', '/admin/audit')).body, (await call('GET', '/admin/consul/services')).body]);
+    assert.ok(!everything.includes(SECRET));
+    assert.ok(!manager.logs.includes(SECRET), 'the process logs never hold the key');
+    assert.ok(manager.logs.length > 500, 'there are logs to look at');
+  });
+
+  it('serves its OpenAPI document at /docs', async () => {
+    const json = await fetch(`${manager.url}/docs-json`);
+    assert.equal(json.status, 200);
+    const document = (await json.json()) as { paths: Record<string, unknown> };
+    assert.ok(document.paths['/admin/instances']);
+    assert.ok(document.paths['/admin/client-keys']);
+    assert.equal((await fetch(`${manager.url}/docs`)).status, 200);
+  });
+});
