@@ -170,8 +170,9 @@ describe('instance-manager: admin API, Consul registration and health probing', 
     assert.deepEqual({ registered: health.body.consul.registered, status: health.body.consul.status }, { registered: true, status: 'passing' });
   });
 
-  it('turns the check warning then critical while the upstream fails, and passing again after it recovers', async () => {
+  it('turns the check warning then critical while the upstream fails, and passing again after it recovers', async (context) => {
     await simulator.updateKnobs('openai-a', { error: { kind: 'server' } });
+    context.after(() => simulator.updateKnobs('openai-a', { error: null }));
     const failedAt = Date.now();
     const warning = await waitFor('warning', async () => ((await consulStatus('ai-provider-openai', openaiServiceId))?.check?.Status === 'warning' ? Date.now() : 0), 5_000, 20);
     const critical = await waitFor('critical', async () => ((await consulStatus('ai-provider-openai', openaiServiceId))?.check?.Status === 'critical' ? Date.now() : 0), 5_000, 20);
@@ -180,6 +181,11 @@ describe('instance-manager: admin API, Consul registration and health probing', 
     assert.ok(warning - failedAt < 2_000 && critical > warning);
     assert.equal((await consul.healthService('ai-provider-openai', { passing: true })).body.length, 0, 'not passing while failing');
     assert.equal((await redis.hget(`switchboard:health:${openaiId}`, 'score')), '0');
+    const metrics = (await (await fetch(`${manager.url}/metrics`)).text()).split('\n');
+    const sample = (name: string, ...labels: string[]) =>
+      Number(metrics.find((line) => line.startsWith(`${name}{`) && labels.every((label) => line.includes(label)))?.split(' ').at(-1) ?? 0);
+    assert.ok(sample('switchboard_probe_duration_seconds_count', 'provider="openai"', 'outcome="failure"') >= 3, 'failed probes are measured');
+    assert.ok(sample('switchboard_instance_status_changes_total', 'provider="openai"', 'status="critical"') >= 1, 'the change to critical is counted');
 
     await simulator.updateKnobs('openai-a', { error: null });
     const recoveredAt = Date.now();

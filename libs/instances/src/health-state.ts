@@ -15,6 +15,8 @@ export interface HealthState {
   consecutiveSuccesses: number;
 }
 
+const SEVERITY: Record<CheckStatus, number> = { passing: 0, warning: 1, critical: 2 };
+
 export const INITIAL_HEALTH: HealthState = { status: 'critical', consecutiveFailures: 0, consecutiveSuccesses: 0 };
 
 /**
@@ -29,10 +31,12 @@ export function nextHealth(previous: HealthState, ok: boolean, thresholds: Healt
     return { status: recovered ? 'passing' : previous.status, consecutiveFailures: 0, consecutiveSuccesses };
   }
   const consecutiveFailures = previous.consecutiveFailures + 1;
-  const status: CheckStatus =
+  const byCount: CheckStatus =
     consecutiveFailures >= thresholds.criticalAfterFailures ? 'critical'
     : consecutiveFailures >= thresholds.warnAfterFailures ? 'warning'
-    : previous.status;
+    : 'passing';
+  // A failure never makes things look better than they were.
+  const status = SEVERITY[byCount] >= SEVERITY[previous.status] ? byCount : previous.status;
   return { status, consecutiveFailures, consecutiveSuccesses: 0 };
 }
 

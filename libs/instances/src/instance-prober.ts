@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, readSecretFromEnvironment } from '@switchboard/config';
+import { MetricsService } from '@switchboard/observability';
 import type { ProviderInstance } from '@switchboard/database';
 import { adapterFor, ProviderClient, ProviderError, type ProviderName, type ProviderTarget } from '@switchboard/providers';
 import { CredentialCipher } from './credential-cipher.js';
@@ -35,6 +36,7 @@ export class InstanceProber {
     private readonly registry: InstanceRegistry,
     private readonly store: HealthStore,
     private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
   ) {
     this.thresholds = {
       warnAfterFailures: config.HEALTH_WARN_AFTER_FAILURES,
@@ -71,6 +73,8 @@ export class InstanceProber {
       error = failure instanceof ProviderError ? `${failure.kind}${failure.status ? ` (HTTP ${failure.status})` : ''}: ${failure.message}` : failure instanceof Error ? failure.message : String(failure);
     }
     const state = nextHealth(previous, ok, this.thresholds, !previous.probed);
+    this.metrics.probeDuration.observe({ provider: instance.provider, outcome: ok ? 'success' : 'failure' }, latencyMs / 1000);
+    if (previous.status !== state.status || !previous.probed) this.metrics.instanceStatusChanges.inc({ provider: instance.provider, status: state.status });
     const rounded = Math.round(latencyMs);
     const output = ok
       ? `probe ok in ${rounded} ms`
