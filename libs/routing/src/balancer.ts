@@ -1,0 +1,100 @@
+export const STRATEGIES = ['health_based', 'health_weighted', 'round_robin', 'random', 'least_connections', 'latency', 'first'] as const;
+export type BalancingStrategy = (typeof STRATEGIES)[number];
+
+/** What the balancer knows of one instance of a pool, all from memory. */
+export interface PoolMember {
+  id: string;
+  weight: number;
+  /** Lower is preferred: the balancer only looks past the best priority when none of it is usable. */
+  priority: number;
+  draining: boolean;
+  /** From the health table: Consul check status and the probe-based score in [0, 1]. */
+  status: 'passing' | 'warning' | 'critical';
+  healthScore: number;
+  latencyEwmaMs: number;
+  inFlight: number;
+  maxConcurrency: number | null;
+  /** The circuit breaker lets a request through now. */
+  circuitAllows: boolean;
+}
+
+export type RandomSource = () => number;
+
+/** Per-pool memory of stateful strategies (the round-robin cursor). */
+export class BalancerState {
+  private readonly cursors = new Map<string, number>();
+
+  next(pool: string, size: number): number {
+    const cursor = this.cursors.get(pool) ?? 0;
+    this.cursors.set(pool, (cursor + 1) % Number.MAX_SAFE_INTEGER);
+    return cursor % size;
+  }
+}
+
+/** Members that may take a new request: not draining, not critical, circuit closed, below their cap. */
+export function usable(members: readonly PoolMember[]): PoolMember[] {
+  return members.filter(
+    (member) =>
+      !member.draining && member.status !== 'critical' && member.circuitAllows && member.weight > 0 && (member.maxConcurrency === null || member.inFlight < member.maxConcurrency),
+  );
+}
+
+/**
+ * Picks one instance of a pool: the usable members of the best priority tier, then the strategy.
+ * Returns undefined when no member is usable. Pure and synchronous: the hot path never waits here.
+ */
+export function selectMember(
+  pool: string,
+  members: readonly PoolMember[],
+  strategy: BalancingStrategy,
+  state: BalancerState,
+  random: RandomSource = Math.random,
+  exclude: ReadonlySet<string> = new Set(),
+): PoolMember | undefined {
+  const candidates = usable(members).filter((member) => !exclude.has(member.id));
+  if (candidates.length === 0) return undefined;
+  const bestPriority = Math.min(...candidates.map((member) => member.priority));
+  const tier = candidates.filter((member) => member.priority === bestPriority).sort((a, b) => a.id.localeCompare(b.id));
+  if (tier.length === 1) return tier[0];
+  switch (strategy) {
+    case 'first':
+      return tier[0];
+    case 'round_robin':
+      return tier[state.next(pool, tier.length)];
+    case 'random':
+      return tier[Math.floor(random() * tier.length)];
+    case 'health_based': {
+      // Passing beats warning; among equals the best score; ties share the load in turn.
+      const rank = (member: PoolMember) => (member.status === 'passing' ? 1 : 0) + member.healthScore;
+      const best = Math.max(...tier.map(rank));
+      const top = tier.filter((member) => rank(member) >= best - 1e-9);
+      return top[state.next(`${pool}#health`, top.length)];
+    }
+    case 'health_weighted':
+      return weightedPick(tier, (member) => member.weight * Math.max(member.healthScore, 0.01) * (member.status === 'warning' ? 0.25 : 1), random);
+    case 'least_connections': {
+      const load = (member: PoolMember) => member.inFlight / member.weight;
+      const least = Math.min(...tier.map(load));
+      const lightest = tier.filter((member) => load(member) === least);
+      return lightest[state.next(`${pool}#least`, lightest.length)];
+    }
+    case 'latency': {
+      // Power of two choices: two members drawn by weight, the faster (lower EWMA) one wins.
+      const first = weightedPick(tier, (member) => member.weight, random)!;
+      const second = weightedPick(tier.filter((member) => member !== first), (member) => member.weight, random)!;
+      return second.latencyEwmaMs < first.latencyEwmaMs ? second : first;
+    }
+  }
+}
+
+function weightedPick(members: readonly PoolMember[], weightOf: (member: PoolMember) => number, random: RandomSource): PoolMember | undefined {
+  const weights = members.map(weightOf);
+  const total = weights.reduce((sum, weight) => sum + weight, 0);
+  if (total <= 0) return members[0];
+  let point = random() * total;
+  for (let index = 0; index < members.length; index += 1) {
+    point -= weights[index]!;
+    if (point < 0) return members[index];
+  }
+  return members.at(-1);
+}
