@@ -37,7 +37,8 @@ stop_all() {
   if [ -n "$consul_pid" ]; then
     step "Stopping the Consul dev agent"
     kill -TERM "$consul_pid" 2>/dev/null || true
-    wait "$consul_pid" 2>/dev/null || true
+    # Not our child (it runs in a session of its own): wait for it by polling.
+    for _ in $(seq 1 100); do kill -0 "$consul_pid" 2>/dev/null || break; sleep 0.1; done
   fi
   step "Stopped"
 }
@@ -96,8 +97,11 @@ for app in "${apps[@]}"; do
 done
 
 admin_url="http://127.0.0.1:${ports[instance-manager]}/admin"
-auth="authorization: Bearer $ADMIN_TOKEN"
-count=$(curl -fsS -H "$auth" "$admin_url/instances?pageSize=1" | node -e 'let t="";process.stdin.on("data",d=>t+=d).on("end",()=>console.log(JSON.parse(t).total))')
+# The token reaches curl in a file, not on its command line where `ps` would show it.
+auth="@$run_dir/admin-header"
+(umask 077 && printf 'authorization: Bearer %s\n' "$ADMIN_TOKEN" >"$run_dir/admin-header")
+count=$(curl -fsS -H "$auth" "$admin_url/instances?pageSize=1" | node -e 'let t="";process.stdin.on("data",d=>t+=d).on("end",()=>console.log(JSON.parse(t).total))') \
+  || fail "the admin API did not answer; see .run/logs/instance-manager.log"
 if [ "$count" = "0" ]; then
   step "Seeding one demo instance per provider, served by the provider simulator"
   seed() { # seed NAME PROVIDER BASE_URL MODELS_JSON

@@ -64,16 +64,17 @@ done
 command -v go >/dev/null 2>&1 || die "no consul on PATH and no Go toolchain to build one: install Go >= 1.25 (or put consul >= $MIN_VERSION on PATH)"
 
 mkdir -p "$CACHE_DIR"
-build_one() { # build_one VERSION -> 0 on success, binary at $CACHE_DIR/VERSION/consul
-  local v=$1 work dir started count=0
+work=""
+trap '[ -z "$work" ] || rm -rf "$work"' EXIT
+build_one() { # build_one VERSION -> 0 built, 1 the build failed, 2 the download failed (no verdict)
+  local v=$1 dir started count=0
   work=$(mktemp -d "${TMPDIR:-/tmp}/consul-build-$v.XXXXXX")
-  trap 'rm -rf "$work"' RETURN
   log "==> Downloading github.com/hashicorp/consul@v$v from the Go module proxy"
   if ! dir=$(cd "$work" && GOFLAGS=-mod=mod go mod download -json "github.com/hashicorp/consul@v$v" 2>"$work/download.err" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p'); then
     log "    download failed: $(tail -n 3 "$work/download.err")"
-    return 1
+    return 2
   fi
-  [ -n "$dir" ] && [ -f "$dir/go.mod" ] || { log "    download failed: $(tail -n 3 "$work/download.err")"; return 1; }
+  [ -n "$dir" ] && [ -f "$dir/go.mod" ] || { log "    download failed: $(tail -n 3 "$work/download.err")"; return 2; }
   cp -r "$dir" "$work/src"
   chmod -R u+w "$work/src"
   # Drop the block that replaces Consul's own submodules with directories the module lacks.
@@ -109,9 +110,17 @@ for v in $CANDIDATES; do
   # go build's exit status is lost in the pipe above, so success is the binary itself.
   set +e
   build_one "$v"
+  outcome=$?
   set -e
+  rm -rf "$work"
+  work=""
   if usable "$CACHE_DIR/$v/consul"; then
     report "$want_version" "$CACHE_DIR/$v/consul"
+  fi
+  if [ "$outcome" -eq 2 ]; then
+    # A download failure says nothing about the version (offline, proxy busy): remember nothing.
+    log "==> consul v$v could not be downloaded; trying the next version"
+    continue
   fi
   mkdir -p "$CACHE_DIR/$v"
   date -u +"build failed at %Y-%m-%dT%H:%M:%SZ with $(go version)" > "$CACHE_DIR/$v/FAILED"

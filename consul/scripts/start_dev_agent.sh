@@ -41,7 +41,11 @@ if [ "${CONSUL_ACL:-0}" = "1" ]; then
     token="$(cat /proc/sys/kernel/random/uuid)"
     printf 'Consul ACLs on; initial management token: %s\n' "$token" >&2
   fi
-  args+=(-hcl "acl { enabled = true, default_policy = \"deny\", enable_token_persistence = false, tokens { initial_management = \"$token\" } }")
+  # In a file readable by us only, not on the command line where `ps` would show it.
+  acl_file="$(mktemp "${TMPDIR:-/tmp}/consul-acl.XXXXXX.hcl")"
+  chmod 600 "$acl_file"
+  printf 'acl { enabled = true, default_policy = "deny", enable_token_persistence = false, tokens { initial_management = "%s" } }\n' "$token" >"$acl_file"
+  args+=(-config-file "$acl_file")
 fi
 
 if [ "${1:-}" != "--background" ]; then
@@ -50,7 +54,9 @@ fi
 
 log_file="${CONSUL_LOG_FILE:-.run/consul-dev.log}"
 mkdir -p "$(dirname "$log_file")"
-"$consul_bin" "${args[@]}" >"$log_file" 2>&1 &
+# A session of its own: Ctrl-C in the terminal must not reach the agent before the apps that
+# deregister from it have stopped (the caller stops it last).
+setsid "$consul_bin" "${args[@]}" >"$log_file" 2>&1 < /dev/null &
 pid=$!
 for _ in $(seq 1 100); do
   if ! kill -0 "$pid" 2>/dev/null; then

@@ -103,6 +103,15 @@ describe('the four apps as processes, against real Consul, Postgres and Redis', 
     }
   });
 
+  it('registers itself again when Consul loses its registration', async () => {
+    const app = running.get('intelligent-router')!;
+    const serviceId = `intelligent-router-127.0.0.1-${app.port}`;
+    await consul.deregisterService(serviceId);
+    assert.equal((await consul.agentServices())[serviceId], undefined);
+    await waitFor('the router to register again', async () => Boolean((await consul.agentServices())[serviceId]), 15_000, 200);
+    assert.match(app.logs, /Consul no longer has intelligent-router-127\.0\.0\.1-\d+; registering it again/);
+  });
+
   it('logs JSON lines that carry the request id it echoes back', async () => {
     const app = running.get('intelligent-router')!;
     const response = await fetch(`${app.url}/no-such-route`, { headers: { 'x-request-id': 'trace-abc-123' } });

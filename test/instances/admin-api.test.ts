@@ -70,6 +70,8 @@ describe('instance-manager: admin API, Consul registration and health probing', 
       { body: { name: 'x', provider: 'openai', models: ['m'], apiKeyEnv: 'lower-case' }, fields: [/^apiKeyEnv must be an environment variable name/] },
       { body: { name: 'x', provider: 'openai', models: ['m'], apiKey: 'short' }, fields: [/^apiKey looks too short/] },
       { body: { name: 'x', provider: 'openai', models: ['m'], apiKey: SECRET, apiKeyEnv: 'OPENAI_KEY' }, fields: [/apiKey: give either apiKey or apiKeyEnv/] },
+      { body: { name: 'x', provider: 'openai', models: ['m'], apiKeyEnv: 'CREDENTIALS_KEY' }, fields: [/^apiKeyEnv: CREDENTIALS_KEY is Switchboard's own configuration/] },
+      { body: { name: 'x', provider: 'openai', models: ['m'], extraHeaders: { Authorization: 'Bearer x' } }, fields: [/^extraHeaders\.Authorization: credentials do not go in extraHeaders/] },
     ];
     for (const { body, fields } of cases) {
       const response = await call('POST', '/admin/instances', body);
@@ -235,6 +237,13 @@ describe('instance-manager: admin API, Consul registration and health probing', 
     await waitFor('claude-us-1 passing again', async () => (await consul.healthService('ai-provider-claude', { passing: true })).body.length === 1, 10_000, 100);
     console.log(`# measured: registrations restored ${Date.now() - upAt} ms after a fresh Consul agent answered (${Date.now() - restartedAt} ms after the old one was stopped; reconcile interval 1000 ms)`);
     assert.equal(Object.values(await consul.agentServices()).filter((service) => service.Service.startsWith('ai-provider-zai')).length, 0, 'the disabled instance stays out');
+  });
+
+  it('refuses to move a stored key to another host unless it is given again', async () => {
+    const moved = await call('PATCH', `/admin/instances/${openaiId}`, { baseUrl: 'https://elsewhere.example/v1' });
+    assert.equal(moved.status, 400);
+    assert.match(moved.body.message.join(), /^apiKey: baseUrl moves to another host/);
+    assert.equal((await call('GET', `/admin/instances/${openaiId}`)).body.baseUrl, openaiBaseUrl, 'nothing changed');
   });
 
   it('updates and deletes: Consul follows, unknown ids are 404', async () => {

@@ -211,6 +211,14 @@ describe('provider adapters against the provider simulator', () => {
       it(`${provider}: a malformed chunk is a malformed_upstream error`, () =>
         withKnobs({ malformedChunkAt: 2 }, () => expectProviderError(collect(client.stream(adapter, targets.get(provider)!, ask(model, 'hi', { stream: true }))), 'malformed_upstream')));
 
+      it(`${provider}: a slow consumer is not mistaken for an idle upstream`, async () => {
+        let texts = 0;
+        for await (const event of client.stream(adapter, targets.get(provider)!, ask(model, 'hi', { stream: true }), { idleTimeoutMs: 150 })) {
+          if (event.type === 'text' && ++texts <= 3) await new Promise((resolve) => setTimeout(resolve, 300));
+        }
+        assert.ok(texts > 3, 'the whole answer arrived although the consumer paused longer than the idle timeout');
+      });
+
       it(`${provider}: the caller's abort stops the stream and is not blamed on the provider`, () =>
         withKnobs({ tokensPerSecond: 20 }, async () => {
           const controller = new AbortController();

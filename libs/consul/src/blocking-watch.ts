@@ -75,8 +75,12 @@ export class BlockingWatch<T> {
         this.failures = 0;
         if (this.index > 0 && result.index < this.index) this.options.onReset?.(this.index, result.index);
         const changed = isChange(this.index, result.index);
+        const missingIndex = !(result.index >= 1);
         this.index = nextIndex(result.index);
         if (changed) this.options.onChange(result.body, this.index);
+        // Without an X-Consul-Index (a proxy that strips it) every answer is immediate: poll
+        // instead of spinning.
+        if (missingIndex) await sleep(this.options.backoffMaxMs ?? 10_000, signal);
       } catch (error) {
         if (signal.aborted) return;
         this.failures += 1;

@@ -61,6 +61,18 @@ export class ConsulLock {
     }
   }
 
+  /**
+   * Drops what this holder believes it has (after Consul took the lock away): the next acquire()
+   * asks Consul again with a new session. The old session is destroyed if it still exists.
+   */
+  forget(): void {
+    this.stopRenewing();
+    const session = this.sessionId;
+    this.sessionId = undefined;
+    this.isHeld = false;
+    if (session) void this.consul.sessionDestroy(session).catch(() => undefined);
+  }
+
   private async ensureSession(): Promise<string> {
     if (this.sessionId) return this.sessionId;
     const ttl = Math.max(10, this.options.ttlSeconds ?? 15);

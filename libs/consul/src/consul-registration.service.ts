@@ -27,6 +27,9 @@ export class ConsulRegistrationService implements BeforeApplicationShutdown {
   private current: RegistrationState = 'pending';
   private lastError: string | undefined;
   private markRegistered!: () => void;
+  private port: number | undefined;
+  private verifier: NodeJS.Timeout | undefined;
+  private verifying = false;
   /** Resolves once the app is registered (never, when registration is disabled). */
   readonly registered = new Promise<void>((resolve) => (this.markRegistered = resolve));
 
@@ -77,7 +80,28 @@ export class ConsulRegistrationService implements BeforeApplicationShutdown {
   /** Starts registering in the background; resolves at once. */
   start(port: number): void {
     if (this.current === 'disabled' || this.attempt) return;
+    this.port = port;
     this.attempt = this.registerUntilDone(this.definition(port));
+    // Anti-entropy for our own registration: an agent restart, or a critical check held longer
+    // than DeregisterCriticalServiceAfter, removes it; nothing else would put it back.
+    this.verifier = setInterval(() => void this.verify(), Math.max(2_000, 5 * durationMs(this.config.CONSUL_CHECK_INTERVAL)));
+    this.verifier.unref();
+  }
+
+  /** Re-registers now if Consul has lost this app (also called when a session names a missing check). */
+  async verify(): Promise<void> {
+    if (this.current !== 'registered' || this.port === undefined || this.stopping.signal.aborted || this.verifying) return;
+    this.verifying = true;
+    try {
+      const services = await this.consul.agentServices();
+      if (services[this.config.serviceId]) return;
+      this.logger.warn(`Consul no longer has ${this.config.serviceId}; registering it again`);
+      await this.consul.registerService(this.definition(this.port), { replaceExistingChecks: true });
+    } catch (error) {
+      this.logger.debug(`Registration check failed: ${message(error)}`);
+    } finally {
+      this.verifying = false;
+    }
   }
 
   /** Resolves when registered (or when registration was given up because the app is stopping). */
@@ -87,6 +111,7 @@ export class ConsulRegistrationService implements BeforeApplicationShutdown {
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping.abort();
+    if (this.verifier) clearInterval(this.verifier);
     await this.attempt;
     if (this.current !== 'registered') return;
     try {
@@ -119,4 +144,11 @@ export class ConsulRegistrationService implements BeforeApplicationShutdown {
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** A Consul duration such as 500ms, 5s or 1m, in milliseconds. */
+function durationMs(duration: string): number {
+  const match = /^(\d+)(ms|s|m|h)$/.exec(duration);
+  if (!match) return 5_000;
+  return Number(match[1]) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
 }

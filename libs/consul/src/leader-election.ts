@@ -16,6 +16,8 @@ export interface LeaderElectionOptions {
   onDemoted?: () => void;
   /** Checks the leadership session is tied to, so a dead leader is replaced as soon as Consul sees it die. */
   serviceChecks?: string[];
+  /** Consul no longer knows one of those checks (the holder's registration vanished). */
+  onMissingCheck?: () => void;
 }
 
 /**
@@ -103,6 +105,7 @@ export class LeaderElection {
           const message = error instanceof Error ? error.message : String(error);
           // Right after start-up the holder's own check is still critical; that passes by itself.
           if (/critical state/.test(message)) this.logger.debug(`Waiting for this replica's check to pass before taking ${this.key}`);
+          else if (/Missing check/.test(message)) this.options.onMissingCheck?.();
           else this.logger.warn(`Could not take ${this.key} (${message}); retrying in ${delay} ms`);
           await sleep(delay);
         }
@@ -113,6 +116,8 @@ export class LeaderElection {
   private demote(reason: string): void {
     if (!this.leader) return;
     this.leader = false;
+    // Whatever the reason, this holder no longer owns the key: never trust the old session again.
+    this.lock.forget();
     this.logger.warn(`${this.options.holder} is no longer the leader: ${reason}`);
     this.options.onDemoted?.();
     if (!this.stopped) this.tryAcquire();

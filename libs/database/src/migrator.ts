@@ -92,12 +92,20 @@ export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (!name) throw new Error('DATABASE_URL names no database (expected postgresql://user@host:port/<database>)');
+  // Connect to the database itself first: a role limited to it needs nothing else.
+  const probe = new pg.Client({ connectionString: databaseUrl });
+  try {
+    await probe.connect();
+    return false;
+  } catch (error) {
+    if ((error as { code?: string }).code !== '3D000') throw error; // 3D000: invalid_catalog_name
+  } finally {
+    await probe.end().catch(() => undefined);
+  }
   url.pathname = '/postgres';
   const admin = new pg.Client({ connectionString: url.toString() });
   await admin.connect();
   try {
-    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (rowCount) return false;
     await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
     return true;
   } finally {

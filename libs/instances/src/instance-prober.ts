@@ -56,7 +56,7 @@ export class InstanceProber {
   }
 
   async probe(instance: ProviderInstance): Promise<ProbeReport> {
-    const previous = this.tracked.get(instance.id) ?? { ...INITIAL_HEALTH, probed: false, output: '' };
+    const previous = this.tracked.get(instance.id) ?? (await this.seed(instance.id));
     const adapter = adapterFor(instance.provider as ProviderName);
     let ok = false;
     let latencyMs = 0;
@@ -95,6 +95,22 @@ export class InstanceProber {
       this.metricsTtlSeconds,
     );
     return { instanceId: instance.id, ok, latencyMs: rounded, status: state.status, output, metrics };
+  }
+
+  /**
+   * Where a new leader (or a follower's probe-now) starts: the state the previous prober left in
+   * Redis, so a failover neither forgets a failing streak nor condemns a healthy instance at once.
+   */
+  private async seed(instanceId: string): Promise<Tracked> {
+    const stored = await this.store.read(instanceId).catch(() => undefined);
+    if (!stored) return { ...INITIAL_HEALTH, probed: false, output: '' };
+    return {
+      status: stored.status,
+      consecutiveFailures: stored.consecutiveFailures,
+      consecutiveSuccesses: stored.consecutiveSuccesses,
+      probed: true,
+      output: stored.lastError ? `last probe failed: ${stored.lastError}` : 'last probe ok',
+    };
   }
 
   /** The last check status this process computed, for (re-)registration. */

@@ -6,7 +6,7 @@ import { InstanceRegistry } from './instance-registry.js';
 import { InstancesRepository } from './instances.repository.js';
 
 export const LEADER_LOCK_KEY = 'switchboard/locks/instance-manager/leader';
-const PROBE_CONCURRENCY = 16;
+export const PROBE_CONCURRENCY = 16;
 
 /**
  * The background work of the instance-manager, done by one replica at a time (the Consul lock
@@ -20,6 +20,8 @@ export class InstanceSupervisor implements OnApplicationBootstrap, BeforeApplica
   private readonly election: LeaderElection;
   private timers: NodeJS.Timeout[] = [];
   private running = false;
+  /** Bumped on every start and stop, so a round still running from an older term cannot reschedule. */
+  private generation = 0;
   private lastProbeRoundAt: Date | undefined;
   private lastReconcileAt: Date | undefined;
   private lastReconcileError: string | undefined;
@@ -39,6 +41,7 @@ export class InstanceSupervisor implements OnApplicationBootstrap, BeforeApplica
       // Tied to this replica's readiness check: if the leader dies, Consul's HTTP check fails within
       // one check interval and the lock is free at once, rather than after the session TTL.
       serviceChecks: registration.enabled ? [registration.checkId] : undefined,
+      onMissingCheck: () => void registration.verify(),
     });
   }
 
@@ -75,24 +78,26 @@ export class InstanceSupervisor implements OnApplicationBootstrap, BeforeApplica
   private startLoops(): void {
     if (this.running) return;
     this.running = true;
-    this.schedule(() => this.reconcileRound(), 0, this.config.RECONCILE_INTERVAL_MS);
-    this.schedule(() => this.probeRound(), 0, this.config.PROBE_INTERVAL_MS);
+    const generation = ++this.generation;
+    this.schedule(generation, () => this.reconcileRound(), 0, this.config.RECONCILE_INTERVAL_MS);
+    this.schedule(generation, () => this.probeRound(generation), 0, this.config.PROBE_INTERVAL_MS);
   }
 
   private stopLoops(): void {
     this.running = false;
+    this.generation += 1;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers = [];
   }
 
   /** Runs work now and then every interval after it finishes, so rounds never overlap. */
-  private schedule(work: () => Promise<void>, delayMs: number, intervalMs: number): void {
+  private schedule(generation: number, work: () => Promise<void>, delayMs: number, intervalMs: number): void {
     const timer = setTimeout(async () => {
       this.timers = this.timers.filter((entry) => entry !== timer);
-      if (!this.running) return;
+      if (generation !== this.generation) return;
       const started = Date.now();
       await work();
-      if (this.running) this.schedule(work, Math.max(0, intervalMs - (Date.now() - started)), intervalMs);
+      if (generation === this.generation) this.schedule(generation, work, Math.max(0, intervalMs - (Date.now() - started)), intervalMs);
     }, delayMs);
     timer.unref();
     this.timers.push(timer);
@@ -108,12 +113,14 @@ export class InstanceSupervisor implements OnApplicationBootstrap, BeforeApplica
     }
   }
 
-  private async probeRound(): Promise<void> {
+  private async probeRound(generation: number): Promise<void> {
     try {
-      const enabled = await this.instances.findMany({ enabled: true });
-      for (let offset = 0; offset < enabled.length && this.running; offset += PROBE_CONCURRENCY) {
-        await Promise.all(enabled.slice(offset, offset + PROBE_CONCURRENCY).map((instance) => this.prober.probe(instance)));
-      }
+      const queue = await this.instances.findMany({ enabled: true });
+      // A pool of workers rather than lockstep batches: one slow upstream holds up one worker only.
+      const worker = async () => {
+        for (let instance = queue.shift(); instance && generation === this.generation; instance = queue.shift()) await this.prober.probe(instance);
+      };
+      await Promise.all(Array.from({ length: PROBE_CONCURRENCY }, worker));
       this.lastProbeRoundAt = new Date();
     } catch (error) {
       this.logger.warn(`Probe round failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -6,14 +6,16 @@ import { CredentialCipher } from './credential-cipher.js';
 import { HealthStore } from './health-store.js';
 import { InstanceProber } from './instance-prober.js';
 import { InstanceRegistry } from './instance-registry.js';
-import { InstanceSupervisor } from './instance-supervisor.js';
+import { InstanceSupervisor, PROBE_CONCURRENCY } from './instance-supervisor.js';
 import { InstancesRepository } from './instances.repository.js';
 import { InstancesService } from './instances.service.js';
 
 /** Provider instances: persistence, credentials, Consul registration, probing and health. */
 @Module({
   providers: [
-    { provide: ProviderClient, useFactory: () => new ProviderClient({ connectionsPerOrigin: 4 }) },
+    // As many connections per origin as probes run at once, so probes never queue for a socket
+    // (their timeout would count the wait) when many instances share a provider host.
+    { provide: ProviderClient, useFactory: () => new ProviderClient({ connectionsPerOrigin: PROBE_CONCURRENCY }) },
     AuditRepository,
     ClientKeysService,
     CredentialCipher,

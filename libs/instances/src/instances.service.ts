@@ -84,7 +84,7 @@ export class InstancesService {
   }
 
   async create(input: InstanceInput, actor: string): Promise<InstanceView> {
-    if (input.apiKey && input.apiKeyEnv) throw new InvalidInstanceError('apiKey', 'give either apiKey or apiKeyEnv, not both');
+    checkCredentialInput(input);
     const baseUrl = input.baseUrl ?? adapterFor(input.provider as ProviderName).defaultBaseUrl;
     let instance: ProviderInstance;
     try {
@@ -117,7 +117,11 @@ export class InstancesService {
 
   async update(id: string, input: InstanceUpdate, actor: string): Promise<InstanceView> {
     const before = await this.require(id);
-    if (input.apiKey && input.apiKeyEnv) throw new InvalidInstanceError('apiKey', 'give either apiKey or apiKeyEnv, not both');
+    checkCredentialInput(input);
+    // A stored key follows its instance to a new host only if the operator gives it again.
+    if (input.baseUrl && new URL(input.baseUrl).host !== new URL(before.baseUrl).host && before.apiKeyCiphertext && !input.apiKey && !input.apiKeyEnv) {
+      throw new InvalidInstanceError('apiKey', "baseUrl moves to another host: give the apiKey again, so a stored key is never sent to a host it was not entered for");
+    }
     let instance: ProviderInstance;
     try {
       instance = await this.repository.update(id, {
@@ -221,3 +225,25 @@ export class InstancesService {
     return error;
   }
 }
+
+/**
+ * Variables an instance may not name as its key: the apps' own configuration (which holds the
+ * admin token, the credentials key, database and Consul credentials). Probing would otherwise send
+ * them to whatever baseUrl an admin set.
+ */
+const PROTECTED_ENVIRONMENT = /^(ADMIN_TOKEN|CREDENTIALS_KEY|DATABASE_URL|REDIS_URL|CONSUL_.*|SERVICE_.*|NODE_.*|PATH|HOME|TEST_.*|BOOTSTRAP_.*)$/;
+
+function checkCredentialInput(input: Pick<InstanceInput, 'apiKey' | 'apiKeyEnv' | 'extraHeaders'>): void {
+  if (input.apiKey && input.apiKeyEnv) throw new InvalidInstanceError('apiKey', 'give either apiKey or apiKeyEnv, not both');
+  if (input.apiKeyEnv && PROTECTED_ENVIRONMENT.test(input.apiKeyEnv)) {
+    throw new InvalidInstanceError('apiKeyEnv', `${input.apiKeyEnv} is Switchboard's own configuration, not a provider key`);
+  }
+  for (const [name, value] of Object.entries(input.extraHeaders ?? {})) {
+    if (typeof value !== 'string') throw new InvalidInstanceError(`extraHeaders.${name}`, 'header values must be strings');
+    if (CREDENTIAL_HEADERS.test(name)) {
+      throw new InvalidInstanceError(`extraHeaders.${name}`, 'credentials do not go in extraHeaders (they would be shown and audited in clear): use apiKey or apiKeyEnv');
+    }
+  }
+}
+
+const CREDENTIAL_HEADERS = /^(authorization|proxy-authorization|x-api-key|api-key|cookie|x-goog-api-key|.*token.*|.*secret.*)$/i;

@@ -87,11 +87,11 @@ export class ProviderClient {
     const firstTokenTimeoutMs = options.firstTokenTimeoutMs ?? 30_000;
     const idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
     let phase: 'first_token' | 'idle' = 'first_token';
-    let timer = setTimeout(() => controller.abort(new TimeoutMarker()), firstTokenTimeoutMs);
-    const rearm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => controller.abort(new TimeoutMarker()), phase === 'first_token' ? firstTokenTimeoutMs : idleTimeoutMs);
-    };
+    const expire = () => controller.abort(new TimeoutMarker());
+    // The first-token clock runs from the request to the first content: pings and keep-alive
+    // comments do not restart it. After that, the idle clock runs only while we wait on the
+    // upstream, never while the consumer (a slow client) is handling what we yielded.
+    let timer = setTimeout(expire, firstTokenTimeoutMs);
     let response: Dispatcher.ResponseData | undefined;
     try {
       response = await this.send(adapter, target, upstream, signal);
@@ -104,8 +104,9 @@ export class ProviderClient {
       for await (const chunk of response.body) {
         const events = convert(parser.push(chunk as Buffer));
         if (phase === 'first_token' && events.some((event) => CONTENT_EVENTS.has(event.type))) phase = 'idle';
-        rearm();
+        if (phase === 'idle') clearTimeout(timer);
         for (const event of events) yield event;
+        if (phase === 'idle') timer = setTimeout(expire, idleTimeoutMs);
       }
       for (const event of [...convert(parser.flush()), ...adapter.finishStream(state)]) yield event;
     } catch (error) {

@@ -27,10 +27,17 @@ describe('SseParser', () => {
     assert.equal(JSON.parse(whole[0]!.data).text, 'héllo – wörld ✓');
   });
 
-  it('keeps an unterminated event pending until flush', () => {
+  it('discards an event cut off without its blank line when the stream ends', () => {
     const parser = new SseParser();
-    assert.deepEqual(parser.push('data: {"partial":true}'), []);
+    assert.deepEqual(parser.push('data: {"a":1}\n\ndata: {"partial":true}'), [{ event: 'message', data: '{"a":1}', id: undefined }]);
     assert.equal(parser.pending, true);
-    assert.deepEqual(parser.flush(), [{ event: 'message', data: '{"partial":true}', id: undefined }]);
+    assert.deepEqual(parser.flush(), []);
+    assert.equal(parser.pending, false);
+  });
+
+  it('parses a large chunk in one go and refuses an endless line', () => {
+    const big = 'data: {"t":"x"}\n\n'.repeat(50_000);
+    assert.equal(new SseParser().push(big).length, 50_000);
+    assert.throws(() => new SseParser(100).push(`data: ${'x'.repeat(200)}`), /longer than 100 characters/);
   });
 });

@@ -100,10 +100,15 @@ export const claudeAdapter: ProviderAdapter<ClaudeStreamState> = {
         return [];
       }
       case 'message_delta': {
+        // Cumulative counts; input figures, when present, replace message_start's (cache reads and
+        // writes included, as readUsage counts them).
         const usage = asRecord(data.usage);
         const output = asNumber(usage?.output_tokens);
-        const input = asNumber(usage?.input_tokens);
-        if (input !== undefined) state.usage.promptTokens = input;
+        if (usage && asNumber(usage.input_tokens) !== undefined) {
+          const input = readUsage(usage)!;
+          state.usage.promptTokens = input.promptTokens;
+          if (input.cachedTokens !== undefined) state.usage.cachedTokens = input.cachedTokens;
+        }
         if (output !== undefined) state.usage.completionTokens = output;
         state.usage.totalTokens = state.usage.promptTokens + state.usage.completionTokens;
         const stopReason = asString(asRecord(data.delta)?.stop_reason);

@@ -75,7 +75,7 @@ export const zaiAdapter = createOpenAILikeAdapter({
   // 1305 is documented both as a traffic limit (sent with 429) and as "temporarily overloaded" (503).
   classifyError: (status: number, error: WireError) =>
     error.code === '1305' ? (status >= 500 ? 'overloaded' : 'rate_limited') : error.code ? ZAI_CODES[error.code] : undefined,
-  finishReasons: { sensitive: 'content_filter', network_error: 'error' },
+  finishReasons: { sensitive: 'content_filter', network_error: 'error', model_context_window_exceeded: 'length' },
   probe: {
     // No documented models list: a request that fails validation (empty messages) checks the key
     // and the endpoint without running (or billing) a completion. 400 means healthy.
