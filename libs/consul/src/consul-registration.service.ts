@@ -104,11 +104,6 @@ export class ConsulRegistrationService implements BeforeApplicationShutdown {
     }
   }
 
-  /** Resolves when registered (or when registration was given up because the app is stopping). */
-  async whenSettled(): Promise<void> {
-    await this.attempt;
-  }
-
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping.abort();
     if (this.verifier) clearInterval(this.verifier);

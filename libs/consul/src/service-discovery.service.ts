@@ -50,7 +50,6 @@ interface Entry {
 export class ServiceDiscovery implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ServiceDiscovery.name);
   private readonly entries = new Map<string, Entry>();
-  private readonly listeners = new Set<(service: string, instances: ServiceInstance[]) => void>();
 
   constructor(
     private readonly consul: ConsulClient,
@@ -79,7 +78,6 @@ export class ServiceDiscovery implements OnModuleInit, OnApplicationShutdown {
             entry.updatedAt = new Date();
             if (entry.lastError) this.logger.log(`Consul reachable again; watching ${service}`);
             entry.lastError = undefined;
-            for (const listener of this.listeners) listener(service, entry.instances);
           },
           onError: (error, failures, retryInMs) => {
             entry.lastError = error instanceof Error ? error.message : String(error);
@@ -123,11 +121,6 @@ export class ServiceDiscovery implements OnModuleInit, OnApplicationShutdown {
     return [...this.entries.keys()].map((service) => this.status(service));
   }
 
-  /** Notified on every change learned from Consul. Returns an unsubscribe function. */
-  onChange(listener: (service: string, instances: ServiceInstance[]) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
 }
 
 function toInstance(entry: ServiceHealthEntry): ServiceInstance {

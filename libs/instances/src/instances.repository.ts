@@ -19,14 +19,6 @@ export class InstancesRepository {
     return this.prisma.providerInstance.findUnique({ where: { id } });
   }
 
-  findByName(name: string): Promise<ProviderInstance | null> {
-    return this.prisma.providerInstance.findUnique({ where: { name } });
-  }
-
-  count(): Promise<number> {
-    return this.prisma.providerInstance.count();
-  }
-
   create(data: Prisma.ProviderInstanceCreateInput): Promise<ProviderInstance> {
     return this.prisma.providerInstance.create({ data });
   }

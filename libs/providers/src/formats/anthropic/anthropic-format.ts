@@ -145,7 +145,6 @@ type BlockKind = 'text' | 'thinking' | 'tool_use';
  * byte ends the stream with an `error` event and no message_stop.
  */
 export class AnthropicStreamWriter {
-  private started = false;
   private blockIndex = -1;
   private open: { kind: BlockKind; toolIndex?: number } | undefined;
   private stopReason: string | null = null;
@@ -156,7 +155,6 @@ export class AnthropicStreamWriter {
   write(event: StreamEvent): string {
     switch (event.type) {
       case 'start':
-        this.started = true;
         return this.frame('message_start', {
           type: 'message_start',
           message: {
@@ -204,10 +202,6 @@ export class AnthropicStreamWriter {
 
   error(error: ClientError): string {
     return this.frame('error', anthropicErrorBody(error));
-  }
-
-  get hasStarted(): boolean {
-    return this.started;
   }
 
   /** A message_delta carries the stop reason; send one if the upstream gave no usage. */

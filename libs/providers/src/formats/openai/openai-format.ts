@@ -131,7 +131,6 @@ export class OpenAIStreamWriter {
   private id = '';
   private model = '';
   private created = 0;
-  private started = false;
 
   constructor(
     private readonly includeUsage: boolean,
@@ -144,7 +143,6 @@ export class OpenAIStreamWriter {
         this.id = this.idOverride ?? openAIId(event.id);
         this.model = event.model;
         this.created = event.created;
-        this.started = true;
         return this.chunk({ role: 'assistant', content: '' });
       case 'text':
         return this.chunk({ content: event.text });
@@ -168,10 +166,6 @@ export class OpenAIStreamWriter {
   /** The frame that ends a failed stream (no [DONE] follows). */
   error(error: ClientError): string {
     return this.frame(openAIErrorBody(error));
-  }
-
-  get hasStarted(): boolean {
-    return this.started;
   }
 
   private base(): Record<string, unknown> {
