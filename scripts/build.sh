@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
-# Generates the Prisma client and compiles everything to dist/ (dependencies must be installed).
+# Installs what is missing (Node 24, dependencies), generates the Prisma client and compiles
+# everything to dist/.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
-ensure_node
-ensure_prisma_client
-build
+prepare

@@ -76,11 +76,9 @@ describe('the four apps as processes, against real Consul, Postgres and Redis', 
       const body = (await ready.json()) as { status: string; info: Record<string, { status: string }> };
       assert.equal(body.status, 'ok');
       assert.equal(body.info.consul?.status, 'up');
-      if (name === 'api-gateway' || name === 'instance-manager') {
-        assert.equal(body.info.database?.status, 'up', `${name} checks the database`);
-        assert.equal(body.info.redis?.status, 'up', `${name} checks Redis`);
-      }
-      if (name === 'intelligent-router') assert.equal(body.info.database, undefined, 'the router does not use the database');
+      assert.equal(body.info.database?.status, 'up', `${name} checks the database`);
+      assert.equal(body.info.redis?.status, 'up', `${name} checks Redis`);
+      if (name !== 'instance-manager') assert.equal(body.info.routing?.status, 'up', `${name} has its routing table loaded`);
     }
   });
 
@@ -150,9 +148,11 @@ describe('apps at the edges of their dependencies', () => {
 
   it('stays ready (degraded) with Redis and Consul unreachable, and keeps retrying registration', async () => {
     const [port, deadConsul, deadRedis] = await freePorts(3);
+    const database = await createTestDatabase();
     const app = await AppProcess.start('load-balancer', port!, {
       CONSUL_HTTP_ADDR: `http://127.0.0.1:${deadConsul}`,
       REDIS_URL: `redis://127.0.0.1:${deadRedis}`,
+      DATABASE_URL: database.url,
       HOST: '127.0.0.1',
     });
     try {
@@ -165,6 +165,7 @@ describe('apps at the edges of their dependencies', () => {
       await waitFor('a registration retry', () => /Consul registration failed .*retrying in \d+ ms/.test(app.logs), 5_000);
     } finally {
       await app.stop();
+      await database.drop();
     }
     assert.equal((await app.exited).code, 0);
   });

@@ -1,9 +1,15 @@
 import { Controller, Get } from '@nestjs/common';
 import { AppConfig } from '@switchboard/config';
+import { InstanceBalancer, InstanceTable, RoutingPolicyStore } from '@switchboard/gateway';
 
 @Controller()
 export class ApiGatewayController {
-  constructor(private readonly config: AppConfig) {}
+  constructor(
+    private readonly config: AppConfig,
+    private readonly table: InstanceTable,
+    private readonly balancer: InstanceBalancer,
+    private readonly policies: RoutingPolicyStore,
+  ) {}
 
   /** What this service is and where its operational endpoints are. */
   @Get()
@@ -12,7 +18,16 @@ export class ApiGatewayController {
       service: this.config.appName,
       id: this.config.serviceId,
       description: 'Public API: OpenAI- and Anthropic-compatible chat and models, authenticated by client keys.',
-      endpoints: ['/health/live', '/health/ready', '/metrics'],
+      endpoints: ['POST /v1/chat/completions', 'POST /v1/messages', 'GET /v1/models', 'GET /pools', '/health/live', '/health/ready', '/metrics'],
+      routingPolicy: this.policies.status,
+    };
+  }
+
+  /** This replica's routing table: every pool and instance with health, circuit and in-flight (no secrets). */
+  @Get('pools')
+  pools() {
+    return {
+      pools: this.table.poolNames().map((pool) => ({ pool, strategy: this.balancer.strategyFor(pool), usable: this.balancer.usableCount(pool), instances: this.balancer.describe(pool) })),
     };
   }
 }

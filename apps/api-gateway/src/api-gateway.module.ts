@@ -1,9 +1,19 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { GatewayModule } from '@switchboard/gateway';
 import { ApiGatewayController } from './api-gateway.controller.js';
+import { ChatController } from './chat.controller.js';
+import { ChatService } from './chat.service.js';
+import { ClientAuthGuard } from './client-auth.guard.js';
+import { ModelsController } from './models.controller.js';
 
 @Module({})
 export class ApiGatewayModule {
   static register(platform: DynamicModule): DynamicModule {
-    return { module: ApiGatewayModule, imports: [platform], controllers: [ApiGatewayController] };
+    return {
+      module: ApiGatewayModule,
+      imports: [platform, GatewayModule.forRoot({ servesClients: true })],
+      controllers: [ApiGatewayController, ChatController, ModelsController],
+      providers: [ChatService, ClientAuthGuard],
+    };
   }
 }

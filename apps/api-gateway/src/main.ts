@@ -4,7 +4,7 @@ import { ApiGatewayModule } from './api-gateway.module.js';
 await bootstrapApp({
   name: 'api-gateway',
   defaultPort: 8000,
-  uses: { database: true, redis: true },
+  uses: { database: true, redis: true, credentials: true },
   consul: { registration: { tags: ['gateway'] } },
   module: (platform) => ApiGatewayModule.register(platform),
 });

@@ -4,7 +4,7 @@ import { IntelligentRouterModule } from './intelligent-router.module.js';
 await bootstrapApp({
   name: 'intelligent-router',
   defaultPort: 8002,
-  uses: { database: false, redis: false },
+  uses: { database: true, redis: true },
   consul: { registration: { tags: ['router'] } },
   module: (platform) => IntelligentRouterModule.register(platform),
 });

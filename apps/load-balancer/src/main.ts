@@ -4,7 +4,7 @@ import { LoadBalancerModule } from './load-balancer.module.js';
 await bootstrapApp({
   name: 'load-balancer',
   defaultPort: 8003,
-  uses: { database: false, redis: true },
+  uses: { database: true, redis: true },
   consul: { registration: { tags: ['balancer'] } },
   module: (platform) => LoadBalancerModule.register(platform),
 });

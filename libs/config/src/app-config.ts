@@ -146,6 +146,68 @@ export class AppConfig {
   @IntegerInRange(0, 600_000, ' of milliseconds')
   SHUTDOWN_GRACE_MS = 10_000;
 
+  // ---- gateway: client keys, routing, balancing, failover -----------------------------------
+
+  /**
+   * A client key created at start-up (if it does not exist yet), for scripts and the quick start.
+   * When unset and no key exists at all, the gateway generates one and prints it once.
+   */
+  @IsOptional()
+  @MinLength(20, { message: 'BOOTSTRAP_CLIENT_KEY must be at least 20 characters long' })
+  @Matches(/^[A-Za-z0-9_.~-]+$/, { message: 'BOOTSTRAP_CLIENT_KEY may hold letters, digits, "-", "_", "." and "~" only' })
+  BOOTSTRAP_CLIENT_KEY?: string;
+
+  /** Requests per minute for the bootstrap key; unset means no limit. */
+  @IsOptional()
+  @IntegerInRange(1, 10_000_000)
+  BOOTSTRAP_CLIENT_KEY_RPM?: number;
+
+  /** How often the in-memory copies of client keys and the instance catalog are reloaded from Postgres. */
+  @IntegerInRange(250, 3_600_000, ' of milliseconds')
+  CATALOG_REFRESH_MS = 5_000;
+
+  /** Consul KV key holding the routing policy (JSON); the safe built-in default applies while it is absent or invalid. */
+  @Matches(/^[A-Za-z0-9_./-]+$/, { message: 'ROUTING_POLICY_KEY must be a Consul KV key such as switchboard/config/routing-policy' })
+  ROUTING_POLICY_KEY = 'switchboard/config/routing-policy';
+
+  /** Attempts per request across instances and providers (1 = no retry). */
+  @IntegerInRange(1, 20)
+  GATEWAY_MAX_ATTEMPTS = 4;
+
+  /** Retries allowed as a share of recent requests (a retry budget against retry storms), in percent. */
+  @IntegerInRange(0, 1000)
+  GATEWAY_RETRY_BUDGET_PERCENT = 20;
+
+  /** Full-jitter exponential backoff between attempts: base and cap. */
+  @IntegerInRange(0, 60_000, ' of milliseconds')
+  GATEWAY_BACKOFF_BASE_MS = 25;
+
+  @IntegerInRange(0, 60_000, ' of milliseconds')
+  GATEWAY_BACKOFF_MAX_MS = 1_000;
+
+  /** The longest a Retry-After is waited out before the same instance is tried again. */
+  @IntegerInRange(0, 600_000, ' of milliseconds')
+  GATEWAY_MAX_RETRY_AFTER_MS = 5_000;
+
+  /** Circuit breaker per instance. */
+  @IntegerInRange(1, 1000)
+  CIRCUIT_FAILURE_THRESHOLD = 5;
+
+  @IntegerInRange(1, 100)
+  CIRCUIT_FAILURE_RATIO_PERCENT = 50;
+
+  @IntegerInRange(1, 100_000)
+  CIRCUIT_MINIMUM_REQUESTS = 10;
+
+  @IntegerInRange(100, 3_600_000, ' of milliseconds')
+  CIRCUIT_WINDOW_MS = 30_000;
+
+  @IntegerInRange(10, 3_600_000, ' of milliseconds')
+  CIRCUIT_COOL_DOWN_MS = 10_000;
+
+  @IntegerInRange(1, 1000)
+  CIRCUIT_HALF_OPEN_TRIALS = 1;
+
   /** DISCOVERY_FALLBACK parsed (validated by loadConfig). */
   get discoveryFallback(): Record<string, string[]> {
     return this.DISCOVERY_FALLBACK ? (JSON.parse(this.DISCOVERY_FALLBACK) as Record<string, string[]>) : {};

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Every metric name Switchboard defines starts with this. */
 export const METRIC_PREFIX = 'switchboard_';
@@ -14,6 +14,23 @@ export class MetricsService {
   readonly probeDuration: Histogram<'provider' | 'outcome'>;
   /** Consul check status changes of provider instances, by the status entered. */
   readonly instanceStatusChanges: Counter<'provider' | 'status'>;
+  /** Chat requests answered by the gateway, by the provider and model that served (or last failed) and the outcome. */
+  readonly chatRequests: Counter<'provider' | 'model' | 'outcome'>;
+  /** One upstream attempt, from sending to the full answer (non-stream) or the end of the stream. */
+  readonly upstreamDuration: Histogram<'provider' | 'outcome'>;
+  /** Time the gateway itself spent on a request: total minus upstream waits and backoff sleeps. */
+  readonly gatewayOverhead: Histogram<'format'>;
+  readonly timeToFirstToken: Histogram<'provider'>;
+  readonly tokens: Counter<'provider' | 'model' | 'kind'>;
+  /** Another attempt after a failure, by the failure kind that caused it. */
+  readonly retries: Counter<'provider' | 'reason'>;
+  /** A request moved on to another (provider, model) candidate. */
+  readonly fallbacks: Counter<'from_provider' | 'to_provider'>;
+  readonly circuitState: Gauge<'provider' | 'instance'>;
+  readonly circuitTransitions: Counter<'provider' | 'state'>;
+  readonly poolInstances: Gauge<'pool' | 'status'>;
+  readonly rateLimited: Counter<'format'>;
+  private readonly collectors: (() => void)[] = [];
 
   constructor(app: string) {
     this.registry.setDefaultLabels({ app });
@@ -38,9 +55,84 @@ export class MetricsService {
       labelNames: ['provider', 'status'],
       registers: [this.registry],
     });
+    this.chatRequests = new Counter({
+      name: `${METRIC_PREFIX}chat_requests_total`,
+      help: 'Chat requests by the provider and model that served them (or failed last) and outcome (success, client_error, upstream_error, no_instance, rate_limited, cancelled).',
+      labelNames: ['provider', 'model', 'outcome'],
+      registers: [this.registry],
+    });
+    this.upstreamDuration = new Histogram({
+      name: `${METRIC_PREFIX}upstream_duration_seconds`,
+      help: 'Duration of one upstream attempt, by provider and outcome (success or the failure kind).',
+      labelNames: ['provider', 'outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers: [this.registry],
+    });
+    this.gatewayOverhead = new Histogram({
+      name: `${METRIC_PREFIX}gateway_overhead_seconds`,
+      help: 'Time the gateway itself added to a request (total minus upstream waits and backoff), by client format.',
+      labelNames: ['format'],
+      buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05],
+      registers: [this.registry],
+    });
+    this.timeToFirstToken = new Histogram({
+      name: `${METRIC_PREFIX}time_to_first_token_seconds`,
+      help: 'Streaming: from the start of the successful attempt to its first content token, by provider.',
+      labelNames: ['provider'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+      registers: [this.registry],
+    });
+    this.tokens = new Counter({
+      name: `${METRIC_PREFIX}tokens_total`,
+      help: 'Tokens reported by providers, by provider, model and kind (prompt, completion).',
+      labelNames: ['provider', 'model', 'kind'],
+      registers: [this.registry],
+    });
+    this.retries = new Counter({
+      name: `${METRIC_PREFIX}retries_total`,
+      help: 'Further attempts after a failed one, by the provider that failed and the failure kind.',
+      labelNames: ['provider', 'reason'],
+      registers: [this.registry],
+    });
+    this.fallbacks = new Counter({
+      name: `${METRIC_PREFIX}fallbacks_total`,
+      help: 'Requests that moved on to another provider/model candidate, from and to provider.',
+      labelNames: ['from_provider', 'to_provider'],
+      registers: [this.registry],
+    });
+    this.circuitState = new Gauge({
+      name: `${METRIC_PREFIX}circuit_state`,
+      help: 'Circuit breaker state per provider instance (by instance name): 0 closed, 1 half-open, 2 open.',
+      labelNames: ['provider', 'instance'],
+      registers: [this.registry],
+    });
+    this.circuitTransitions = new Counter({
+      name: `${METRIC_PREFIX}circuit_transitions_total`,
+      help: 'Circuit breaker state changes, by provider and the state entered.',
+      labelNames: ['provider', 'state'],
+      registers: [this.registry],
+    });
+    this.poolInstances = new Gauge({
+      name: `${METRIC_PREFIX}pool_instances`,
+      help: 'Instances per pool (provider/model) by routing status: healthy (usable now), degraded (warning), unavailable (critical, draining, circuit open).',
+      labelNames: ['pool', 'status'],
+      registers: [this.registry],
+    });
+    this.rateLimited = new Counter({
+      name: `${METRIC_PREFIX}rate_limited_total`,
+      help: 'Requests refused because the client key exceeded its rate limit, by client format.',
+      labelNames: ['format'],
+      registers: [this.registry],
+    });
+  }
+
+  /** Runs before each scrape: gauges that mirror in-memory state are set here, not per request. */
+  addCollector(collector: () => void): void {
+    this.collectors.push(collector);
   }
 
   async render(): Promise<string> {
+    for (const collector of this.collectors) collector();
     return this.registry.metrics();
   }
 

@@ -2,6 +2,7 @@ import { Controller, Get, Optional } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, type HealthIndicatorFunction } from '@nestjs/terminus';
 import { ConsulHealthIndicator } from '@switchboard/consul';
 import { DatabaseHealthIndicator } from '@switchboard/database';
+import { RoutingTableHealthIndicator } from '@switchboard/gateway';
 import { RedisHealthIndicator } from '@switchboard/redis';
 
 /**
@@ -15,6 +16,7 @@ export class HealthController {
     private readonly consul: ConsulHealthIndicator,
     @Optional() private readonly database?: DatabaseHealthIndicator,
     @Optional() private readonly redis?: RedisHealthIndicator,
+    @Optional() private readonly routing?: RoutingTableHealthIndicator,
   ) {}
 
   @Get('live')
@@ -29,6 +31,7 @@ export class HealthController {
     const checks: HealthIndicatorFunction[] = [() => this.consul.check()];
     if (this.database) checks.push(() => this.database!.check());
     if (this.redis) checks.push(() => this.redis!.check());
+    if (this.routing) checks.push(() => this.routing!.check());
     return this.health.check(checks);
   }
 }

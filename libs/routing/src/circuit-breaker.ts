@@ -88,6 +88,11 @@ export class CircuitBreaker {
     if (this.consecutiveFailures >= this.options.failureThreshold || ratioTripped) this.open(now);
   }
 
+  /** A request it let through ended without a verdict (the client went away): free its trial. */
+  onCancel(): void {
+    if (this.current === 'half_open') this.trialsInFlight = Math.max(0, this.trialsInFlight - 1);
+  }
+
   /** Another replica saw this instance trip: follow it. */
   forceOpen(now: number): void {
     if (this.current !== 'open') this.open(now);

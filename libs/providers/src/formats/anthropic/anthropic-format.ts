@@ -2,7 +2,7 @@ import { asArray, asNumber, asRecord, asString } from '../../core/wire.js';
 import type { ChatMessage, ChatRequest, ContentPart, ToolCall, ToolChoice } from '../../model/chat-request.js';
 import type { ChatResponse, FinishReason, StreamEvent } from '../../model/chat-response.js';
 import { anthropicErrorBody, type ClientError } from '../error-format.js';
-import { RequestFormatError } from '../request-format-error.js';
+import { optionalBoolean, optionalNumber, RequestFormatError } from '../request-format-error.js';
 
 /** An Anthropic Messages request body into the normalised request. */
 export function fromAnthropicRequest(body: unknown): ChatRequest {
@@ -30,12 +30,12 @@ export function fromAnthropicRequest(body: unknown): ChatRequest {
   return {
     model,
     messages,
-    stream: root.stream === true,
+    stream: optionalBoolean(root, 'stream') === true,
     includeUsage: true,
     maxTokens,
-    temperature: asNumber(root.temperature),
-    topP: asNumber(root.top_p),
-    topK: asNumber(root.top_k),
+    temperature: optionalNumber(root, 'temperature', { min: 0, max: 1 }),
+    topP: optionalNumber(root, 'top_p', { min: 0, max: 1 }),
+    topK: optionalNumber(root, 'top_k', { min: 0, max: 10_000 }),
     stop: stop?.length ? stop : undefined,
     user: asString(asRecord(root.metadata)?.user_id),
     tools: tools?.length ? tools : undefined,

@@ -1,8 +1,8 @@
-import { asArray, asNumber, asRecord, asString } from '../../core/wire.js';
+import { asArray, asRecord, asString } from '../../core/wire.js';
 import type { ChatMessage, ChatRequest, ContentPart, Role, ToolChoice } from '../../model/chat-request.js';
 import type { ChatResponse, FinishReason, StreamEvent, Usage } from '../../model/chat-response.js';
 import { type ClientError, openAIErrorBody } from '../error-format.js';
-import { RequestFormatError } from '../request-format-error.js';
+import { optionalBoolean, optionalNumber, RequestFormatError } from '../request-format-error.js';
 
 /** An OpenAI Chat Completions request body into the normalised request. */
 export function fromOpenAIRequest(body: unknown): ChatRequest {
@@ -25,15 +25,15 @@ export function fromOpenAIRequest(body: unknown): ChatRequest {
   return {
     model,
     messages: messages.map((message, position) => toMessage(message, position)),
-    stream: root.stream === true,
+    stream: optionalBoolean(root, 'stream') === true,
     includeUsage: streamOptions?.include_usage === true,
-    maxTokens: asNumber(root.max_completion_tokens) ?? asNumber(root.max_tokens),
-    temperature: asNumber(root.temperature),
-    topP: asNumber(root.top_p),
+    maxTokens: optionalNumber(root, 'max_completion_tokens', { min: 1, max: 10_000_000 }) ?? optionalNumber(root, 'max_tokens', { min: 1, max: 10_000_000 }),
+    temperature: optionalNumber(root, 'temperature', { min: 0, max: 2 }),
+    topP: optionalNumber(root, 'top_p', { min: 0, max: 1 }),
     stop: stop?.length ? stop : undefined,
-    presencePenalty: asNumber(root.presence_penalty),
-    frequencyPenalty: asNumber(root.frequency_penalty),
-    seed: asNumber(root.seed),
+    presencePenalty: optionalNumber(root, 'presence_penalty', { min: -2, max: 2 }),
+    frequencyPenalty: optionalNumber(root, 'frequency_penalty', { min: -2, max: 2 }),
+    seed: optionalNumber(root, 'seed'),
     user: asString(root.user),
     tools: tools?.length ? tools : undefined,
     toolChoice: toToolChoice(root.tool_choice),

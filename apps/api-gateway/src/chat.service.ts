@@ -1,0 +1,149 @@
+import { Injectable } from '@nestjs/common';
+import { ChatOrchestrator, GatewayHttpError, InstanceTable, NoHealthyInstanceError, RequestCancelledError, RoutingPolicyStore, type ServedReport, type StreamSink } from '@switchboard/gateway';
+import { MetricsService } from '@switchboard/observability';
+import {
+  AnthropicStreamWriter,
+  type ClientError,
+  fromAnthropicRequest,
+  fromOpenAIRequest,
+  OpenAIStreamWriter,
+  PROVIDER_NAMES,
+  ProviderError,
+  type ProviderName,
+  type StreamEvent,
+  toAnthropicMessage,
+  toOpenAIResponse,
+} from '@switchboard/providers';
+import { routeChat, type RouteDecision } from '@switchboard/routing';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ServerResponse } from 'node:http';
+import type { ClientFormat } from './client-format.js';
+
+export const PREFERRED_PROVIDER_HEADER = 'x-switchboard-prefer-provider';
+
+/**
+ * One chat request from the client's format to an answer in it: parse, route (policy, in
+ * memory), run with failover, and write the answer or the stream with headers saying who served it.
+ */
+@Injectable()
+export class ChatService {
+  constructor(
+    private readonly orchestrator: ChatOrchestrator,
+    private readonly policies: RoutingPolicyStore,
+    private readonly table: InstanceTable,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  async handle(format: ClientFormat, body: unknown, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    let decision: RouteDecision | undefined;
+    const abort = new AbortController();
+    const onClose = () => {
+      if (!reply.raw.writableFinished) abort.abort();
+    };
+    reply.raw.once('close', onClose);
+    try {
+      const chat = format === 'openai' ? fromOpenAIRequest(body) : fromAnthropicRequest(body);
+      decision = routeChat(chat, { preferredProvider: preferredProvider(request) }, this.policies.policy, this.table);
+      if (chat.stream) {
+        const writer = format === 'openai' ? new OpenAIStreamWriter(chat.includeUsage === true) : new AnthropicStreamWriter();
+        // Usage is always asked of the upstream (token metrics); the client gets it only if it asked.
+        await this.orchestrator.stream({ ...chat, includeUsage: true }, decision, abort.signal, new SseSink(reply, writer, decision, format, this.metrics));
+        return;
+      }
+      const { response, report } = await this.orchestrator.complete(chat, decision, abort.signal);
+      const payload = format === 'openai' ? toOpenAIResponse(response) : toAnthropicMessage(response);
+      const overheadMs = overhead(reply, report);
+      this.metrics.gatewayOverhead.observe({ format }, overheadMs / 1000);
+      reply.headers(servedHeaders(report, decision, overheadMs)).status(200).send(payload);
+      this.orchestrator.recordOutcome(report.candidate, 'success');
+    } catch (error) {
+      this.orchestrator.recordOutcome(decision?.candidates[0], outcomeOf(error));
+      throw error;
+    } finally {
+      reply.raw.off('close', onClose);
+    }
+  }
+}
+
+function outcomeOf(error: unknown): string {
+  if (error instanceof RequestCancelledError) return 'cancelled';
+  if (error instanceof NoHealthyInstanceError) return error.lastError ? 'upstream_error' : 'no_instance';
+  if (error instanceof ProviderError) return error.kind === 'bad_request' || error.kind === 'context_length' || error.kind === 'not_found' ? 'client_error' : 'upstream_error';
+  return 'client_error';
+}
+
+function preferredProvider(request: FastifyRequest): ProviderName | undefined {
+  const value = request.headers[PREFERRED_PROVIDER_HEADER];
+  if (value === undefined || value === '') return undefined;
+  if (typeof value === 'string' && (PROVIDER_NAMES as readonly string[]).includes(value)) return value as ProviderName;
+  throw new GatewayHttpError(400, 'invalid_request', `${PREFERRED_PROVIDER_HEADER} must be one of ${PROVIDER_NAMES.join(', ')}`);
+}
+
+/** Time the gateway itself spent: everything but upstream waits and backoff sleeps. */
+function overhead(reply: FastifyReply, report: ServedReport): number {
+  return Math.max(0, reply.elapsedTime - report.upstreamMs - report.backoffMs);
+}
+
+function servedHeaders(report: ServedReport, decision: RouteDecision, overheadMs: number): Record<string, string> {
+  return {
+    'x-switchboard-provider': report.candidate.provider,
+    'x-switchboard-model': report.candidate.model,
+    'x-switchboard-instance': report.instance.name,
+    'x-switchboard-attempts': String(report.attempts),
+    'x-switchboard-overhead-ms': overheadMs.toFixed(3),
+    'x-switchboard-route': decision.tier ? `${decision.mode}:${decision.tier}` : decision.mode,
+  };
+}
+
+/** Server-sent events to the client, written straight to the socket with back-pressure. */
+class SseSink implements StreamSink {
+  private readonly raw: ServerResponse;
+
+  constructor(
+    private readonly reply: FastifyReply,
+    private readonly writer: OpenAIStreamWriter | AnthropicStreamWriter,
+    private readonly decision: RouteDecision,
+    private readonly format: ClientFormat,
+    private readonly metrics: MetricsService,
+  ) {
+    this.raw = reply.raw;
+  }
+
+  open(report: ServedReport): void {
+    const overheadMs = overhead(this.reply, report);
+    this.metrics.gatewayOverhead.observe({ format: this.format }, overheadMs / 1000);
+    this.reply.hijack();
+    const headers: Record<string, string | number | string[]> = {};
+    for (const [name, value] of Object.entries(this.reply.getHeaders())) if (value !== undefined) headers[name] = value;
+    this.raw.writeHead(200, {
+      ...headers,
+      ...servedHeaders(report, this.decision, overheadMs),
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      'x-accel-buffering': 'no',
+    });
+  }
+
+  write(event: StreamEvent): void | Promise<void> {
+    const text = this.writer.write(event);
+    if (!text || this.raw.destroyed) return;
+    if (this.raw.write(text)) return;
+    return new Promise((resolve) => {
+      const done = () => {
+        this.raw.off('drain', done);
+        this.raw.off('close', done);
+        resolve();
+      };
+      this.raw.once('drain', done);
+      this.raw.once('close', done);
+    });
+  }
+
+  fail(error: ClientError): void {
+    if (!this.raw.destroyed) this.raw.end(this.writer.error(error));
+  }
+
+  close(): void {
+    if (!this.raw.destroyed && !this.raw.writableEnded) this.raw.end();
+  }
+}

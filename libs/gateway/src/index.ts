@@ -1,0 +1,13 @@
+export { CatalogFeed } from './catalog-feed.js';
+export { ChatOrchestrator, type ServedReport, type StreamSink } from './chat-orchestrator.js';
+export { CircuitBreakers } from './circuit-breakers.js';
+export { ClientKeyCache, type ClientIdentity } from './client-key-cache.js';
+export { ConsulHealthFeed } from './consul-health-feed.js';
+export { GatewayHttpError, NoHealthyInstanceError, RequestCancelledError } from './gateway-errors.js';
+export { GatewayModule, type GatewayModuleOptions } from './gateway.module.js';
+export { InstanceBalancer, type PoolMemberView } from './instance-balancer.js';
+export { type CatalogInstance, type InstanceStatus, InstanceTable, type TableInstance } from './instance-table.js';
+export { RateLimiter, type RateDecision } from './rate-limiter.js';
+export { CIRCUIT_EVENTS_CHANNEL, type CircuitEvent, RedisEventsFeed } from './redis-events-feed.js';
+export { type PolicyStatus, RoutingPolicyStore } from './routing-policy.store.js';
+export { RoutingTableHealthIndicator } from './routing-table.health.js';
