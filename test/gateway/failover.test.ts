@@ -128,8 +128,8 @@ describe('api-gateway: failover, retries and streaming failures', () => {
   });
 
   it('fails a stream over to another instance when the first breaks before the first token', async () => {
-    // glm-a cuts its stream after the role chunk, before any content.
-    await stack.simulator.updateKnobs('glm-a', { cutAfterChunks: 1 });
+    // glm-a's first chunk is garbage: the stream breaks before any content reached the client.
+    await stack.simulator.updateKnobs('glm-a', { malformedChunkAt: 1 });
     try {
       for (let index = 0; index < 4; index += 1) {
         const response = await stack.chat(ask('glm-4.5-air', { stream: true }));
@@ -139,7 +139,7 @@ describe('api-gateway: failover, retries and streaming failures', () => {
         assert.match(text, /data: \[DONE\]/);
       }
     } finally {
-      await stack.simulator.updateKnobs('glm-a', { cutAfterChunks: null });
+      await stack.simulator.updateKnobs('glm-a', { malformedChunkAt: null });
     }
   });
 

@@ -76,6 +76,9 @@ describe('selectMember', () => {
     assert.equal(shares.a, 1);
     const tied = distribution([member('a'), member('b')], 'health_based', 1_000);
     near(tied.a!, 0.5, 0.001);
+    // Scores a probe's latency jitter apart are equals, not a winner and a loser.
+    const close = distribution([member('a', { healthScore: 0.99 }), member('b', { healthScore: 0.97 })], 'health_based', 1_000);
+    near(close.a!, 0.5, 0.001);
   });
 
   it('least_connections picks the least loaded relative to weight', () => {

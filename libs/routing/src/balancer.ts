@@ -20,6 +20,9 @@ export interface PoolMember {
 
 export type RandomSource = () => number;
 
+/** Health scores this close to the best are treated as equally healthy. */
+export const HEALTH_TIE_TOLERANCE = 0.05;
+
 /** Per-pool memory of stateful strategies (the round-robin cursor). */
 export class BalancerState {
   private readonly cursors = new Map<string, number>();
@@ -64,10 +67,11 @@ export function selectMember(
     case 'random':
       return tier[Math.floor(random() * tier.length)];
     case 'health_based': {
-      // Passing beats warning; among equals the best score; ties share the load in turn.
+      // Passing beats warning; then the best score. Scores within HEALTH_TIE_TOLERANCE count as
+      // equal and share the load in turn: probe latency jitter must not send everything to one.
       const rank = (member: PoolMember) => (member.status === 'passing' ? 1 : 0) + member.healthScore;
       const best = Math.max(...tier.map(rank));
-      const top = tier.filter((member) => rank(member) >= best - 1e-9);
+      const top = tier.filter((member) => rank(member) >= best - HEALTH_TIE_TOLERANCE);
       return top[state.next(`${pool}#health`, top.length)];
     }
     case 'health_weighted':
