@@ -56,6 +56,10 @@ if [ ! -f "$secrets" ]; then
   printf 'ADMIN_TOKEN=%s\nCREDENTIALS_KEY=%s\n' "$(node -e 'console.log(require("crypto").randomBytes(24).toString("hex"))')" \
     "$(node -e 'console.log(require("crypto").randomBytes(32).toString("hex"))')" >"$secrets"
 fi
+# The client key of the quick start (the gateway creates it at start-up); added to older files.
+if ! grep -q '^BOOTSTRAP_CLIENT_KEY=' "$secrets"; then
+  (umask 077 && printf 'BOOTSTRAP_CLIENT_KEY=sb-dev-%s\n' "$(node -e 'console.log(require("crypto").randomBytes(24).toString("base64url"))')" >>"$secrets")
+fi
 set -a; source "$secrets"; set +a
 
 consul_port="$(node -e 'console.log(new URL(process.argv[1]).port || 8500)' "$CONSUL_HTTP_ADDR")"
@@ -127,6 +131,10 @@ Switchboard is up.
   provider simulator  http://127.0.0.1:$simulator_port/instances  (demo upstreams on ports $simulator_base_port-$((simulator_base_port + 3)))
   each app also serves /health/live, /health/ready and /metrics
   logs                .run/logs/*.log (JSON lines)
+
+Try it (after: set -a; source .run/dev-secrets.env; set +a):
+  curl -s http://127.0.0.1:${ports[api-gateway]}/v1/chat/completions -H "authorization: Bearer \$BOOTSTRAP_CLIENT_KEY" \\
+    -H 'content-type: application/json' -d '{"model":"auto","messages":[{"role":"user","content":"Hello!"}]}'
 
 Press Ctrl-C to stop everything.
 EOF
