@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { BlockingWatch, ConsulClient, type ServiceHealthEntry } from '@switchboard/consul';
 import { MANAGED_META_KEY } from '@switchboard/instances';
 import type { ProviderName } from '@switchboard/providers';
@@ -13,7 +13,7 @@ const SEVERITY: Record<InstanceStatus, number> = { passing: 0, warning: 1, criti
  * While Consul is unreachable the watches back off and the table keeps the last known state.
  */
 @Injectable()
-export class ConsulHealthFeed implements OnModuleInit, OnApplicationShutdown {
+export class ConsulHealthFeed implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(ConsulHealthFeed.name);
   private readonly watches = new Map<string, BlockingWatch<ServiceHealthEntry[]>>();
   private catalogWatch: BlockingWatch<Record<string, string[]>> | undefined;
@@ -37,7 +37,8 @@ export class ConsulHealthFeed implements OnModuleInit, OnApplicationShutdown {
     this.catalogWatch.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the Consul client closes: its close waits for in-flight blocking queries. */
+  async beforeApplicationShutdown(): Promise<void> {
     await Promise.all([this.catalogWatch?.stop(), ...[...this.watches.values()].map((watch) => watch.stop())]);
   }
 

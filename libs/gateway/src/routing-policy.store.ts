@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '@switchboard/config';
 import { BlockingWatch, ConsulClient, type KvEntry } from '@switchboard/consul';
 import { DEFAULT_ROUTING_POLICY, parseRoutingPolicy, RoutingPolicyError, type RoutingPolicy } from '@switchboard/routing';
@@ -19,7 +19,7 @@ export interface PolicyStatus {
  * typo in KV never takes routing down. Reads are synchronous.
  */
 @Injectable()
-export class RoutingPolicyStore implements OnModuleInit, OnApplicationShutdown {
+export class RoutingPolicyStore implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(RoutingPolicyStore.name);
   private current: RoutingPolicy = DEFAULT_ROUTING_POLICY;
   private currentStatus: PolicyStatus;
@@ -52,7 +52,8 @@ export class RoutingPolicyStore implements OnModuleInit, OnApplicationShutdown {
     this.watch.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the Consul client closes: its close waits for in-flight blocking queries. */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.watch?.stop();
   }
 

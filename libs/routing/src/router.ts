@@ -4,6 +4,7 @@ import { freshFactsMatchers, parseModelRef, poolKey, type RoutingPolicy, type Ru
 
 /** Which models are served at all (any health): the router never proposes a pool nobody serves. */
 export interface ModelCatalog {
+  /** Providers with at least one enabled instance that lists this model (any health). */
   providersServing(model: string): readonly ProviderName[];
 }
 
@@ -26,22 +27,27 @@ export interface RouteDecision {
   /** The auto rule that matched; undefined when the default tier applied. */
   rule?: string;
   candidates: RouteCandidate[];
-  /** The decision in sentences, in order. */
+  /** Human-readable sentences explaining the decision, in order. */
   reasons: string[];
   features: RequestFeatures;
 }
 
 export class UnknownModelError extends Error {
-  constructor(readonly model: string) {
-    super(`The model '${model}' is not served by any instance; GET /v1/models lists the models available`);
+  /** `detail` says why, when the model name alone does not (auto: the tier nobody serves). */
+  constructor(
+    readonly model: string,
+    detail = 'it is not served by any instance',
+  ) {
+    super(`The model '${model}' cannot be routed: ${detail}. GET /v1/models lists the models available`);
     this.name = 'UnknownModelError';
   }
 }
 
 /**
  * Ordered (provider, model) candidates for a request: explicit "provider/model", a plain model
- * name served by one or more providers, or "auto" (the policy's rules pick a tier from what the
- * request needs), each followed by its fallback chain. Pure and allocation-light: it runs per request.
+ * name served by one or more providers, or an auto name (the policy's rules pick a tier from what
+ * the request needs), each followed by its fallbacks; only pools the catalog serves. Pure and
+ * cheap: it runs per request, compiles nothing and parses nothing.
  */
 export function routeChat(request: ChatRequest, hints: RouteHints, policy: RoutingPolicy, catalog: ModelCatalog): RouteDecision {
   const features = requestFeatures(request, freshFactsMatchers(policy));
@@ -53,11 +59,11 @@ export function routeChat(request: ChatRequest, hints: RouteHints, policy: Routi
     const pool = poolKey(provider, model);
     if (!candidates.some((candidate) => candidate.pool === pool)) candidates.push({ provider, model, pool, reason });
   };
-  const addFallbacks = (key: string) => {
-    for (const entry of policy.fallbacks[key] ?? []) {
+  const addFallbacks = (key: string, list: readonly string[] | undefined) => {
+    for (const entry of list ?? []) {
       const ref = parseModelRef(entry);
       if (ref && serves(ref.provider, ref.model)) add(ref.provider, ref.model, `fallback for ${key}`);
-      else if (ref) reasons.push(`fallback ${entry} skipped: no instance serves it`);
+      else reasons.push(`fallback ${entry} for ${key} skipped: no instance serves it`);
     }
   };
 
@@ -70,49 +76,62 @@ export function routeChat(request: ChatRequest, hints: RouteHints, policy: Routi
     const matched = policy.rules.find((candidate) => matches(candidate.when, features));
     tier = matched?.tier ?? policy.defaultTier;
     rule = matched?.name;
-    reasons.push(matched ? `rule '${matched.name}' matched; tier '${tier}'` : `no rule matched; default tier '${tier}'`);
-    for (const entry of policy.tiers[tier] ?? []) {
+    const chosen = matched ? `tier '${tier}' chosen by rule '${matched.name}'` : `tier '${tier}' (default: no rule matched)`;
+    reasons.push(chosen);
+    for (const entry of own(policy.tiers, tier) ?? []) {
       const ref = parseModelRef(entry);
-      if (!ref) continue;
-      if (serves(ref.provider, ref.model)) add(ref.provider, ref.model, `tier '${tier}'${rule ? ` chosen by rule '${rule}'` : ' (default)'}`);
+      if (ref && serves(ref.provider, ref.model)) add(ref.provider, ref.model, chosen);
       else reasons.push(`${entry} skipped: no instance serves it`);
     }
+    if (candidates.length === 0) throw new UnknownModelError(requested, `no instance serves any model of tier '${tier}'`);
   } else if (explicit) {
     mode = 'explicit';
     if (!serves(explicit.provider, explicit.model)) throw new UnknownModelError(requested);
     add(explicit.provider, explicit.model, 'requested explicitly');
     reasons.push(`${requested} requested explicitly`);
-    addFallbacks(requested);
-    addFallbacks(explicit.model);
+    // A "provider/model" entry replaces the plain model's chain ([] turns fallback off for it).
+    const exact = own(policy.fallbacks, requested);
+    addFallbacks(exact ? requested : explicit.model, exact ?? own(policy.fallbacks, explicit.model));
   } else {
     mode = 'model';
-    const providers = [...catalog.providersServing(requested)];
-    if (providers.length === 0) throw new UnknownModelError(requested);
     const rank = (provider: ProviderName) => {
       const position = policy.providerPreference.indexOf(provider);
       return position === -1 ? Number.MAX_SAFE_INTEGER : position;
     };
-    providers.sort((a, b) => rank(a) - rank(b));
-    providers.forEach((provider, index) => add(provider, requested, `serves ${requested}${providers.length > 1 ? ` (provider preference ${index + 1} of ${providers.length})` : ''}`));
-    reasons.push(`${requested} is served by ${providers.join(', ')}`);
-    addFallbacks(requested);
-    for (const provider of providers) addFallbacks(poolKey(provider, requested));
+    // Array.prototype.sort is stable: providers the preference does not list keep the catalog's order, last.
+    const providers = [...catalog.providersServing(requested)].sort((a, b) => rank(a) - rank(b));
+    if (providers.length === 0) throw new UnknownModelError(requested);
+    for (const provider of providers) {
+      const position = rank(provider);
+      add(provider, requested, `serves ${requested} (${position === Number.MAX_SAFE_INTEGER ? 'not in the provider preference' : `provider preference ${position + 1}`})`);
+    }
+    reasons.push(`${requested} is served by ${providers.join(', ')}, in the order of the provider preference`);
+    addFallbacks(requested, own(policy.fallbacks, requested));
+    for (const provider of providers) {
+      const pool = poolKey(provider, requested);
+      addFallbacks(pool, own(policy.fallbacks, pool));
+    }
   }
-  if (candidates.length === 0) throw new UnknownModelError(requested);
 
-  if (hints.preferredProvider && candidates.some((candidate) => candidate.provider === hints.preferredProvider)) {
-    const preferred = candidates.filter((candidate) => candidate.provider === hints.preferredProvider);
-    const others = candidates.filter((candidate) => candidate.provider !== hints.preferredProvider);
-    candidates.splice(0, candidates.length, ...preferred, ...others);
-    reasons.push(`${hints.preferredProvider} moved first: preferred by the client`);
-  } else if (hints.preferredProvider) {
-    reasons.push(`preferred provider ${hints.preferredProvider} serves none of the candidates; ignored`);
+  const preferred = hints.preferredProvider;
+  if (preferred && candidates.some((candidate) => candidate.provider === preferred)) {
+    const first = candidates.filter((candidate) => candidate.provider === preferred).map((candidate) => ({ ...candidate, reason: `${candidate.reason}; moved first: preferred provider` }));
+    const others = candidates.filter((candidate) => candidate.provider !== preferred);
+    candidates.splice(0, candidates.length, ...first, ...others);
+    reasons.push(`${preferred} candidates moved first: preferred by the client`);
+  } else if (preferred) {
+    reasons.push(`preferred provider ${preferred} serves none of the candidates; ignored`);
   }
   if (candidates.length > policy.maxCandidates) {
-    candidates.length = policy.maxCandidates;
-    reasons.push(`cut to ${policy.maxCandidates} candidates`);
+    const dropped = candidates.splice(policy.maxCandidates);
+    reasons.push(`cut to ${policy.maxCandidates} candidates; dropped ${dropped.map((candidate) => candidate.pool).join(', ')}`);
   }
   return { requested, mode, tier, rule, candidates, reasons, features };
+}
+
+/** Own keys only: a model named "constructor" must not find Object.prototype's. */
+function own<T>(record: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
 function matches(condition: RuleCondition, features: RequestFeatures): boolean {
