@@ -13,9 +13,9 @@ const ERROR_SAMPLES = 5;
 const REQUEST_TIMEOUT_MS = 10_000;
 
 /**
- * A growable list of numbers in one flat buffer. Tens of thousands of boxed numbers in arrays (or
- * promises kept until the end) survive every young-generation collection and made the generator's
- * own GC pauses reach 10 ms, which then showed up as everybody's tail latency.
+ * A growable list of numbers in one flat buffer outside the V8 heap: the generator's own GC pauses
+ * land in every target's tail latency, so what it keeps for the whole run stays out of the way of
+ * the collector (see also LOAD_GENERATOR_FLAGS).
  */
 class Samples {
   private data = new Float64Array(16_384);

@@ -22,9 +22,9 @@ export class NodeChild {
     this.exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
   }
 
-  /** Starts `node <script> ...args` with the same Node binary as this process. */
-  static spawn(name: string, script: URL, args: string[]): NodeChild {
-    const child = spawn(process.execPath, [script.pathname, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  /** Starts `node ...nodeFlags <script> ...args` with the same Node binary as this process. */
+  static spawn(name: string, script: URL, args: string[], nodeFlags: string[] = []): NodeChild {
+    const child = spawn(process.execPath, [...nodeFlags, script.pathname, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     return new NodeChild(name, child);
   }
 

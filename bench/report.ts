@@ -59,7 +59,8 @@ export function renderReport(report: BenchReport): string {
     `**Load:** \`POST /v1/chat/completions\` \`${report.request}\` (non-stream). ` +
       `Fixed rate: open loop at ${settings.rate} requests/s for ${settings.durationSeconds} s; max throughput: closed loop with ` +
       `${settings.concurrency} concurrent workers for ${settings.durationSeconds} s. Each phase follows a ${settings.warmupSeconds} s warm-up ` +
-      `at the same load, from a load generator in its own process (undici pool, ${settings.concurrency} kept-alive connections). ` +
+      `at the same load, from a load generator in its own process (undici pool, ${settings.concurrency} kept-alive connections, ` +
+      'a 4 MB young generation so that its own GC pauses stay short; the servers run with Node defaults). ' +
       'Latency is from handing the request to the client pool to having read the whole answer, successful answers only.',
     '',
     '**Targets:**',
@@ -125,7 +126,7 @@ export function renderReport(report: BenchReport): string {
     }
   }
 
-  lines.push('', '## Sanity', '');
+  lines.push('', '## Sanity', '', 'Tail latencies on a small machine shared by every process vary from run to run; compare several runs before concluding.', '');
   for (const target of report.targets) {
     const lag = target.fixed.sendLagMs;
     lines.push(
