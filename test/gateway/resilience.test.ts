@@ -64,7 +64,6 @@ describe('api-gateway: serving through Redis and Consul outages', () => {
       assert.equal(response.status, 200);
       await response.arrayBuffer();
     }
-    // Client keys with a rate limit fall back to counting locally.
     const metrics = await (await fetch(`${stack.gateway.url}/metrics`)).text();
     assert.match(metrics, /switchboard_chat_requests_total\{[^}]*outcome="success"[^}]*\} \d+/);
     redis = await startRedis(redisPort);

@@ -3,7 +3,7 @@ import { ProviderSimulator } from '../../apps/provider-simulator/src/simulator.j
 import { AppProcess } from './app-process.js';
 import { ConsulAgent } from './consul-agent.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
-import { admin, instanceManagerEnv, TEST_CREDENTIALS_KEY } from './instance-manager-env.js';
+import { admin, instanceManagerEnv } from './instance-manager-env.js';
 import { freePorts } from './ports.js';
 import { waitFor } from './wait.js';
 
@@ -179,4 +179,3 @@ export function defaultModels(provider: StackInstanceSpec['provider']): string[]
   return { openai: ['gpt-4o', 'gpt-4o-mini'], claude: ['claude-sonnet-4-6', 'claude-haiku-4-5'], zai: ['glm-4.6', 'glm-4.5-air'], perplexity: ['sonar', 'sonar-pro'] }[provider];
 }
 
-export { TEST_CREDENTIALS_KEY };

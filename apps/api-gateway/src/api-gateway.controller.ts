@@ -1,12 +1,11 @@
 import { Controller, Get } from '@nestjs/common';
 import { AppConfig } from '@switchboard/config';
-import { InstanceBalancer, InstanceTable, RoutingPolicyStore } from '@switchboard/gateway';
+import { InstanceBalancer, RoutingPolicyStore } from '@switchboard/gateway';
 
 @Controller()
 export class ApiGatewayController {
   constructor(
     private readonly config: AppConfig,
-    private readonly table: InstanceTable,
     private readonly balancer: InstanceBalancer,
     private readonly policies: RoutingPolicyStore,
   ) {}
@@ -26,8 +25,6 @@ export class ApiGatewayController {
   /** This replica's routing table: every pool and instance with health, circuit and in-flight (no secrets). */
   @Get('pools')
   pools() {
-    return {
-      pools: this.table.poolNames().map((pool) => ({ pool, strategy: this.balancer.strategyFor(pool), usable: this.balancer.usableCount(pool), instances: this.balancer.describe(pool) })),
-    };
+    return { pools: this.balancer.pools() };
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ChatOrchestrator, GatewayHttpError, InstanceTable, NoHealthyInstanceError, RequestCancelledError, RoutingPolicyStore, type ServedReport, type StreamSink } from '@switchboard/gateway';
+import { ChatOrchestrator, InstanceTable, NoHealthyInstanceError, parsePreferredProvider, PREFERRED_PROVIDER_HEADER, RequestCancelledError, RoutingPolicyStore, type ServedReport, type StreamSink } from '@switchboard/gateway';
 import { MetricsService } from '@switchboard/observability';
 import {
   AnthropicStreamWriter,
@@ -7,9 +7,7 @@ import {
   fromAnthropicRequest,
   fromOpenAIRequest,
   OpenAIStreamWriter,
-  PROVIDER_NAMES,
   ProviderError,
-  type ProviderName,
   type StreamEvent,
   toAnthropicMessage,
   toOpenAIResponse,
@@ -18,8 +16,6 @@ import { routeChat, type RouteDecision } from '@switchboard/routing';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { ClientFormat } from './client-format.js';
-
-export const PREFERRED_PROVIDER_HEADER = 'x-switchboard-prefer-provider';
 
 /**
  * One chat request from the client's format to an answer in it: parse, route (policy, in
@@ -43,7 +39,7 @@ export class ChatService {
     reply.raw.once('close', onClose);
     try {
       const chat = format === 'openai' ? fromOpenAIRequest(body) : fromAnthropicRequest(body);
-      decision = routeChat(chat, { preferredProvider: preferredProvider(request) }, this.policies.policy, this.table);
+      decision = routeChat(chat, { preferredProvider: parsePreferredProvider(request.headers[PREFERRED_PROVIDER_HEADER]) }, this.policies.policy, this.table);
       if (chat.stream) {
         const writer = format === 'openai' ? new OpenAIStreamWriter(chat.includeUsage === true) : new AnthropicStreamWriter();
         // Usage is always asked of the upstream (token metrics); the client gets it only if it asked.
@@ -55,9 +51,8 @@ export class ChatService {
       const overheadMs = overhead(reply, report);
       this.metrics.gatewayOverhead.observe({ format }, overheadMs / 1000);
       reply.headers(servedHeaders(report, decision, overheadMs)).status(200).send(payload);
-      this.orchestrator.recordOutcome(report.candidate, 'success');
     } catch (error) {
-      this.orchestrator.recordOutcome(decision?.candidates[0], outcomeOf(error));
+      this.orchestrator.countFailedRequest(decision?.candidates[0], outcomeOf(error));
       throw error;
     } finally {
       reply.raw.off('close', onClose);
@@ -70,13 +65,6 @@ function outcomeOf(error: unknown): string {
   if (error instanceof NoHealthyInstanceError) return error.lastError ? 'upstream_error' : 'no_instance';
   if (error instanceof ProviderError) return error.kind === 'bad_request' || error.kind === 'context_length' || error.kind === 'not_found' ? 'client_error' : 'upstream_error';
   return 'client_error';
-}
-
-function preferredProvider(request: FastifyRequest): ProviderName | undefined {
-  const value = request.headers[PREFERRED_PROVIDER_HEADER];
-  if (value === undefined || value === '') return undefined;
-  if (typeof value === 'string' && (PROVIDER_NAMES as readonly string[]).includes(value)) return value as ProviderName;
-  throw new GatewayHttpError(400, 'invalid_request', `${PREFERRED_PROVIDER_HEADER} must be one of ${PROVIDER_NAMES.join(', ')}`);
 }
 
 /** Time the gateway itself spent: everything but upstream waits and backoff sleeps. */

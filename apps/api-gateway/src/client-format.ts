@@ -1,5 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import { GatewayHttpError, NoHealthyInstanceError } from '@switchboard/gateway';
+import { GatewayHttpError, InvalidPreferredProviderError, NoHealthyInstanceError } from '@switchboard/gateway';
 import { anthropicErrorBody, clientErrorShape, openAIErrorBody, ProviderError, RequestFormatError } from '@switchboard/providers';
 import { UnknownModelError } from '@switchboard/routing';
 
@@ -34,11 +34,8 @@ function gatewayBody(format: ClientFormat, kind: string, message: string, param:
 
 /** Any failure as the client's API format would have it: status, body and headers. */
 export function renderError(format: ClientFormat, error: unknown): RenderedError {
-  if (error instanceof GatewayHttpError) {
-    const known = GATEWAY_TYPES[error.kind] !== undefined;
-    if (!known) return renderError(format, new ProviderError({ provider: 'openai', kind: error.kind as ProviderError['kind'], status: error.status, message: error.message }));
-    return { status: error.status, body: gatewayBody(format, error.kind, error.message), headers: error.headers };
-  }
+  if (error instanceof GatewayHttpError) return { status: error.status, body: gatewayBody(format, error.kind, error.message), headers: error.headers };
+  if (error instanceof InvalidPreferredProviderError) return { status: 400, body: gatewayBody(format, 'invalid_request', error.message), headers: {} };
   if (error instanceof RequestFormatError) return { status: 400, body: gatewayBody(format, 'invalid_request', error.message, error.field), headers: {} };
   if (error instanceof UnknownModelError) return { status: 404, body: gatewayBody(format, 'model_not_found', error.message, 'model'), headers: {} };
   if (error instanceof NoHealthyInstanceError) {

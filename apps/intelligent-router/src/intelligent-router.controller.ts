@@ -1,7 +1,7 @@
 import { BadRequestException, Body, Controller, Get, Headers, HttpCode, NotFoundException, Post, Query } from '@nestjs/common';
 import { AppConfig } from '@switchboard/config';
-import { InstanceBalancer, InstanceTable, RoutingPolicyStore } from '@switchboard/gateway';
-import { fromAnthropicRequest, fromOpenAIRequest, PROVIDER_NAMES, type ProviderName, RequestFormatError } from '@switchboard/providers';
+import { InstanceBalancer, InstanceTable, InvalidPreferredProviderError, parsePreferredProvider, PREFERRED_PROVIDER_HEADER, RoutingPolicyStore } from '@switchboard/gateway';
+import { fromAnthropicRequest, fromOpenAIRequest, RequestFormatError } from '@switchboard/providers';
 import { routeChat, UnknownModelError } from '@switchboard/routing';
 
 /**
@@ -34,19 +34,18 @@ export class IntelligentRouterController {
    */
   @Post('route')
   @HttpCode(200)
-  route(@Body() body: unknown, @Query('format') format: string | undefined, @Headers('x-switchboard-prefer-provider') preferred: string | undefined) {
+  route(@Body() body: unknown, @Query('format') format: string | undefined, @Headers(PREFERRED_PROVIDER_HEADER) preferred: string | undefined) {
     if (format !== undefined && format !== 'openai' && format !== 'anthropic') throw new BadRequestException('format must be openai or anthropic');
-    if (preferred && !(PROVIDER_NAMES as readonly string[]).includes(preferred)) throw new BadRequestException(`x-switchboard-prefer-provider must be one of ${PROVIDER_NAMES.join(', ')}`);
     try {
       const chat = format === 'anthropic' ? fromAnthropicRequest(body) : fromOpenAIRequest(body);
-      const decision = routeChat(chat, { preferredProvider: preferred as ProviderName | undefined }, this.policies.policy, this.table);
+      const decision = routeChat(chat, { preferredProvider: parsePreferredProvider(preferred) }, this.policies.policy, this.table);
       return {
         ...decision,
         candidates: decision.candidates.map((candidate) => ({ ...candidate, usableInstances: this.balancer.usableCount(candidate.pool), strategy: this.balancer.strategyFor(candidate.pool) })),
         policy: this.policies.status,
       };
     } catch (error) {
-      if (error instanceof RequestFormatError) throw new BadRequestException(error.message);
+      if (error instanceof RequestFormatError || error instanceof InvalidPreferredProviderError) throw new BadRequestException(error.message);
       if (error instanceof UnknownModelError) throw new NotFoundException(error.message);
       throw error;
     }

@@ -41,13 +41,6 @@ export class LoadBalancerController {
   /** Every pool with its instances: status, health score, latency, circuit state, in-flight. */
   @Get('pools')
   pools() {
-    return {
-      pools: this.table.poolNames().map((pool) => ({
-        pool,
-        strategy: this.balancer.strategyFor(pool),
-        usable: this.balancer.usableCount(pool),
-        instances: this.balancer.describe(pool),
-      })),
-    };
+    return { pools: this.balancer.pools() };
   }
 }

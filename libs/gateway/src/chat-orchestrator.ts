@@ -72,6 +72,7 @@ export class ChatOrchestrator {
     });
     this.finishAttempt(report.instance, 'success', attemptMs, true);
     this.countUsage(report.candidate, value.usage);
+    this.metrics.chatRequests.inc({ provider: report.candidate.provider, model: report.candidate.model, outcome: 'success' });
     return { response: value, report };
   }
 
@@ -138,8 +139,8 @@ export class ChatOrchestrator {
     return report;
   }
 
-  /** Counts a finished non-stream request (the caller knows when the response went out). */
-  recordOutcome(candidate: RouteCandidate | undefined, outcome: string): void {
+  /** Counts a request that failed before any answer was sent (successes are counted here, on completion). */
+  countFailedRequest(candidate: RouteCandidate | undefined, outcome: string): void {
     this.metrics.chatRequests.inc({ provider: candidate?.provider ?? 'none', model: candidate?.model ?? 'none', outcome });
   }
 

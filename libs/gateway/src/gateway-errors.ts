@@ -1,4 +1,4 @@
-import type { ProviderError, ProviderErrorKind } from '@switchboard/providers';
+import type { ProviderError } from '@switchboard/providers';
 
 /** No instance of any candidate pool could take the request (all down, draining, open or busy). */
 export class NoHealthyInstanceError extends Error {
@@ -27,7 +27,7 @@ export class RequestCancelledError extends Error {
 export class GatewayHttpError extends Error {
   constructor(
     readonly status: number,
-    readonly kind: ProviderErrorKind | 'authentication' | 'rate_limit' | 'invalid_request' | 'model_not_found' | 'unavailable',
+    readonly kind: 'authentication' | 'rate_limit' | 'invalid_request',
     message: string,
     readonly headers: Record<string, string> = {},
   ) {

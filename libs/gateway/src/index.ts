@@ -7,6 +7,7 @@ export { GatewayHttpError, NoHealthyInstanceError, RequestCancelledError } from 
 export { GatewayModule, type GatewayModuleOptions } from './gateway.module.js';
 export { InstanceBalancer, type PoolMemberView } from './instance-balancer.js';
 export { type CatalogInstance, type InstanceStatus, InstanceTable, type TableInstance } from './instance-table.js';
+export { InvalidPreferredProviderError, parsePreferredProvider, PREFERRED_PROVIDER_HEADER } from './preferred-provider.js';
 export { RateLimiter, type RateDecision } from './rate-limiter.js';
 export { CIRCUIT_EVENTS_CHANNEL, type CircuitEvent, RedisEventsFeed } from './redis-events-feed.js';
 export { type PolicyStatus, RoutingPolicyStore } from './routing-policy.store.js';

@@ -5,19 +5,11 @@ import { CircuitBreakers } from './circuit-breakers.js';
 import { InstanceTable, type TableInstance } from './instance-table.js';
 import { RoutingPolicyStore } from './routing-policy.store.js';
 
-export interface PoolMemberView {
-  id: string;
+/** What /pools shows of an instance: the balancer's view of it, plus names and circuit detail (no secrets). */
+export interface PoolMemberView extends Omit<PoolMember, 'circuitAllows'> {
   name: string;
   provider: string;
   baseUrlHost: string;
-  weight: number;
-  priority: number;
-  draining: boolean;
-  status: 'passing' | 'warning' | 'critical';
-  healthScore: number;
-  latencyEwmaMs: number;
-  inFlight: number;
-  maxConcurrency: number | null;
   circuit: string;
   coolingForMs: number;
   usable: boolean;
@@ -72,6 +64,11 @@ export class InstanceBalancer implements OnModuleInit {
   /** How many instances of a pool could take a request now. */
   usableCount(pool: string, now = Date.now()): number {
     return usable(this.table.pool(pool).map((instance) => this.member(instance, now))).length;
+  }
+
+  /** Every pool with its strategy, usable count and members (for GET /pools). */
+  pools(now = Date.now()): { pool: string; strategy: BalancingStrategy; usable: number; instances: PoolMemberView[] }[] {
+    return this.table.poolNames().map((pool) => ({ pool, strategy: this.strategyFor(pool), usable: this.usableCount(pool, now), instances: this.describe(pool, now) }));
   }
 
   describe(pool: string, now = Date.now()): PoolMemberView[] {
