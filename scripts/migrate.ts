@@ -1,7 +1,7 @@
 // Applies prisma/migrations to DATABASE_URL (creating the database if needed):
 //   npm run migrate        or        node scripts/run-app.mjs migrate
 import { applyMigrations, ensureDatabase } from '@switchboard/database';
-import { ConfigValidationError, loadConfig } from '@switchboard/config';
+import { ConfigValidationError, loadConfig } from '@switchboard/kernel';
 import { fileURLToPath } from 'node:url';
 
 const migrationsDir = fileURLToPath(new URL('../../prisma/migrations', import.meta.url));

@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
-import { AppConfig } from '@switchboard/config';
-import { InstanceBalancer, RoutingPolicyStore } from '@switchboard/gateway';
+import { AppConfig } from '@switchboard/kernel';
+import { InstanceBalancer, RoutingPolicyStore } from '@switchboard/routing';
 
 @Controller()
 export class ApiGatewayController {

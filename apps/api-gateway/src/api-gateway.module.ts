@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { GatewayModule } from '@switchboard/gateway';
+import { RoutingModule } from '@switchboard/routing';
 import { ApiGatewayController } from './api-gateway.controller.js';
 import { ChatController } from './chat.controller.js';
 import { ChatService } from './chat.service.js';
@@ -11,7 +11,7 @@ export class ApiGatewayModule {
   static register(platform: DynamicModule): DynamicModule {
     return {
       module: ApiGatewayModule,
-      imports: [platform, GatewayModule.forRoot({ servesClients: true })],
+      imports: [platform, RoutingModule.forRoot({ servesClients: true })],
       controllers: [ApiGatewayController, ChatController, ModelsController],
       providers: [ChatService, ClientAuthGuard],
     };

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ChatOrchestrator, InstanceTable, NoHealthyInstanceError, parsePreferredProvider, PREFERRED_PROVIDER_HEADER, RequestCancelledError, RoutingPolicyStore, type ServedReport, type StreamSink } from '@switchboard/gateway';
-import { MetricsService } from '@switchboard/observability';
+import { ChatOrchestrator, InstanceTable, NoHealthyInstanceError, parsePreferredProvider, PREFERRED_PROVIDER_HEADER, RequestCancelledError, RoutingPolicyStore, type ServedReport, type StreamSink } from '@switchboard/routing';
+import { MetricsService } from '@switchboard/kernel';
 import {
   AnthropicStreamWriter,
   type ClientError,

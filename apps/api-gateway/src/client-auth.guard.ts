@@ -1,6 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
-import { MetricsService } from '@switchboard/observability';
-import { ClientKeyCache, type ClientIdentity, GatewayHttpError, RateLimiter } from '@switchboard/gateway';
+import { MetricsService } from '@switchboard/kernel';
+import { ClientKeyCache, type ClientIdentity } from '@switchboard/fleet';
+import { GatewayHttpError, RateLimiter } from '@switchboard/routing';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { formatOf } from './client-format.js';
 

@@ -1,5 +1,5 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
-import { RequestCancelledError } from '@switchboard/gateway';
+import { RequestCancelledError } from '@switchboard/routing';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { formatOf, renderError } from './client-format.js';
 

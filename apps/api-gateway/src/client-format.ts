@@ -1,5 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import { GatewayHttpError, InvalidPreferredProviderError, NoHealthyInstanceError } from '@switchboard/gateway';
+import { GatewayHttpError, InvalidPreferredProviderError, NoHealthyInstanceError } from '@switchboard/routing';
 import { anthropicErrorBody, clientErrorShape, openAIErrorBody, ProviderError, RequestFormatError } from '@switchboard/providers';
 import { UnknownModelError } from '@switchboard/routing';
 

@@ -1,5 +1,5 @@
 import { Controller, Get, Req, UseFilters, UseGuards } from '@nestjs/common';
-import { InstanceBalancer, InstanceTable, RoutingPolicyStore } from '@switchboard/gateway';
+import { InstanceBalancer, InstanceTable, RoutingPolicyStore } from '@switchboard/routing';
 import type { FastifyRequest } from 'fastify';
 import { ClientAuthGuard } from './client-auth.guard.js';
 import { ClientFormatFilter } from './client-format.filter.js';

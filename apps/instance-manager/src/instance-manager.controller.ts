@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { AppConfig } from '@switchboard/config';
+import { AppConfig } from '@switchboard/kernel';
 
 @Controller()
 export class InstanceManagerController {

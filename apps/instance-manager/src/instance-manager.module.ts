@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { InstancesModule } from '@switchboard/instances';
+import { FleetModule } from '@switchboard/fleet';
 import { ClientKeysController } from './admin/client-keys.controller.js';
 import { ConsulViewController } from './admin/consul-view.controller.js';
 import { InstancesController } from './admin/instances.controller.js';
@@ -11,7 +11,7 @@ export class InstanceManagerModule {
   static register(platform: DynamicModule): DynamicModule {
     return {
       module: InstanceManagerModule,
-      imports: [platform, InstancesModule],
+      imports: [platform, FleetModule],
       controllers: [InstanceManagerController, InstancesController, ClientKeysController, ConsulViewController],
       providers: [AdminTokenGuard],
     };

@@ -1,6 +1,6 @@
 import { BadRequestException, Body, Controller, Get, Headers, HttpCode, NotFoundException, Post, Query } from '@nestjs/common';
-import { AppConfig } from '@switchboard/config';
-import { InstanceBalancer, InstanceTable, InvalidPreferredProviderError, parsePreferredProvider, PREFERRED_PROVIDER_HEADER, RoutingPolicyStore } from '@switchboard/gateway';
+import { AppConfig } from '@switchboard/kernel';
+import { InstanceBalancer, InstanceTable, InvalidPreferredProviderError, parsePreferredProvider, PREFERRED_PROVIDER_HEADER, RoutingPolicyStore } from '@switchboard/routing';
 import { fromAnthropicRequest, fromOpenAIRequest, RequestFormatError } from '@switchboard/providers';
 import { routeChat, UnknownModelError } from '@switchboard/routing';
 

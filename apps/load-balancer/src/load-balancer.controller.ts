@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, NotFoundException, Post, ServiceUnavailableException } from '@nestjs/common';
-import { AppConfig } from '@switchboard/config';
-import { InstanceBalancer, InstanceTable } from '@switchboard/gateway';
+import { AppConfig } from '@switchboard/kernel';
+import { InstanceBalancer, InstanceTable } from '@switchboard/routing';
 import { SelectRequestDto } from './select.dto.js';
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay } from '@switchboard/kernel';
 import { BlockingWatch, isChange, nextIndex } from './blocking-watch.js';
 
 describe('nextIndex', () => {

@@ -1,4 +1,4 @@
-import { backoffDelay, sleep } from './backoff.js';
+import { backoffDelay, sleep } from '@switchboard/kernel';
 import type { IndexedResult } from './consul.types.js';
 
 /**

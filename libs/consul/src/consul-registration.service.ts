@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
-import { AppConfig } from '@switchboard/config';
-import { backoffDelay, sleep } from './backoff.js';
+import { AppConfig } from '@switchboard/kernel';
+import { backoffDelay, sleep } from '@switchboard/kernel';
 import { ConsulClient } from './consul.client.js';
 import type { ServiceRegistration } from './consul.types.js';
 

@@ -1,15 +1,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { AppConfig } from '@switchboard/config';
+import { AppConfig } from '@switchboard/kernel';
 import { ConsulClient } from './consul.client.js';
 import { ConsulHealthIndicator } from './consul.health.js';
 import { CONSUL_REGISTRATION_OPTIONS, ConsulRegistrationService, type ConsulRegistrationOptions } from './consul-registration.service.js';
-import { CONSUL_DISCOVERY_OPTIONS, ServiceDiscovery, type ServiceDiscoveryOptions } from './service-discovery.service.js';
 
 export interface ConsulModuleOptions {
   registration?: ConsulRegistrationOptions;
-  /** Services to watch; the static fallback comes from DISCOVERY_FALLBACK. */
-  discovery?: Omit<ServiceDiscoveryOptions, 'fallback'>;
 }
 
 @Module({})
@@ -32,16 +29,10 @@ export class ConsulModule {
             }),
         },
         { provide: CONSUL_REGISTRATION_OPTIONS, useValue: options.registration ?? {} },
-        {
-          provide: CONSUL_DISCOVERY_OPTIONS,
-          inject: [AppConfig],
-          useFactory: (config: AppConfig): ServiceDiscoveryOptions => ({ ...options.discovery, fallback: config.discoveryFallback }),
-        },
         ConsulRegistrationService,
-        ServiceDiscovery,
         ConsulHealthIndicator,
       ],
-      exports: [ConsulClient, ConsulRegistrationService, ServiceDiscovery, ConsulHealthIndicator],
+      exports: [ConsulClient, ConsulRegistrationService, ConsulHealthIndicator],
     };
   }
 }

@@ -1,4 +1,3 @@
-export { backoffDelay, sleep, type BackoffOptions } from './backoff.js';
 export { BlockingWatch, isChange, nextIndex, type BlockingQuery, type BlockingWatchOptions } from './blocking-watch.js';
 export { ConsulClient, type BlockingOptions, type ConsulClientOptions } from './consul.client.js';
 export { ConsulResponseError, ConsulUnavailableError } from './consul.errors.js';
@@ -8,4 +7,3 @@ export { LeaderElection, type LeaderElectionOptions } from './leader-election.js
 export { ConsulModule, type ConsulModuleOptions } from './consul.module.js';
 export { ConsulRegistrationService, type ConsulRegistrationOptions, type RegistrationState } from './consul-registration.service.js';
 export * from './consul.types.js';
-export { ServiceDiscovery, type DiscoverySource, type DiscoveryStatus, type ServiceDiscoveryOptions, type ServiceInstance } from './service-discovery.service.js';

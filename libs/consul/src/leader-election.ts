@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { backoffDelay, sleep } from './backoff.js';
+import { backoffDelay, sleep } from '@switchboard/kernel';
 import { BlockingWatch } from './blocking-watch.js';
 import { ConsulClient } from './consul.client.js';
 import { ConsulLock } from './consul-lock.js';

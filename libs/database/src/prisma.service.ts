@@ -1,6 +1,6 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { AppConfig } from '@switchboard/config';
+import { AppConfig } from '@switchboard/kernel';
 import { PrismaClient } from './generated/prisma/client.js';
 
 /** The Prisma 7 client on the node-postgres driver adapter; connects on first use. */

@@ -2,7 +2,7 @@ import { Controller, Get, Optional } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, type HealthIndicatorFunction } from '@nestjs/terminus';
 import { ConsulHealthIndicator } from '@switchboard/consul';
 import { DatabaseHealthIndicator } from '@switchboard/database';
-import { RoutingTableHealthIndicator } from '@switchboard/gateway';
+import { RoutingTableHealthIndicator } from '@switchboard/routing';
 import { RedisHealthIndicator } from '@switchboard/redis';
 
 /**

@@ -1,4 +1,4 @@
-import { requestContext, requestIdFrom, type MetricsService } from '@switchboard/observability';
+import { requestContext, requestIdFrom, type MetricsService } from '@switchboard/kernel';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 const startedAt = new WeakMap<FastifyRequest, number>();

@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
-import { MetricsService } from '@switchboard/observability';
+import { MetricsService } from '@switchboard/kernel';
 import type { FastifyReply } from 'fastify';
 
 @Controller('metrics')

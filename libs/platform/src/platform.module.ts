@@ -1,9 +1,9 @@
 import { type DynamicModule, type ModuleMetadata, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { AppConfig, ConfigModule } from '@switchboard/config';
+import { AppConfig, ConfigModule } from '@switchboard/kernel';
 import { ConsulModule, type ConsulModuleOptions } from '@switchboard/consul';
 import { DatabaseModule } from '@switchboard/database';
-import { MetricsService } from '@switchboard/observability';
+import { MetricsService } from '@switchboard/kernel';
 import { RedisModule } from '@switchboard/redis';
 import { HealthController } from './health.controller.js';
 import { MetricsController } from './metrics.controller.js';

@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { AppConfig } from '@switchboard/config';
+import { AppConfig } from '@switchboard/kernel';
 import { Redis } from 'ioredis';
 
 /**

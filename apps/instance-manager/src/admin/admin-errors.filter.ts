@@ -1,5 +1,5 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpStatus } from '@nestjs/common';
-import { ClientKeyNotFoundError, DuplicateInstanceNameError, InstanceNotFoundError, InvalidInstanceError } from '@switchboard/instances';
+import { ClientKeyNotFoundError, DuplicateInstanceNameError, InstanceNotFoundError, InvalidInstanceError } from '@switchboard/fleet';
 import type { FastifyReply } from 'fastify';
 
 type DomainError = InstanceNotFoundError | DuplicateInstanceNameError | InvalidInstanceError | ClientKeyNotFoundError;

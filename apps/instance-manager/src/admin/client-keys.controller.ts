@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, Param, ParseBoolPipe, Post, Query, Req, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ClientKeysService } from '@switchboard/instances';
+import { ClientKeysService } from '@switchboard/fleet';
 import type { FastifyRequest } from 'fastify';
 import { AdminErrorsFilter } from './admin-errors.filter.js';
 import { actorOf, AdminTokenGuard } from './admin-token.guard.js';

@@ -1,7 +1,7 @@
 import { Controller, Get, Query, ServiceUnavailableException, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ConsulClient } from '@switchboard/consul';
-import { AuditRepository } from '@switchboard/instances';
+import { AuditRepository } from '@switchboard/fleet';
 import { AdminTokenGuard } from './admin-token.guard.js';
 
 @ApiTags('consul')

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { InstanceSupervisor, InstancesService } from '@switchboard/instances';
+import { InstanceSupervisor, InstancesService } from '@switchboard/fleet';
 import type { FastifyRequest } from 'fastify';
 import { AdminErrorsFilter } from './admin-errors.filter.js';
 import { actorOf, AdminTokenGuard } from './admin-token.guard.js';

@@ -1,0 +1,63 @@
+import { Injectable } from '@nestjs/common';
+import { type ClientApiKey, PrismaService } from '@switchboard/database';
+import { createHash, randomBytes } from 'node:crypto';
+import { AuditRepository } from '../audit/audit.repository.js';
+import { ClientKeyNotFoundError } from '../instances/instance-errors.js';
+
+export const CLIENT_KEY_PREFIX = 'sb-';
+
+export interface ClientKeyView {
+  id: string;
+  name: string;
+  /** The first characters, enough to recognise a key in a list; never the key. */
+  prefix: string;
+  rateLimitRpm: number | null;
+  createdAt: string;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+export function hashClientKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+function toView(row: ClientApiKey): ClientKeyView {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.keyPrefix,
+    rateLimitRpm: row.rateLimitRpm,
+    createdAt: row.createdAt.toISOString(),
+    revokedAt: row.revokedAt?.toISOString() ?? null,
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+  };
+}
+
+/** Client API keys for the gateway: stored as SHA-256 hashes, the key itself shown once. */
+@Injectable()
+export class ClientKeysService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly audit: AuditRepository,
+  ) {}
+
+  async create(name: string, rateLimitRpm: number | null, actor: string, presetKey?: string): Promise<{ key: string; view: ClientKeyView }> {
+    const key = presetKey ?? `${CLIENT_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const row = await this.prisma.clientApiKey.create({ data: { name, keyHash: hashClientKey(key), keyPrefix: key.slice(0, 10), rateLimitRpm } });
+    await this.audit.record({ actor, action: 'client_key.create', targetType: 'client_api_key', targetId: row.id, details: { name, prefix: row.keyPrefix, rateLimitRpm } });
+    return { key, view: toView(row) };
+  }
+
+  async list(includeRevoked: boolean): Promise<ClientKeyView[]> {
+    const rows = await this.prisma.clientApiKey.findMany({ where: includeRevoked ? {} : { revokedAt: null }, orderBy: { createdAt: 'asc' } });
+    return rows.map(toView);
+  }
+
+  async revoke(id: string, actor: string): Promise<ClientKeyView> {
+    const existing = /^[0-9a-f-]{36}$/i.test(id) ? await this.prisma.clientApiKey.findUnique({ where: { id } }) : null;
+    if (!existing) throw new ClientKeyNotFoundError(id);
+    const row = existing.revokedAt ? existing : await this.prisma.clientApiKey.update({ where: { id }, data: { revokedAt: new Date() } });
+    await this.audit.record({ actor, action: 'client_key.revoke', targetType: 'client_api_key', targetId: id, details: { prefix: row.keyPrefix } });
+    return toView(row);
+  }
+}

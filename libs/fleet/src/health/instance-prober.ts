@@ -1,0 +1,125 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig, readSecretFromEnvironment } from '@switchboard/kernel';
+import { MetricsService } from '@switchboard/kernel';
+import type { ProviderInstance } from '@switchboard/database';
+import { adapterFor, ProviderClient, ProviderError, type ProviderName, type ProviderTarget } from '@switchboard/providers';
+import { CredentialCipher } from '../credentials/credential-cipher.js';
+import { type HealthState, type HealthThresholds, INITIAL_HEALTH, nextHealth } from './health-state.js';
+import { HealthStore, type InstanceHealthMetrics } from './health-store.js';
+import { InstanceRegistry, type KnownCheck } from '../registration/instance-registry.js';
+
+export interface ProbeReport extends KnownCheck {
+  instanceId: string;
+  ok: boolean;
+  latencyMs: number;
+  metrics: InstanceHealthMetrics;
+}
+
+interface Tracked extends HealthState, KnownCheck {
+  probed: boolean;
+}
+
+/**
+ * Probes one instance with its adapter's non-billing probe and turns the result into its Consul
+ * TTL check status (with a readable output) and its Redis health metrics.
+ */
+@Injectable()
+export class InstanceProber {
+  private readonly logger = new Logger(InstanceProber.name);
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly thresholds: HealthThresholds;
+  private readonly metricsTtlSeconds: number;
+
+  constructor(
+    private readonly client: ProviderClient,
+    private readonly cipher: CredentialCipher,
+    private readonly registry: InstanceRegistry,
+    private readonly store: HealthStore,
+    private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
+  ) {
+    this.thresholds = {
+      warnAfterFailures: config.HEALTH_WARN_AFTER_FAILURES,
+      criticalAfterFailures: Math.max(config.HEALTH_CRITICAL_AFTER_FAILURES, config.HEALTH_WARN_AFTER_FAILURES),
+      recoverAfterSuccesses: config.HEALTH_RECOVER_AFTER_SUCCESSES,
+    };
+    // Metrics outlive a few missed probes, then vanish: stale health must not look fresh forever.
+    this.metricsTtlSeconds = Math.max(60, Math.ceil((10 * config.PROBE_INTERVAL_MS) / 1000));
+  }
+
+  /** The key to call the provider with: decrypted from the database or read from the environment. */
+  target(instance: ProviderInstance): ProviderTarget {
+    let apiKey: string | undefined;
+    if (instance.apiKeyCiphertext) apiKey = this.cipher.decrypt(instance.apiKeyCiphertext);
+    else if (instance.apiKeyEnv) apiKey = readSecretFromEnvironment(instance.apiKeyEnv);
+    return { baseUrl: instance.baseUrl, apiKey: apiKey ?? '', headers: (instance.extraHeaders ?? {}) as Record<string, string> };
+  }
+
+  async probe(instance: ProviderInstance): Promise<ProbeReport> {
+    const previous = this.tracked.get(instance.id) ?? (await this.seed(instance.id));
+    const adapter = adapterFor(instance.provider as ProviderName);
+    let ok = false;
+    let latencyMs = 0;
+    let error: string | undefined;
+    const started = performance.now();
+    try {
+      const target = this.target(instance);
+      if (!target.apiKey) throw new Error(instance.apiKeyEnv ? `environment variable ${instance.apiKeyEnv} is not set` : 'no API key configured');
+      const result = await this.client.probe(adapter, target, { timeoutMs: this.config.PROBE_TIMEOUT_MS });
+      ok = true;
+      latencyMs = result.latencyMs;
+    } catch (failure) {
+      latencyMs = performance.now() - started;
+      error = failure instanceof ProviderError ? `${failure.kind}${failure.status ? ` (HTTP ${failure.status})` : ''}: ${failure.message}` : failure instanceof Error ? failure.message : String(failure);
+    }
+    const state = nextHealth(previous, ok, this.thresholds, !previous.probed);
+    this.metrics.probeDuration.observe({ provider: instance.provider, outcome: ok ? 'success' : 'failure' }, latencyMs / 1000);
+    if (previous.status !== state.status || !previous.probed) this.metrics.instanceStatusChanges.inc({ provider: instance.provider, status: state.status });
+    const rounded = Math.round(latencyMs);
+    const output = ok
+      ? `probe ok in ${rounded} ms`
+      : `probe failed ${state.consecutiveFailures}x in a row after ${rounded} ms: ${error}`;
+    const tracked: Tracked = { ...state, probed: true, output };
+    this.tracked.set(instance.id, tracked);
+    if (previous.status !== state.status && previous.probed) {
+      this.logger.log(`${instance.name} (${instance.provider}) is now ${state.status}: ${output}`);
+    }
+    try {
+      await this.registry.updateCheck(instance, { status: state.status, output });
+    } catch (failure) {
+      // Consul away or the service not registered yet: the reconciler registers it with this status.
+      this.logger.debug(`Could not update the Consul check of ${instance.name}: ${failure instanceof Error ? failure.message : String(failure)}`);
+    }
+    const metrics = await this.store.record(
+      { instanceId: instance.id, provider: instance.provider, ok, latencyMs: rounded, error, status: state.status, consecutiveFailures: state.consecutiveFailures, consecutiveSuccesses: state.consecutiveSuccesses, at: Date.now() },
+      this.metricsTtlSeconds,
+    );
+    return { instanceId: instance.id, ok, latencyMs: rounded, status: state.status, output, metrics };
+  }
+
+  /**
+   * Where a new leader (or a follower's probe-now) starts: the state the previous prober left in
+   * Redis, so a failover neither forgets a failing streak nor condemns a healthy instance at once.
+   */
+  private async seed(instanceId: string): Promise<Tracked> {
+    const stored = await this.store.read(instanceId).catch(() => undefined);
+    if (!stored) return { ...INITIAL_HEALTH, probed: false, output: '' };
+    return {
+      status: stored.status,
+      consecutiveFailures: stored.consecutiveFailures,
+      consecutiveSuccesses: stored.consecutiveSuccesses,
+      probed: true,
+      output: stored.lastError ? `last probe failed: ${stored.lastError}` : 'last probe ok',
+    };
+  }
+
+  /** The last check status this process computed, for (re-)registration. */
+  known(instanceId: string): KnownCheck | undefined {
+    const tracked = this.tracked.get(instanceId);
+    return tracked?.probed ? { status: tracked.status, output: tracked.output } : undefined;
+  }
+
+  forget(instanceId: string): void {
+    this.tracked.delete(instanceId);
+  }
+}

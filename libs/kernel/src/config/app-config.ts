@@ -1,0 +1,219 @@
+import 'reflect-metadata';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsDefined, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
+
+/** Which infrastructure an app talks to; variables for the others are not required. */
+export interface AppDependencies {
+  database: boolean;
+  redis: boolean;
+  /** Serves the admin API: ADMIN_TOKEN is required. */
+  admin?: boolean;
+  /** Reads provider credentials: CREDENTIALS_KEY is required. */
+  credentials?: boolean;
+}
+
+const toBoolean = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.trim().toLowerCase()) : value;
+
+/** A whole number within bounds, converted from its environment string, with one clear message. */
+function IntegerInRange(min: number, max: number, unit = ''): PropertyDecorator {
+  return (target, property) => {
+    const message = `${String(property)} must be a whole number${unit} from ${min} to ${max}`;
+    for (const decorator of [Type(() => Number), IsInt({ message }), Min(min, { message }), Max(max, { message })]) decorator(target, property);
+  };
+}
+
+const postgresUrl = /^postgres(ql)?:\/\/[^\s]+$/;
+const redisUrl = /^rediss?:\/\/[^\s]+$/;
+
+/**
+ * Every environment variable an app reads, validated once at start-up. Nothing outside
+ * libs/kernel (config/) reads process.env.
+ */
+export class AppConfig {
+  /** Set by loadConfig from the app, not from the environment. */
+  appName = '';
+  uses: AppDependencies = { database: false, redis: false };
+
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @IntegerInRange(0, 65535)
+  PORT = 0;
+
+  @IsString()
+  @MinLength(1)
+  HOST = '0.0.0.0';
+
+  /** The address other services (and Consul's HTTP check) reach this app at. */
+  @IsString()
+  @MinLength(1)
+  SERVICE_ADDRESS = '127.0.0.1';
+
+  /** Defaults to <app>-<address>-<port>; unique per replica. */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.-]+$/, { message: 'SERVICE_ID may hold letters, digits, ".", "_" and "-" only' })
+  SERVICE_ID?: string;
+
+  @IsIn(['debug', 'info', 'warn', 'error'])
+  LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error' = 'info';
+
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, { message: 'CONSUL_HTTP_ADDR must be an http(s) URL such as http://127.0.0.1:8500' })
+  CONSUL_HTTP_ADDR = 'http://127.0.0.1:8500';
+
+  @IsOptional()
+  @IsString()
+  CONSUL_HTTP_TOKEN?: string;
+
+  @IsOptional()
+  @Matches(/^[a-z0-9_-]+$/, { message: 'CONSUL_DATACENTER must be a datacenter name such as dc1' })
+  CONSUL_DATACENTER?: string;
+
+  /** CA bundle for an https CONSUL_HTTP_ADDR. */
+  @IsOptional()
+  @IsString()
+  CONSUL_CACERT?: string;
+
+  /** Register this app in Consul at start-up (and deregister at shutdown). */
+  @Transform(toBoolean)
+  @IsBoolean()
+  CONSUL_REGISTER = true;
+
+  /** How often Consul calls this app's readiness endpoint. */
+  @Matches(/^\d+(ms|s|m)$/, { message: 'CONSUL_CHECK_INTERVAL must be a duration such as 5s' })
+  CONSUL_CHECK_INTERVAL = '5s';
+
+  /** How long Consul keeps a critical registration before removing it. */
+  @Matches(/^\d+(ms|s|m|h)$/, { message: 'CONSUL_DEREGISTER_CRITICAL_AFTER must be a duration such as 1m or 90s' })
+  CONSUL_DEREGISTER_CRITICAL_AFTER = '1m';
+
+  /**
+   * Static addresses served for a service when Consul is unreachable and nothing is cached,
+   * as JSON: {"instance-manager": ["10.0.0.5:8001"]}.
+   */
+  @IsOptional()
+  @Matches(/^\{.*\}$/s, { message: 'DISCOVERY_FALLBACK must be a JSON object of service name to ["host:port", ...]' })
+  DISCOVERY_FALLBACK?: string;
+
+  @ValidateIf((config: AppConfig) => config.uses.database)
+  @IsDefined({ message: 'DATABASE_URL is required by this app and is not set (e.g. postgresql://postgres@127.0.0.1:5432/switchboard)' })
+  @Matches(postgresUrl, { message: 'DATABASE_URL must be a postgresql:// URL, e.g. postgresql://postgres@127.0.0.1:5432/switchboard' })
+  DATABASE_URL?: string;
+
+  @ValidateIf((config: AppConfig) => config.uses.redis)
+  @IsDefined({ message: 'REDIS_URL is required by this app and is not set (e.g. redis://127.0.0.1:6379)' })
+  @Matches(redisUrl, { message: 'REDIS_URL must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379' })
+  REDIS_URL?: string;
+
+  /** Bearer token of the admin API (at least 16 characters). */
+  @ValidateIf((config: AppConfig) => config.uses.admin === true)
+  @IsDefined({ message: 'ADMIN_TOKEN is required by this app and is not set (a random string of 16+ characters)' })
+  @MinLength(16, { message: 'ADMIN_TOKEN must be at least 16 characters long' })
+  ADMIN_TOKEN?: string;
+
+  /**
+   * Key that encrypts provider API keys at rest (AES-256-GCM): 32 bytes as 64 hex characters or
+   * base64. Losing it makes stored keys unreadable; rotate by re-entering the keys.
+   */
+  @ValidateIf((config: AppConfig) => config.uses.credentials === true)
+  @IsDefined({ message: 'CREDENTIALS_KEY is required by this app and is not set (32 random bytes: openssl rand -hex 32)' })
+  @Matches(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, { message: 'CREDENTIALS_KEY must be 32 bytes as 64 hex characters or 44 base64 characters (openssl rand -hex 32)' })
+  CREDENTIALS_KEY?: string;
+
+  /** How often each provider instance is probed. */
+  @IntegerInRange(200, 3_600_000, ' of milliseconds')
+  PROBE_INTERVAL_MS = 10_000;
+
+  @IntegerInRange(100, 60_000, ' of milliseconds')
+  PROBE_TIMEOUT_MS = 5_000;
+
+  /** Consecutive failed probes that turn an instance's check to warning, and to critical. */
+  @IntegerInRange(1, 100)
+  HEALTH_WARN_AFTER_FAILURES = 1;
+
+  @IntegerInRange(1, 100)
+  HEALTH_CRITICAL_AFTER_FAILURES = 3;
+
+  /** Consecutive good probes that bring a failing instance back to passing. */
+  @IntegerInRange(1, 100)
+  HEALTH_RECOVER_AFTER_SUCCESSES = 2;
+
+  /** How often the database and Consul are compared and Consul brought in line (anti-entropy). */
+  @IntegerInRange(500, 3_600_000, ' of milliseconds')
+  RECONCILE_INTERVAL_MS = 5_000;
+
+  /** Time allowed for in-flight requests to finish after SIGTERM. */
+  @IntegerInRange(0, 600_000, ' of milliseconds')
+  SHUTDOWN_GRACE_MS = 10_000;
+
+  // ---- gateway: client keys, routing, balancing, failover -----------------------------------
+
+  /**
+   * A client key created at start-up (if it does not exist yet), for scripts and the quick start.
+   * When unset and no key exists at all, the gateway generates one and prints it once.
+   */
+  @IsOptional()
+  @MinLength(20, { message: 'BOOTSTRAP_CLIENT_KEY must be at least 20 characters long' })
+  @Matches(/^[A-Za-z0-9_.~-]+$/, { message: 'BOOTSTRAP_CLIENT_KEY may hold letters, digits, "-", "_", "." and "~" only' })
+  BOOTSTRAP_CLIENT_KEY?: string;
+
+  /** Requests per minute for the bootstrap key; unset means no limit. */
+  @IsOptional()
+  @IntegerInRange(1, 10_000_000)
+  BOOTSTRAP_CLIENT_KEY_RPM?: number;
+
+  /** How often the in-memory copies of client keys and the instance catalog are reloaded from Postgres. */
+  @IntegerInRange(250, 3_600_000, ' of milliseconds')
+  CATALOG_REFRESH_MS = 5_000;
+
+  /** Consul KV key holding the routing policy (JSON); the safe built-in default applies while it is absent or invalid. */
+  @Matches(/^[A-Za-z0-9_./-]+$/, { message: 'ROUTING_POLICY_KEY must be a Consul KV key such as switchboard/config/routing-policy' })
+  ROUTING_POLICY_KEY = 'switchboard/config/routing-policy';
+
+  /** Attempts per request across instances and providers (1 = no retry). */
+  @IntegerInRange(1, 20)
+  GATEWAY_MAX_ATTEMPTS = 4;
+
+  /** Retries allowed as a share of recent requests (a retry budget against retry storms), in percent. */
+  @IntegerInRange(0, 1000)
+  GATEWAY_RETRY_BUDGET_PERCENT = 20;
+
+  /** Full-jitter exponential backoff between attempts: base and cap. */
+  @IntegerInRange(0, 60_000, ' of milliseconds')
+  GATEWAY_BACKOFF_BASE_MS = 25;
+
+  @IntegerInRange(0, 60_000, ' of milliseconds')
+  GATEWAY_BACKOFF_MAX_MS = 1_000;
+
+  /** The longest a Retry-After is waited out before the same instance is tried again. */
+  @IntegerInRange(0, 600_000, ' of milliseconds')
+  GATEWAY_MAX_RETRY_AFTER_MS = 5_000;
+
+  /** Circuit breaker per instance. */
+  @IntegerInRange(1, 1000)
+  CIRCUIT_FAILURE_THRESHOLD = 5;
+
+  @IntegerInRange(1, 100)
+  CIRCUIT_FAILURE_RATIO_PERCENT = 50;
+
+  @IntegerInRange(1, 100_000)
+  CIRCUIT_MINIMUM_REQUESTS = 10;
+
+  @IntegerInRange(100, 3_600_000, ' of milliseconds')
+  CIRCUIT_WINDOW_MS = 30_000;
+
+  @IntegerInRange(10, 3_600_000, ' of milliseconds')
+  CIRCUIT_COOL_DOWN_MS = 10_000;
+
+  @IntegerInRange(1, 1000)
+  CIRCUIT_HALF_OPEN_TRIALS = 1;
+
+  /** DISCOVERY_FALLBACK parsed (validated by loadConfig). */
+  get discoveryFallback(): Record<string, string[]> {
+    return this.DISCOVERY_FALLBACK ? (JSON.parse(this.DISCOVERY_FALLBACK) as Record<string, string[]>) : {};
+  }
+
+  get serviceId(): string {
+    return this.SERVICE_ID ?? `${this.appName}-${this.SERVICE_ADDRESS}-${this.PORT}`.replace(/[^A-Za-z0-9_.-]/g, '-');
+  }
+}

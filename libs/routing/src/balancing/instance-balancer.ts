@@ -1,0 +1,120 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { MetricsService } from '@switchboard/kernel';
+import { BalancerState, type BalancingStrategy, type PoolMember, selectMember, usable } from './strategies.js';
+import { InstanceCircuits } from '../resilience/instance-circuits.js';
+import { InstanceTable, type TableInstance } from '../table/instance-table.js';
+import { RoutingPolicyStore } from '../policy/routing-policy.store.js';
+
+/** What /pools shows of an instance: the balancer's view of it, plus names and circuit detail (no secrets). */
+export interface PoolMemberView extends Omit<PoolMember, 'circuitAllows'> {
+  name: string;
+  provider: string;
+  baseUrlHost: string;
+  circuit: string;
+  coolingForMs: number;
+  usable: boolean;
+  sources: { consul: string | null; probe: string | null };
+}
+
+/**
+ * Picks one instance of a pool from the in-memory table: health, draining, circuit state,
+ * concurrency caps and Retry-After cool-downs decide who may take the request, the pool's strategy
+ * (from the routing policy) decides among them. Synchronous; nothing here waits on I/O.
+ */
+@Injectable()
+export class InstanceBalancer implements OnModuleInit {
+  private readonly state = new BalancerState();
+
+  constructor(
+    private readonly table: InstanceTable,
+    private readonly circuits: InstanceCircuits,
+    private readonly policies: RoutingPolicyStore,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  onModuleInit(): void {
+    this.metrics.addCollector(() => {
+      this.metrics.poolInstances.reset();
+      const now = Date.now();
+      for (const pool of this.table.poolNames()) {
+        const counts = { healthy: 0, degraded: 0, unavailable: 0 };
+        for (const instance of this.table.pool(pool)) {
+          const member = this.member(instance, now);
+          if (usable([member]).length === 0) counts.unavailable += 1;
+          else if (member.status === 'warning') counts.degraded += 1;
+          else counts.healthy += 1;
+        }
+        for (const [status, count] of Object.entries(counts)) this.metrics.poolInstances.set({ pool, status }, count);
+      }
+    });
+  }
+
+  strategyFor(pool: string): BalancingStrategy {
+    const balancing = this.policies.policy.balancing;
+    return balancing.pools[pool] ?? balancing.strategy;
+  }
+
+  select(pool: string, exclude: ReadonlySet<string> = new Set(), strategy = this.strategyFor(pool), now = Date.now()): TableInstance | undefined {
+    const instances = this.table.pool(pool);
+    if (instances.length === 0) return undefined;
+    const chosen = selectMember(pool, instances.map((instance) => this.member(instance, now)), strategy, this.state, Math.random, exclude);
+    return chosen ? this.table.get(chosen.id) : undefined;
+  }
+
+  /** How many instances of a pool could take a request now. */
+  usableCount(pool: string, now = Date.now()): number {
+    return usable(this.table.pool(pool).map((instance) => this.member(instance, now))).length;
+  }
+
+  /** Every pool with its strategy, usable count and members (for GET /pools). */
+  pools(now = Date.now()): { pool: string; strategy: BalancingStrategy; usable: number; instances: PoolMemberView[] }[] {
+    return this.table.poolNames().map((pool) => ({ pool, strategy: this.strategyFor(pool), usable: this.usableCount(pool, now), instances: this.describe(pool, now) }));
+  }
+
+  describe(pool: string, now = Date.now()): PoolMemberView[] {
+    return this.table.pool(pool).map((instance) => {
+      const member = this.member(instance, now);
+      return {
+        id: instance.id,
+        name: instance.name,
+        provider: instance.provider,
+        baseUrlHost: hostOf(instance.baseUrl),
+        weight: member.weight,
+        priority: member.priority,
+        draining: member.draining,
+        status: member.status,
+        healthScore: member.healthScore,
+        latencyEwmaMs: Math.round(member.latencyEwmaMs * 10) / 10,
+        inFlight: member.inFlight,
+        maxConcurrency: member.maxConcurrency,
+        circuit: this.circuits.state(instance.id, now),
+        coolingForMs: Math.max(0, instance.observed.coolingUntil - now),
+        usable: usable([member]).length === 1,
+        sources: { consul: instance.consul?.status ?? null, probe: instance.probe?.status ?? null },
+      };
+    });
+  }
+
+  private member(instance: TableInstance, now: number): PoolMember {
+    return {
+      id: instance.id,
+      weight: instance.weight,
+      priority: instance.priority,
+      draining: this.table.isDraining(instance),
+      status: this.table.statusOf(instance),
+      healthScore: this.table.scoreOf(instance),
+      latencyEwmaMs: this.table.latencyOf(instance),
+      inFlight: instance.observed.inFlight,
+      maxConcurrency: instance.maxConcurrency,
+      circuitAllows: instance.observed.coolingUntil <= now && this.circuits.allows(instance.id, now),
+    };
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '';
+  }
+}

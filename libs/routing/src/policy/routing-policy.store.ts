@@ -1,0 +1,79 @@
+import { type BeforeApplicationShutdown, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { AppConfig } from '@switchboard/kernel';
+import { BlockingWatch, ConsulClient, type KvEntry } from '@switchboard/consul';
+import { DEFAULT_ROUTING_POLICY, parseRoutingPolicy, RoutingPolicyError, type RoutingPolicy } from './routing-policy.js';
+
+export interface PolicyStatus {
+  key: string;
+  /** consul: the stored policy is in force; default: none stored; invalid: the stored one was refused (the previous stays). */
+  source: 'consul' | 'default' | 'invalid';
+  /** The Consul modify index of the policy in force (0 for the built-in default). */
+  modifyIndex: number;
+  problems: string[];
+  loadedAt: string;
+}
+
+/**
+ * The routing policy in force, watched in Consul KV. An absent key means the built-in default; an
+ * invalid value is refused with its problems logged and shown, and the last good policy stays, so a
+ * typo in KV never takes routing down. Reads are synchronous.
+ */
+@Injectable()
+export class RoutingPolicyStore implements OnModuleInit, BeforeApplicationShutdown {
+  private readonly logger = new Logger(RoutingPolicyStore.name);
+  private current: RoutingPolicy = DEFAULT_ROUTING_POLICY;
+  private currentStatus: PolicyStatus;
+  private watch: BlockingWatch<KvEntry | undefined> | undefined;
+
+  constructor(
+    private readonly consul: ConsulClient,
+    private readonly config: AppConfig,
+  ) {
+    this.currentStatus = { key: config.ROUTING_POLICY_KEY, source: 'default', modifyIndex: 0, problems: [], loadedAt: new Date().toISOString() };
+  }
+
+  get policy(): RoutingPolicy {
+    return this.current;
+  }
+
+  get status(): PolicyStatus {
+    return this.currentStatus;
+  }
+
+  onModuleInit(): void {
+    this.watch = new BlockingWatch((index, waitSeconds, signal) => this.consul.kvGet(this.config.ROUTING_POLICY_KEY, { index, waitSeconds, signal }), {
+      waitSeconds: 30,
+      backoffMaxMs: 5_000,
+      onChange: (entry) => this.apply(entry),
+      onError: (error, failures) => {
+        if (failures === 1) this.logger.warn(`Cannot watch the routing policy in Consul (${error instanceof Error ? error.message : String(error)}); keeping the one in force`);
+      },
+    });
+    this.watch.start();
+  }
+
+  /** Before the Consul client closes: its close waits for in-flight blocking queries. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.watch?.stop();
+  }
+
+  private apply(entry: KvEntry | undefined): void {
+    const key = this.config.ROUTING_POLICY_KEY;
+    const loadedAt = new Date().toISOString();
+    if (!entry || entry.Value === null || entry.Value === '') {
+      if (this.currentStatus.source !== 'default') this.logger.log(`No routing policy at ${key}; using the built-in default`);
+      this.current = DEFAULT_ROUTING_POLICY;
+      this.currentStatus = { key, source: 'default', modifyIndex: 0, problems: [], loadedAt };
+      return;
+    }
+    try {
+      this.current = parseRoutingPolicy(JSON.parse(entry.Value));
+      this.currentStatus = { key, source: 'consul', modifyIndex: entry.ModifyIndex, problems: [], loadedAt };
+      this.logger.log(`Routing policy loaded from Consul (${key}, index ${entry.ModifyIndex})`);
+    } catch (error) {
+      const problems = error instanceof RoutingPolicyError ? error.problems : [`not valid JSON: ${error instanceof Error ? error.message : String(error)}`];
+      this.currentStatus = { ...this.currentStatus, source: 'invalid', problems, loadedAt };
+      this.logger.warn(`Refused the routing policy at ${key} (index ${entry.ModifyIndex}); keeping the one in force: ${problems.join('; ')}`);
+    }
+  }
+}

@@ -1,0 +1,104 @@
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { AppConfig } from '@switchboard/kernel';
+import { MetricsService } from '@switchboard/kernel';
+import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.js';
+import { InstanceTable, type TableInstance } from '../table/instance-table.js';
+import { RedisEventsFeed } from '../table/redis-events-feed.js';
+
+const STATE_VALUE: Record<CircuitState, number> = { closed: 0, half_open: 1, open: 2 };
+
+/**
+ * One circuit breaker per instance, in memory. A trip is published on Redis so the other
+ * replicas open theirs too (within the pub/sub delivery time); recovery (half-open trials) stays
+ * local to each replica, so every one of them checks for itself that the instance is back.
+ */
+@Injectable()
+export class InstanceCircuits implements OnModuleInit {
+  private readonly logger = new Logger(InstanceCircuits.name);
+  private readonly breakers = new Map<string, CircuitBreaker>();
+  private readonly lastState = new Map<string, CircuitState>();
+  readonly options: CircuitBreakerOptions;
+  private readonly serviceId: string;
+
+  constructor(
+    config: AppConfig,
+    private readonly table: InstanceTable,
+    private readonly events: RedisEventsFeed,
+    private readonly metrics: MetricsService,
+  ) {
+    this.options = {
+      failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD,
+      failureRatio: config.CIRCUIT_FAILURE_RATIO_PERCENT / 100,
+      minimumRequests: config.CIRCUIT_MINIMUM_REQUESTS,
+      windowMs: config.CIRCUIT_WINDOW_MS,
+      coolDownMs: config.CIRCUIT_COOL_DOWN_MS,
+      halfOpenTrials: config.CIRCUIT_HALF_OPEN_TRIALS,
+    };
+    this.serviceId = config.serviceId;
+  }
+
+  onModuleInit(): void {
+    this.events.onCircuitEvent((event) => {
+      if (event.origin === this.serviceId) return;
+      const instance = this.table.get(event.instanceId);
+      if (!instance) return;
+      this.breaker(instance.id).forceOpen(Date.now());
+      this.noteTransition(instance, `opened by ${event.origin}`);
+    });
+    this.metrics.addCollector(() => {
+      this.metrics.circuitState.reset();
+      const now = Date.now();
+      for (const instance of this.table.all()) this.metrics.circuitState.set({ provider: instance.provider, instance: instance.name }, STATE_VALUE[this.state(instance.id, now)]);
+    });
+  }
+
+  state(instanceId: string, now = Date.now()): CircuitState {
+    return this.breakers.get(instanceId)?.state(now) ?? 'closed';
+  }
+
+  allows(instanceId: string, now: number): boolean {
+    return this.breakers.get(instanceId)?.allows(now) ?? true;
+  }
+
+  tryAcquire(instance: TableInstance, now: number): boolean {
+    const breaker = this.breakers.get(instance.id);
+    if (!breaker) return true;
+    const allowed = breaker.tryAcquire(now);
+    this.noteTransition(instance);
+    return allowed;
+  }
+
+  onSuccess(instance: TableInstance, now: number): void {
+    const breaker = this.breakers.get(instance.id);
+    if (!breaker) return;
+    breaker.onSuccess(now);
+    this.noteTransition(instance);
+  }
+
+  onFailure(instance: TableInstance, now: number, reason: string): void {
+    this.breaker(instance.id).onFailure(now);
+    const state = this.noteTransition(instance, reason);
+    if (state === 'open') this.events.publishCircuit({ type: 'circuit', instanceId: instance.id, state: 'open', origin: this.serviceId });
+  }
+
+  onCancel(instance: TableInstance): void {
+    this.breakers.get(instance.id)?.onCancel();
+  }
+
+  private breaker(instanceId: string): CircuitBreaker {
+    let breaker = this.breakers.get(instanceId);
+    if (!breaker) this.breakers.set(instanceId, (breaker = new CircuitBreaker(this.options)));
+    return breaker;
+  }
+
+  /** Counts and logs a state change; returns the state when it changed (to open, for publishing). */
+  private noteTransition(instance: TableInstance, reason?: string): CircuitState | undefined {
+    const state = this.breakers.get(instance.id)?.state(Date.now()) ?? 'closed';
+    const previous = this.lastState.get(instance.id) ?? 'closed';
+    if (state === previous) return undefined;
+    this.lastState.set(instance.id, state);
+    this.metrics.circuitTransitions.inc({ provider: instance.provider, state });
+    this.logger.log(`Circuit of ${instance.name} (${instance.provider}) is now ${state}${reason ? `: ${reason}` : ''}`);
+    return state;
+  }
+}

@@ -1,0 +1,45 @@
+import { type DynamicModule, Module, type Provider } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { AuditRepository, ClientKeysService, CredentialCipher } from '@switchboard/fleet';
+import { ProviderClient } from '@switchboard/providers';
+import { CatalogFeed } from './table/catalog-feed.js';
+import { ChatOrchestrator } from './failover/chat-orchestrator.js';
+import { InstanceCircuits } from './resilience/instance-circuits.js';
+import { ClientKeyCache } from '@switchboard/fleet';
+import { ConsulHealthFeed } from './table/consul-health-feed.js';
+import { InstanceBalancer } from './balancing/instance-balancer.js';
+import { InstanceTable } from './table/instance-table.js';
+import { RateLimiter } from './admission/rate-limiter.js';
+import { RedisEventsFeed } from './table/redis-events-feed.js';
+import { RoutingPolicyStore } from './policy/routing-policy.store.js';
+import { RoutingTableHealthIndicator } from './table/routing-table.health.js';
+
+export interface RoutingModuleOptions {
+  /** The app calls providers and serves clients (api-gateway): credentials, client keys, failover. */
+  servesClients: boolean;
+}
+
+/**
+ * The in-process routing core the three front apps share: the healthy-instance table and its
+ * feeds, circuit breakers, the routing policy, the balancer; and for the api-gateway, client
+ * keys, rate limits and failover.
+ */
+@Module({})
+export class RoutingModule {
+  static forRoot(options: RoutingModuleOptions): DynamicModule {
+    const shared: Provider[] = [InstanceTable, CatalogFeed, ConsulHealthFeed, RedisEventsFeed, InstanceCircuits, RoutingPolicyStore, InstanceBalancer, CredentialCipher, RoutingTableHealthIndicator];
+    const clientFacing: Provider[] = options.servesClients
+      ? [
+          // Enough kept-alive sockets per upstream origin for the gateway's concurrency.
+          { provide: ProviderClient, useFactory: () => new ProviderClient({ connectionsPerOrigin: 256 }) },
+          AuditRepository,
+          ClientKeysService,
+          ClientKeyCache,
+          RateLimiter,
+          ChatOrchestrator,
+        ]
+      : [];
+    const providers = [...shared, ...clientFacing];
+    return { module: RoutingModule, global: true, imports: [TerminusModule], providers, exports: providers };
+  }
+}

@@ -1,0 +1,84 @@
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { AppConfig, readSecretFromEnvironment } from '@switchboard/kernel';
+import { PrismaService, type ProviderInstance } from '@switchboard/database';
+import { CredentialCipher } from '@switchboard/fleet';
+import type { ProviderName, ProviderTarget } from '@switchboard/providers';
+import { type CatalogInstance, InstanceTable } from './instance-table.js';
+
+/**
+ * Loads the enabled provider instances from Postgres (the source of truth) into the table at
+ * start-up and every CATALOG_REFRESH_MS, off the request path. Credentials are decrypted here,
+ * held in memory only, in apps that call providers. A failed load keeps the last catalog.
+ */
+@Injectable()
+export class CatalogFeed implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(CatalogFeed.name);
+  private timer: NodeJS.Timeout | undefined;
+  private loading: Promise<void> | undefined;
+  lastError: string | undefined;
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly table: InstanceTable,
+    private readonly config: AppConfig,
+    private readonly cipher: CredentialCipher,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.refresh();
+    this.timer = setInterval(() => void this.refresh(), this.config.CATALOG_REFRESH_MS);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Reloads now (deduplicated when a load is already running). */
+  refresh(): Promise<void> {
+    this.loading ??= this.load().finally(() => (this.loading = undefined));
+    return this.loading;
+  }
+
+  private async load(): Promise<void> {
+    try {
+      const rows = await this.prisma.providerInstance.findMany({ where: { enabled: true }, orderBy: { name: 'asc' } });
+      this.table.replaceCatalog(rows.map((row) => this.toCatalog(row)));
+      if (this.lastError) this.logger.log('Instance catalog reloaded from Postgres again');
+      this.lastError = undefined;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (!this.lastError) this.logger.warn(`Could not load the instance catalog (${message}); serving the last known one`);
+      this.lastError = message;
+    }
+  }
+
+  private toCatalog(row: ProviderInstance): CatalogInstance {
+    return {
+      id: row.id,
+      name: row.name,
+      provider: row.provider as ProviderName,
+      models: row.models,
+      baseUrl: row.baseUrl,
+      weight: row.weight,
+      priority: row.priority,
+      draining: row.draining,
+      maxConcurrency: row.maxConcurrency,
+      timeouts: { requestMs: row.requestTimeoutMs, firstTokenMs: row.firstTokenTimeoutMs, idleMs: row.idleTimeoutMs },
+      target: this.config.uses.credentials ? this.target(row) : undefined,
+    };
+  }
+
+  private target(row: ProviderInstance): ProviderTarget | undefined {
+    let apiKey: string | undefined;
+    try {
+      if (row.apiKeyCiphertext) apiKey = this.cipher.decrypt(row.apiKeyCiphertext);
+      else if (row.apiKeyEnv) apiKey = readSecretFromEnvironment(row.apiKeyEnv);
+    } catch (error) {
+      this.logger.warn(`Cannot decrypt the key of instance ${row.name}: ${error instanceof Error ? error.message : String(error)} (is CREDENTIALS_KEY the one the instance-manager uses?)`);
+      return undefined;
+    }
+    if (!apiKey) return undefined;
+    return { baseUrl: row.baseUrl, apiKey, headers: (row.extraHeaders ?? {}) as Record<string, string> };
+  }
+}
