@@ -1,4 +1,4 @@
-export { adapterFor, claudeAdapter, openAIAdapter, openAICompatibleAdapter, perplexityAdapter, ZAI_CHINA_BASE_URL, ZAI_GLOBAL_BASE_URL, zaiAdapter } from './adapters/index.js';
+export { claudeAdapter, openAIAdapter, openAICompatibleAdapter, perplexityAdapter, ZAI_CHINA_BASE_URL, ZAI_GLOBAL_BASE_URL, zaiAdapter } from './adapters/index.js';
 export { baseUrlOf, type ProviderAdapter, type ProviderTarget, type ResponseHeaders, type UpstreamRequest } from './core/provider-adapter.js';
 export { ProviderClient, type ChatCallOptions, type ProbeResult, type ProviderClientOptions, type StreamCallOptions } from './core/provider-client.js';
 export { isRetryableKind, kindFromStatus, parseRetryAfter, ProviderError, type ProviderErrorDetails, type ProviderErrorKind } from './core/provider-error.js';
@@ -10,3 +10,4 @@ export { fromOpenAIRequest, OpenAIStreamWriter, toOpenAIResponse } from './forma
 export { RequestFormatError } from './formats/request-format-error.js';
 export * from './model/chat-request.js';
 export * from './model/chat-response.js';
+export { adapterFor, isProviderName, PROVIDER_NAMES, PROVIDER_SERVICE_PREFIX, PROVIDERS, providerOfServiceName, providerServiceName, type ProviderDefinition, type ProviderName } from './registry.js';

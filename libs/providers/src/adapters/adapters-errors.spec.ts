@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ProviderErrorKind } from '../core/provider-error.js';
-import type { ProviderName } from '../model/chat-request.js';
-import { adapterFor } from './index.js';
+import { adapterFor, type ProviderName } from '../registry.js';
 
 interface Case {
   provider: ProviderName;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ChatRequest } from '../model/chat-request.js';
-import { adapterFor } from './index.js';
+import { adapterFor, PROVIDER_NAMES } from '../registry.js';
 
 const target = { apiKey: 'test-key-0000' };
 
@@ -103,7 +103,7 @@ describe('request building', () => {
   });
 
   it('every adapter has a probe that bills nothing', () => {
-    for (const provider of ['openai', 'claude', 'zai', 'perplexity', 'openai_compatible'] as const) {
+    for (const provider of PROVIDER_NAMES) {
       const adapter = adapterFor(provider);
       const probe = adapter.buildProbeRequest(target);
       assert.ok(probe.method === 'GET' || (probe.body as { messages: unknown[] }).messages.length === 0, `${provider}: a list call or a request that fails validation`);

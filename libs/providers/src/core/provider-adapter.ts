@@ -1,5 +1,6 @@
-import type { ChatRequest, ProviderName } from '../model/chat-request.js';
+import type { ChatRequest } from '../model/chat-request.js';
 import type { ChatResponse, StreamEvent } from '../model/chat-response.js';
+import type { ProviderName } from '../registry.js';
 import type { ProviderError } from './provider-error.js';
 import type { SseEvent } from './sse-parser.js';
 

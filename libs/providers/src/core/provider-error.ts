@@ -1,4 +1,4 @@
-import type { ProviderName } from '../model/chat-request.js';
+import type { ProviderName } from '../registry.js';
 
 /** One taxonomy for every provider's failures. */
 export type ProviderErrorKind =

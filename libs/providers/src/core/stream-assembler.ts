@@ -1,5 +1,6 @@
-import type { ProviderName, ToolCall } from '../model/chat-request.js';
+import type { ToolCall } from '../model/chat-request.js';
 import type { ChatResponse, FinishReason, SearchResult, StreamEvent, Usage } from '../model/chat-response.js';
+import type { ProviderName } from '../registry.js';
 
 /**
  * Folds a normalised stream back into one response: what a non-stream answer to the same request

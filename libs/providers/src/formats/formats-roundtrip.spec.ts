@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { adapterFor } from '../adapters/index.js';
+import { adapterFor } from '../registry.js';
 import { SseParser } from '../core/sse-parser.js';
 import { StreamAssembler } from '../core/stream-assembler.js';
 import type { ChatResponse, StreamEvent } from '../model/chat-response.js';

@@ -3,10 +3,6 @@
  * maps them to its provider's wire names.
  */
 
-export type ProviderName = 'openai' | 'claude' | 'zai' | 'perplexity' | 'openai_compatible';
-
-export const PROVIDER_NAMES: readonly ProviderName[] = ['openai', 'claude', 'zai', 'perplexity', 'openai_compatible'];
-
 export type Role = 'system' | 'user' | 'assistant' | 'tool';
 
 export interface TextPart {

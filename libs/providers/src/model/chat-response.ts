@@ -1,4 +1,5 @@
-import type { ProviderName, ToolCall } from './chat-request.js';
+import type { ProviderName } from '../registry.js';
+import type { ToolCall } from './chat-request.js';
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
 

@@ -1,8 +1,9 @@
 import type { ProviderAdapter, ProviderTarget, ResponseHeaders, UpstreamRequest } from '../../core/provider-adapter.js';
 import { kindFromStatus, parseRetryAfter, ProviderError, type ProviderErrorKind } from '../../core/provider-error.js';
 import type { SseEvent } from '../../core/sse-parser.js';
-import type { ChatRequest, ProviderName } from '../../model/chat-request.js';
+import type { ChatRequest } from '../../model/chat-request.js';
 import type { ChatResponse, FinishReason, SearchResult, StreamEvent, Usage } from '../../model/chat-response.js';
+import type { ProviderName } from '../../registry.js';
 import { buildOpenAILikeBody, type OpenAILikeRequestOptions } from './openai-like.request.js';
 import { asArray, asNumber, asRecord, asString, parseJson } from '../../core/wire.js';
 
