@@ -2,6 +2,7 @@ import { Controller, Get, Query, ServiceUnavailableException, UseGuards } from '
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ConsulClient } from '@switchboard/consul';
 import { AuditRepository } from '@switchboard/fleet';
+import { PROVIDER_SERVICE_PREFIX } from '@switchboard/providers';
 import { AdminTokenGuard } from './admin-token.guard.js';
 
 @ApiTags('consul')
@@ -15,11 +16,11 @@ export class ConsulViewController {
   ) {}
 
   @Get('consul/services')
-  @ApiOperation({ summary: 'Every ai-provider-* service in Consul with its instances and check status' })
+  @ApiOperation({ summary: `Every ${PROVIDER_SERVICE_PREFIX}* service in Consul with its instances and check status` })
   async providerServices() {
     try {
       const catalog = (await this.consul.catalogServices()).body;
-      const names = Object.keys(catalog).filter((name) => name.startsWith('ai-provider-')).sort();
+      const names = Object.keys(catalog).filter((name) => name.startsWith(PROVIDER_SERVICE_PREFIX)).sort();
       const services = await Promise.all(
         names.map(async (name) => ({
           name,

@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConsulClient } from '@switchboard/consul';
 import { Prisma, type Provider, type ProviderInstance } from '@switchboard/database';
-import { adapterFor, type ProviderName } from '@switchboard/providers';
+import { adapterFor, type ProviderName, providerServiceName } from '@switchboard/providers';
 import { AuditRepository } from '../audit/audit.repository.js';
-import { instanceCheckId, instanceServiceId, providerServiceName } from '../registration/consul-service.js';
+import { instanceCheckId, instanceServiceId } from '../registration/consul-service.js';
 import { CredentialCipher } from '../credentials/credential-cipher.js';
 import { DuplicateInstanceNameError, InstanceNotFoundError, InvalidInstanceError } from './instance-errors.js';
 import { InstanceProber, type ProbeReport } from '../health/instance-prober.js';

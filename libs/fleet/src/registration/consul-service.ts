@@ -1,16 +1,12 @@
 import type { ServiceRegistration } from '@switchboard/consul';
 import type { ProviderInstance } from '@switchboard/database';
+import { type ProviderName, providerServiceName } from '@switchboard/providers';
 
 /** Marks the Consul services Switchboard owns, so anti-entropy never touches anyone else's. */
 export const MANAGED_META_KEY = 'switchboard_instance_id';
 
-/** Consul service names allow no underscore: openai_compatible becomes ai-provider-openai-compatible. */
-export function providerServiceName(provider: string): string {
-  return `ai-provider-${provider.replaceAll('_', '-')}`;
-}
-
 export function instanceServiceId(instance: Pick<ProviderInstance, 'id' | 'provider'>): string {
-  return `${providerServiceName(instance.provider)}-${instance.id}`;
+  return `${providerServiceName(instance.provider as ProviderName)}-${instance.id}`;
 }
 
 export function instanceCheckId(instance: Pick<ProviderInstance, 'id' | 'provider'>): string {
@@ -33,7 +29,7 @@ export function toConsulService(instance: ProviderInstance, checkTtl: string, de
   ];
   return {
     ID: instanceServiceId(instance),
-    Name: providerServiceName(instance.provider),
+    Name: providerServiceName(instance.provider as ProviderName),
     Address: url.hostname,
     Port: port,
     Tags: [...new Set(tags)],

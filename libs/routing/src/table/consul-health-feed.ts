@@ -1,15 +1,15 @@
 import { type BeforeApplicationShutdown, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { BlockingWatch, ConsulClient, type ServiceHealthEntry } from '@switchboard/consul';
 import { MANAGED_META_KEY } from '@switchboard/fleet';
-import type { ProviderName } from '@switchboard/providers';
+import { type ProviderName, providerOfServiceName } from '@switchboard/providers';
 import { type InstanceStatus, InstanceTable } from './instance-table.js';
 
-const PROVIDER_SERVICE_PREFIX = 'ai-provider-';
 const SEVERITY: Record<InstanceStatus, number> = { passing: 0, warning: 1, critical: 2 };
 
 /**
- * Follows every `ai-provider-*` service in Consul with blocking queries (a catalog watch finds new
- * provider services) and writes each instance's worst check status and draining tag into the table.
+ * Follows the Consul service of every registered provider (`ai-provider-<name>`) with blocking
+ * queries (a catalog watch finds new provider services) and writes each instance's worst check
+ * status and draining tag into the table.
  * While Consul is unreachable the watches back off and the table keeps the last known state.
  */
 @Injectable()
@@ -30,7 +30,10 @@ export class ConsulHealthFeed implements OnModuleInit, BeforeApplicationShutdown
     this.catalogWatch = new BlockingWatch((index, waitSeconds, signal) => this.consul.catalogServices({ index, waitSeconds, signal }), {
       waitSeconds: 30,
       onChange: (services) => {
-        for (const name of Object.keys(services)) if (name.startsWith(PROVIDER_SERVICE_PREFIX)) this.watchService(name);
+        for (const name of Object.keys(services)) {
+          const provider = providerOfServiceName(name);
+          if (provider) this.watchService(name, provider);
+        }
       },
       onError: (error, failures, retryInMs) => this.failed(error, failures, retryInMs),
     });
@@ -42,23 +45,21 @@ export class ConsulHealthFeed implements OnModuleInit, BeforeApplicationShutdown
     await Promise.all([this.catalogWatch?.stop(), ...[...this.watches.values()].map((watch) => watch.stop())]);
   }
 
-  private watchService(name: string): void {
+  private watchService(name: string, provider: ProviderName): void {
     if (this.watches.has(name)) return;
     const watch = new BlockingWatch<ServiceHealthEntry[]>((index, waitSeconds, signal) => this.consul.healthService(name, { index, waitSeconds, signal }), {
       waitSeconds: 30,
       backoffMaxMs: 5_000,
-      onChange: (entries) => this.apply(name, entries),
+      onChange: (entries) => this.apply(provider, entries),
       onError: (error, failures, retryInMs) => this.failed(error, failures, retryInMs),
     });
     this.watches.set(name, watch);
     watch.start();
   }
 
-  private apply(service: string, entries: ServiceHealthEntry[]): void {
+  private apply(provider: ProviderName, entries: ServiceHealthEntry[]): void {
     const now = Date.now();
     const present = new Set<string>();
-    // ai-provider-openai-compatible is the service of provider openai_compatible.
-    const provider = service.slice(PROVIDER_SERVICE_PREFIX.length).replaceAll('-', '_') as ProviderName;
     for (const entry of entries) {
       const id = entry.Service.Meta?.[MANAGED_META_KEY];
       if (!id) continue;
