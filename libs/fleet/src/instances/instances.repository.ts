@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { type Prisma, PrismaService, type Provider, type ProviderInstance } from '@switchboard/database';
+import { type Prisma, PrismaService, type ProviderInstance } from '@switchboard/database';
+import type { ProviderName } from '@switchboard/providers';
 
 export interface InstanceFilter {
-  provider?: Provider;
+  provider?: ProviderName;
   enabled?: boolean;
 }
 

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConsulClient } from '@switchboard/consul';
-import { Prisma, type Provider, type ProviderInstance } from '@switchboard/database';
-import { adapterFor, type ProviderName, providerServiceName } from '@switchboard/providers';
+import { Prisma, type ProviderInstance } from '@switchboard/database';
+import { type ProviderName, PROVIDERS, providerServiceName } from '@switchboard/providers';
 import { AuditRepository } from '../audit/audit.repository.js';
 import { instanceCheckId, instanceServiceId } from '../registration/consul-service.js';
 import { CredentialCipher } from '../credentials/credential-cipher.js';
@@ -14,7 +14,7 @@ import { HealthStore, type InstanceHealthMetrics } from '../health/health-store.
 
 export interface InstanceInput {
   name: string;
-  provider: Provider;
+  provider: ProviderName;
   baseUrl?: string;
   models: string[];
   /** The key itself (encrypted before it is stored) ... */
@@ -37,7 +37,7 @@ export interface InstanceInput {
 export type InstanceUpdate = Partial<Omit<InstanceInput, 'provider'>>;
 
 export interface ListQuery {
-  provider?: Provider;
+  provider?: ProviderName;
   enabled?: boolean;
   health?: 'passing' | 'warning' | 'critical' | 'unknown';
   page: number;
@@ -85,7 +85,7 @@ export class InstancesService {
 
   async create(input: InstanceInput, actor: string): Promise<InstanceView> {
     checkCredentialInput(input);
-    const baseUrl = input.baseUrl ?? adapterFor(input.provider as ProviderName).defaultBaseUrl;
+    const baseUrl = input.baseUrl ?? PROVIDERS[input.provider].defaultBaseUrl;
     let instance: ProviderInstance;
     try {
       instance = await this.repository.create({
@@ -187,7 +187,7 @@ export class InstancesService {
     const metrics = (await this.healthStore.read(id).catch(() => undefined)) ?? null;
     let consul: InstanceHealthView['consul'] = { registered: false, status: null, output: null };
     try {
-      const entries = (await this.consul.healthService(providerServiceName(instance.provider))).body;
+      const entries = (await this.consul.healthService(providerServiceName(instance.provider as ProviderName))).body;
       const entry = entries.find((candidate) => candidate.Service.ID === instanceServiceId(instance));
       const check = entry?.Checks.find((candidate) => candidate.CheckID === instanceCheckId(instance));
       consul = { registered: Boolean(entry), status: check?.Status ?? null, output: check?.Output ?? null };

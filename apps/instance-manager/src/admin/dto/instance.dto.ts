@@ -18,8 +18,7 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
-
-export const PROVIDERS = ['openai', 'claude', 'zai', 'perplexity', 'openai_compatible'] as const;
+import { PROVIDER_NAMES, type ProviderName } from '@switchboard/providers';
 
 const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
@@ -29,9 +28,9 @@ export class CreateInstanceDto {
   @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, { message: 'name must be 1-100 letters, digits, ".", "_" or "-", starting with a letter or digit' })
   name!: string;
 
-  @ApiProperty({ enum: PROVIDERS })
-  @IsIn(PROVIDERS, { message: `provider must be one of ${PROVIDERS.join(', ')}` })
-  provider!: (typeof PROVIDERS)[number];
+  @ApiProperty({ enum: PROVIDER_NAMES })
+  @IsIn(PROVIDER_NAMES, { message: `provider must be one of ${PROVIDER_NAMES.join(', ')}` })
+  provider!: ProviderName;
 
   @ApiPropertyOptional({ example: 'https://api.openai.com/v1', description: "Defaults to the provider's public endpoint" })
   @IsOptional()
@@ -137,10 +136,10 @@ export class CreateInstanceDto {
 export class UpdateInstanceDto extends PartialType(OmitType(CreateInstanceDto, ['provider'] as const)) {}
 
 export class ListInstancesQuery {
-  @ApiPropertyOptional({ enum: PROVIDERS })
+  @ApiPropertyOptional({ enum: PROVIDER_NAMES })
   @IsOptional()
-  @IsIn(PROVIDERS, { message: `provider must be one of ${PROVIDERS.join(', ')}` })
-  provider?: (typeof PROVIDERS)[number];
+  @IsIn(PROVIDER_NAMES, { message: `provider must be one of ${PROVIDER_NAMES.join(', ')}` })
+  provider?: ProviderName;
 
   @ApiPropertyOptional()
   @IsOptional()
