@@ -1,7 +1,7 @@
 // The simulator process's settings, read from the environment and validated in one pass so a
 // bad start-up names every problem at once.
+import { PROVIDER_NAMES } from '@switchboard/providers';
 import { DEFAULT_CONTROL_PORT } from './simulator.js';
-import { PROVIDERS } from './wire-format.js';
 
 export interface SimulatorEnvironment {
   controlPort: number;
@@ -34,8 +34,8 @@ export function readSimulatorEnvironment(env: NodeJS.ProcessEnv): SimulatorEnvir
       problems.push(`SIMULATOR_INSTANCES entry "${entry}" must look like provider:id`);
       return;
     }
-    if (!(PROVIDERS as readonly string[]).includes(provider)) {
-      problems.push(`SIMULATOR_INSTANCES entry "${entry}": provider must be one of ${PROVIDERS.join(', ')}`);
+    if (!(PROVIDER_NAMES as readonly string[]).includes(provider)) {
+      problems.push(`SIMULATOR_INSTANCES entry "${entry}": provider must be one of ${PROVIDER_NAMES.join(', ')}`);
       return;
     }
     instances.push({

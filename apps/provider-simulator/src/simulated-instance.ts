@@ -4,13 +4,14 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { ProviderName } from '@switchboard/providers';
 import { createClaudeFormat } from './claude.js';
 import { pathOf, readBody, sendJson } from './http-util.js';
 import { applyKnobPatch, seededRandom, type ErrorKind, type ErrorKnob, type KnobPatch, type Knobs } from './knobs.js';
 import { createOpenAiFormat } from './openai.js';
 import { createPerplexityFormat } from './perplexity.js';
 import { writeStream } from './sse.js';
-import type { ErrorResponse, ProviderName, WireFormat } from './wire-format.js';
+import type { ErrorResponse, WireFormat } from './wire-format.js';
 import { createZaiFormat } from './zai.js';
 
 export const HOST = '127.0.0.1';
@@ -48,6 +49,7 @@ export interface RecordedRequest {
   time: string;
 }
 
+/** Every registered provider needs a case here: the compiler reports a missing one. */
 export function createWireFormat(provider: ProviderName): WireFormat {
   switch (provider) {
     case 'openai':

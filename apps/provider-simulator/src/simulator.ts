@@ -7,10 +7,10 @@
 //   await sim.stop();
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PROVIDER_NAMES, type ProviderName } from '@switchboard/providers';
 import { handleControlRequest } from './control-api.js';
 import { isRecord, parseKnobPatch, applyKnobPatch, SimulatorInputError, type Knobs } from './knobs.js';
 import { HOST, SimulatedInstance, type InstanceSpec, type InstanceView, type RecordedRequest } from './simulated-instance.js';
-import { PROVIDERS, type ProviderName } from './wire-format.js';
 
 export const DEFAULT_CONTROL_PORT = 8100;
 
@@ -49,8 +49,8 @@ export function parseInstanceSpec(input: unknown): InstanceSpec {
   if (typeof id !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(id)) {
     throw new SimulatorInputError('id', 'must be 1-64 characters of letters, digits, ".", "_" or "-"');
   }
-  if (typeof provider !== 'string' || !(PROVIDERS as readonly string[]).includes(provider)) {
-    throw new SimulatorInputError('provider', `must be one of ${PROVIDERS.join(', ')}`);
+  if (typeof provider !== 'string' || !(PROVIDER_NAMES as readonly string[]).includes(provider)) {
+    throw new SimulatorInputError('provider', `must be one of ${PROVIDER_NAMES.join(', ')}`);
   }
   const spec: InstanceSpec = { id, provider: provider as ProviderName };
   if (port !== undefined) {

@@ -1,11 +1,9 @@
 // The contract between a simulated instance (HTTP, knobs, logging) and one provider's wire
 // format (paths, auth, bodies, stream frames, error shapes).
 import type { IncomingHttpHeaders } from 'node:http';
+import type { ProviderName } from '@switchboard/providers';
 import type { ErrorKnob, Knobs } from './knobs.js';
 import type { StreamFrame } from './sse.js';
-
-export const PROVIDERS = ['openai', 'claude', 'zai', 'perplexity', 'openai_compatible'] as const;
-export type ProviderName = (typeof PROVIDERS)[number];
 
 export interface ErrorResponse {
   status: number;
