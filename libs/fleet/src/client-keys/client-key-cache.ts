@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '@switchboard/kernel';
-import { PrismaService } from '@switchboard/database';
+import { isUniqueViolation, PrismaService } from '@switchboard/database';
 import { ClientKeysService, hashClientKey } from './client-keys.service.js';
 
 export interface ClientIdentity {
@@ -58,7 +58,7 @@ export class ClientKeyCache implements OnModuleInit, OnApplicationBootstrap, OnA
       await this.reload();
     } catch (error) {
       // Another replica creating the same key at the same moment is fine (unique hash).
-      if ((error as { code?: string }).code !== 'P2002') this.logger.error(`Could not create the bootstrap client key: ${error instanceof Error ? error.message : String(error)}`);
+      if (!isUniqueViolation(error)) this.logger.error(`Could not create the bootstrap client key: ${error instanceof Error ? error.message : String(error)}`);
       await this.reload();
     }
   }
