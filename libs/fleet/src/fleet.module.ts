@@ -3,6 +3,7 @@ import { ProviderClient } from '@switchboard/providers';
 import { AuditRepository } from './audit/audit.repository.js';
 import { ClientKeysService } from './client-keys/client-keys.service.js';
 import { CredentialCipher } from './credentials/credential-cipher.js';
+import { InstanceCredentials } from './credentials/instance-credentials.js';
 import { HealthStore } from './health/health-store.js';
 import { InstanceProber } from './health/instance-prober.js';
 import { InstanceRegistry } from './registration/instance-registry.js';
@@ -19,6 +20,7 @@ import { InstancesService } from './instances/instances.service.js';
     AuditRepository,
     ClientKeysService,
     CredentialCipher,
+    InstanceCredentials,
     HealthStore,
     InstanceProber,
     InstanceRegistry,
@@ -26,6 +28,6 @@ import { InstancesService } from './instances/instances.service.js';
     InstancesRepository,
     InstancesService,
   ],
-  exports: [AuditRepository, ClientKeysService, CredentialCipher, HealthStore, InstanceRegistry, InstanceSupervisor, InstancesRepository, InstancesService],
+  exports: [AuditRepository, ClientKeysService, CredentialCipher, InstanceCredentials, HealthStore, InstanceRegistry, InstanceSupervisor, InstancesRepository, InstancesService],
 })
 export class FleetModule {}

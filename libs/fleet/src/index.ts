@@ -2,6 +2,7 @@ export { AuditRepository, type AuditEntry } from './audit/audit.repository.js';
 export { CLIENT_KEY_PREFIX, ClientKeysService, hashClientKey, type ClientKeyView } from './client-keys/client-keys.service.js';
 export { instanceCheckId, instanceServiceId, MANAGED_META_KEY, providerServiceName, toConsulService } from './registration/consul-service.js';
 export { CredentialCipher, maskSecret } from './credentials/credential-cipher.js';
+export { type CredentialSource, InstanceCredentials, providerTarget, type ResolvedCredential } from './credentials/instance-credentials.js';
 export { type CheckStatus, healthScore, type HealthState, type HealthThresholds, INITIAL_HEALTH, nextHealth } from './health/health-state.js';
 export { HEALTH_EVENTS_CHANNEL, HEALTH_KEY_PREFIX, HEALTH_WINDOW, HealthStore, type HealthEvent, type InstanceHealthMetrics } from './health/health-store.js';
 export { ClientKeyNotFoundError, DuplicateInstanceNameError, InstanceNotFoundError, InvalidInstanceError } from './instances/instance-errors.js';
