@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ProviderClient } from '@switchboard/providers';
 import { AuditRepository } from './audit/audit.repository.js';
+import { ClientKeysRepository } from './client-keys/client-keys.repository.js';
 import { ClientKeysService } from './client-keys/client-keys.service.js';
 import { CredentialCipher } from './credentials/credential-cipher.js';
 import { InstanceCredentials } from './credentials/instance-credentials.js';
@@ -18,6 +19,7 @@ import { InstancesService } from './instances/instances.service.js';
     // (their timeout would count the wait) when many instances share a provider host.
     { provide: ProviderClient, useFactory: () => new ProviderClient({ connectionsPerOrigin: PROBE_CONCURRENCY }) },
     AuditRepository,
+    ClientKeysRepository,
     ClientKeysService,
     CredentialCipher,
     InstanceCredentials,
@@ -28,6 +30,6 @@ import { InstancesService } from './instances/instances.service.js';
     InstancesRepository,
     InstancesService,
   ],
-  exports: [AuditRepository, ClientKeysService, CredentialCipher, InstanceCredentials, HealthStore, InstanceRegistry, InstanceSupervisor, InstancesRepository, InstancesService],
+  exports: [AuditRepository, ClientKeysRepository, ClientKeysService, CredentialCipher, InstanceCredentials, HealthStore, InstanceRegistry, InstanceSupervisor, InstancesRepository, InstancesService],
 })
 export class FleetModule {}

@@ -1,4 +1,5 @@
 export { AuditRepository, type AuditEntry } from './audit/audit.repository.js';
+export { type ActiveClientKey, ClientKeysRepository, type NewClientKey } from './client-keys/client-keys.repository.js';
 export { CLIENT_KEY_PREFIX, ClientKeysService, hashClientKey, type ClientKeyView } from './client-keys/client-keys.service.js';
 export { instanceCheckId, instanceServiceId, MANAGED_META_KEY, providerServiceName, toConsulService } from './registration/consul-service.js';
 export { CredentialCipher, maskSecret } from './credentials/credential-cipher.js';

@@ -1,6 +1,6 @@
 import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { AuditRepository, ClientKeysService, CredentialCipher, InstanceCredentials } from '@switchboard/fleet';
+import { AuditRepository, ClientKeysRepository, ClientKeysService, CredentialCipher, InstanceCredentials, InstancesRepository } from '@switchboard/fleet';
 import { ProviderClient } from '@switchboard/providers';
 import { CatalogFeed } from './table/catalog-feed.js';
 import { ChatOrchestrator } from './failover/chat-orchestrator.js';
@@ -27,12 +27,13 @@ export interface RoutingModuleOptions {
 @Module({})
 export class RoutingModule {
   static forRoot(options: RoutingModuleOptions): DynamicModule {
-    const shared: Provider[] = [InstanceTable, CatalogFeed, ConsulHealthFeed, RedisEventsFeed, InstanceCircuits, RoutingPolicyStore, InstanceBalancer, CredentialCipher, InstanceCredentials, RoutingTableHealthIndicator];
+    const shared: Provider[] = [InstanceTable, CatalogFeed, ConsulHealthFeed, RedisEventsFeed, InstanceCircuits, RoutingPolicyStore, InstanceBalancer, CredentialCipher, InstanceCredentials, InstancesRepository, RoutingTableHealthIndicator];
     const clientFacing: Provider[] = options.servesClients
       ? [
           // Enough kept-alive sockets per upstream origin for the gateway's concurrency.
           { provide: ProviderClient, useFactory: () => new ProviderClient({ connectionsPerOrigin: 256 }) },
           AuditRepository,
+          ClientKeysRepository,
           ClientKeysService,
           ClientKeyCache,
           RateLimiter,

@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '@switchboard/kernel';
-import { PrismaService, type ProviderInstance } from '@switchboard/database';
-import { InstanceCredentials, providerTarget } from '@switchboard/fleet';
+import type { ProviderInstance } from '@switchboard/database';
+import { InstanceCredentials, InstancesRepository, providerTarget } from '@switchboard/fleet';
 import type { ProviderName, ProviderTarget } from '@switchboard/providers';
 import { type CatalogInstance, InstanceTable } from './instance-table.js';
 
@@ -20,7 +20,7 @@ export class CatalogFeed implements OnModuleInit, OnApplicationShutdown {
   lastError: string | undefined;
 
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly instances: InstancesRepository,
     private readonly table: InstanceTable,
     private readonly config: AppConfig,
     private readonly credentials: InstanceCredentials,
@@ -44,7 +44,7 @@ export class CatalogFeed implements OnModuleInit, OnApplicationShutdown {
 
   private async load(): Promise<void> {
     try {
-      const rows = await this.prisma.providerInstance.findMany({ where: { enabled: true }, orderBy: { name: 'asc' } });
+      const rows = await this.instances.findMany({ enabled: true });
       this.table.replaceCatalog(rows.map((row) => this.toCatalog(row)));
       const ids = new Set(rows.map((row) => row.id));
       for (const id of this.keyProblems.keys()) if (!ids.has(id)) this.keyProblems.delete(id);
