@@ -11,6 +11,7 @@ export { InstanceProber, type ProbeReport } from './health/instance-prober.js';
 export { InstanceRegistry, type KnownCheck } from './registration/instance-registry.js';
 export { InstanceSupervisor, LEADER_LOCK_KEY } from './health/instance-supervisor.js';
 export { type InstanceView, toInstanceView } from './instances/instance-view.js';
+export { FleetDataModule, type FleetDataOptions } from './fleet-data.module.js';
 export { FleetModule } from './fleet.module.js';
 export { InstancesRepository } from './instances/instances.repository.js';
 export { type InstanceHealthView, type InstanceInput, InstancesService, type InstanceUpdate, type ListQuery } from './instances/instances.service.js';
