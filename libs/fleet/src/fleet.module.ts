@@ -1,31 +1,25 @@
 import { Module } from '@nestjs/common';
 import { ProviderClient } from '@switchboard/providers';
-import { AuditRepository } from './audit/audit.repository.js';
-import { ClientKeysService } from './client-keys/client-keys.service.js';
-import { CredentialCipher } from './credentials/credential-cipher.js';
+import { FleetDataModule } from './fleet-data.module.js';
 import { HealthStore } from './health/health-store.js';
 import { InstanceProber } from './health/instance-prober.js';
 import { InstanceRegistry } from './registration/instance-registry.js';
 import { InstanceSupervisor, PROBE_CONCURRENCY } from './health/instance-supervisor.js';
-import { InstancesRepository } from './instances/instances.repository.js';
 import { InstancesService } from './instances/instances.service.js';
 
-/** Provider instances: persistence, credentials, Consul registration, probing and health. */
+/** Provider instances for the instance-manager: the fleet's data, Consul registration, probing and health. */
 @Module({
+  imports: [FleetDataModule.forRoot()],
   providers: [
     // As many connections per origin as probes run at once, so probes never queue for a socket
     // (their timeout would count the wait) when many instances share a provider host.
     { provide: ProviderClient, useFactory: () => new ProviderClient({ connectionsPerOrigin: PROBE_CONCURRENCY }) },
-    AuditRepository,
-    ClientKeysService,
-    CredentialCipher,
     HealthStore,
     InstanceProber,
     InstanceRegistry,
     InstanceSupervisor,
-    InstancesRepository,
     InstancesService,
   ],
-  exports: [AuditRepository, ClientKeysService, CredentialCipher, HealthStore, InstanceRegistry, InstanceSupervisor, InstancesRepository, InstancesService],
+  exports: [FleetDataModule, HealthStore, InstanceRegistry, InstanceSupervisor, InstancesService],
 })
 export class FleetModule {}

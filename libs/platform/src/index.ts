@@ -1,2 +1,3 @@
 export { bootstrapApp, type AppDefinition, type RunningApp } from './bootstrap.js';
 export { PlatformModule, type PlatformOptions } from './platform.module.js';
+export { type ReadinessCheck, ReadinessRegistry } from './readiness-registry.js';

@@ -1,12 +1,13 @@
 import { type DynamicModule, type ModuleMetadata, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { AppConfig, ConfigModule } from '@switchboard/kernel';
-import { ConsulModule, type ConsulModuleOptions } from '@switchboard/consul';
-import { DatabaseModule } from '@switchboard/database';
+import { ConsulHealthIndicator, ConsulModule, type ConsulModuleOptions } from '@switchboard/consul';
+import { DatabaseHealthIndicator, DatabaseModule } from '@switchboard/database';
 import { MetricsService } from '@switchboard/kernel';
-import { RedisModule } from '@switchboard/redis';
+import { RedisHealthIndicator, RedisModule } from '@switchboard/redis';
 import { HealthController } from './health.controller.js';
 import { MetricsController } from './metrics.controller.js';
+import { ReadinessRegistry } from './readiness-registry.js';
 
 export interface PlatformOptions {
   consul?: ConsulModuleOptions;
@@ -14,7 +15,7 @@ export interface PlatformOptions {
 
 /**
  * What every app has: validated config, Consul (registration + discovery), the database and Redis
- * when the app uses them, /health/live, /health/ready and /metrics.
+ * when the app uses them, /health/live, /health/ready (over the ReadinessRegistry) and /metrics.
  */
 @Module({})
 export class PlatformModule {
@@ -27,8 +28,23 @@ export class PlatformModule {
       global: true,
       imports,
       controllers: [HealthController, MetricsController],
-      providers: [{ provide: MetricsService, useValue: metrics }],
-      exports: [MetricsService],
+      providers: [
+        { provide: MetricsService, useValue: metrics },
+        {
+          // The infrastructure checks come first, registered as the registry is made; libraries
+          // and apps add theirs in onModuleInit.
+          provide: ReadinessRegistry,
+          inject: [ConsulHealthIndicator, { token: DatabaseHealthIndicator, optional: true }, { token: RedisHealthIndicator, optional: true }],
+          useFactory: (consul: ConsulHealthIndicator, database?: DatabaseHealthIndicator, redis?: RedisHealthIndicator) => {
+            const readiness = new ReadinessRegistry();
+            readiness.register('consul', (key) => consul.check(key));
+            if (database) readiness.register('database', (key) => database.check(key));
+            if (redis) readiness.register('redis', (key) => redis.check(key));
+            return readiness;
+          },
+        },
+      ],
+      exports: [MetricsService, ReadinessRegistry],
     };
   }
 }

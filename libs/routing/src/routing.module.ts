@@ -1,11 +1,10 @@
 import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { AuditRepository, ClientKeysService, CredentialCipher } from '@switchboard/fleet';
+import { FleetDataModule } from '@switchboard/fleet';
 import { ProviderClient } from '@switchboard/providers';
 import { CatalogFeed } from './table/catalog-feed.js';
 import { ChatOrchestrator } from './failover/chat-orchestrator.js';
 import { InstanceCircuits } from './resilience/instance-circuits.js';
-import { ClientKeyCache } from '@switchboard/fleet';
 import { ConsulHealthFeed } from './table/consul-health-feed.js';
 import { InstanceBalancer } from './balancing/instance-balancer.js';
 import { InstanceTable } from './table/instance-table.js';
@@ -27,19 +26,18 @@ export interface RoutingModuleOptions {
 @Module({})
 export class RoutingModule {
   static forRoot(options: RoutingModuleOptions): DynamicModule {
-    const shared: Provider[] = [InstanceTable, CatalogFeed, ConsulHealthFeed, RedisEventsFeed, InstanceCircuits, RoutingPolicyStore, InstanceBalancer, CredentialCipher, RoutingTableHealthIndicator];
+    const shared: Provider[] = [InstanceTable, CatalogFeed, ConsulHealthFeed, RedisEventsFeed, InstanceCircuits, RoutingPolicyStore, InstanceBalancer, RoutingTableHealthIndicator];
     const clientFacing: Provider[] = options.servesClients
       ? [
           // Enough kept-alive sockets per upstream origin for the gateway's concurrency.
           { provide: ProviderClient, useFactory: () => new ProviderClient({ connectionsPerOrigin: 256 }) },
-          AuditRepository,
-          ClientKeysService,
-          ClientKeyCache,
           RateLimiter,
           ChatOrchestrator,
         ]
       : [];
     const providers = [...shared, ...clientFacing];
-    return { module: RoutingModule, global: true, imports: [TerminusModule], providers, exports: providers };
+    // The fleet's repositories and credentials (and, for the api-gateway, the client key cache) come from fleet.
+    const fleet = FleetDataModule.forRoot({ clientKeyCache: options.servesClients });
+    return { module: RoutingModule, global: true, imports: [TerminusModule, fleet], providers, exports: [...providers, FleetDataModule] };
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '@switchboard/kernel';
-import { PrismaService } from '@switchboard/database';
+import { isUniqueViolation } from '@switchboard/database';
+import { ClientKeysRepository } from './client-keys.repository.js';
 import { ClientKeysService, hashClientKey } from './client-keys.service.js';
 
 export interface ClientIdentity {
@@ -30,7 +31,7 @@ export class ClientKeyCache implements OnModuleInit, OnApplicationBootstrap, OnA
   lastError: string | undefined;
 
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly repository: ClientKeysRepository,
     private readonly keys: ClientKeysService,
     private readonly config: AppConfig,
   ) {}
@@ -46,11 +47,11 @@ export class ClientKeyCache implements OnModuleInit, OnApplicationBootstrap, OnA
     try {
       const preset = this.config.BOOTSTRAP_CLIENT_KEY;
       if (preset) {
-        if (!this.byHash.has(hashClientKey(preset)) && !(await this.prisma.clientApiKey.findUnique({ where: { keyHash: hashClientKey(preset) } }))) {
+        if (!this.byHash.has(hashClientKey(preset)) && !(await this.repository.findByHash(hashClientKey(preset)))) {
           await this.keys.create('bootstrap', this.config.BOOTSTRAP_CLIENT_KEY_RPM ?? null, 'api-gateway', preset);
           this.logger.log(`Created the bootstrap client key from BOOTSTRAP_CLIENT_KEY (${preset.slice(0, 10)}...)`);
         }
-      } else if ((await this.prisma.clientApiKey.count({ where: { revokedAt: null } })) === 0) {
+      } else if ((await this.repository.countActive()) === 0) {
         const { key } = await this.keys.create('bootstrap (generated)', this.config.BOOTSTRAP_CLIENT_KEY_RPM ?? null, 'api-gateway');
         // Shown once, on the console only (not through the JSON logger, whose lines are shipped and kept).
         process.stdout.write(`\nNo client key existed, so one was generated. Use it as "Authorization: Bearer <key>" or "x-api-key: <key>":\n\n    ${key}\n\nIt is stored only as a hash and will not be shown again.\n\n`);
@@ -58,7 +59,7 @@ export class ClientKeyCache implements OnModuleInit, OnApplicationBootstrap, OnA
       await this.reload();
     } catch (error) {
       // Another replica creating the same key at the same moment is fine (unique hash).
-      if ((error as { code?: string }).code !== 'P2002') this.logger.error(`Could not create the bootstrap client key: ${error instanceof Error ? error.message : String(error)}`);
+      if (!isUniqueViolation(error)) this.logger.error(`Could not create the bootstrap client key: ${error instanceof Error ? error.message : String(error)}`);
       await this.reload();
     }
   }
@@ -87,7 +88,7 @@ export class ClientKeyCache implements OnModuleInit, OnApplicationBootstrap, OnA
 
   private async lookup(hash: string): Promise<ClientIdentity | undefined> {
     try {
-      const row = await this.prisma.clientApiKey.findUnique({ where: { keyHash: hash } });
+      const row = await this.repository.findByHash(hash);
       if (row && !row.revokedAt) {
         const identity = { id: row.id, name: row.name, rateLimitRpm: row.rateLimitRpm };
         this.byHash.set(hash, identity);
@@ -103,7 +104,7 @@ export class ClientKeyCache implements OnModuleInit, OnApplicationBootstrap, OnA
 
   private async reload(): Promise<void> {
     try {
-      const rows = await this.prisma.clientApiKey.findMany({ where: { revokedAt: null }, select: { id: true, name: true, keyHash: true, rateLimitRpm: true } });
+      const rows = await this.repository.findActive();
       this.byHash = new Map(rows.map((row) => [row.keyHash, { id: row.id, name: row.name, rateLimitRpm: row.rateLimitRpm }]));
       this.loadedAt = Date.now();
       this.lastError = undefined;
@@ -119,6 +120,6 @@ export class ClientKeyCache implements OnModuleInit, OnApplicationBootstrap, OnA
     if (this.used.size === 0) return;
     const ids = [...this.used];
     this.used.clear();
-    await this.prisma.clientApiKey.updateMany({ where: { id: { in: ids } }, data: { lastUsedAt: new Date() } }).catch(() => undefined);
+    await this.repository.markUsed(ids).catch(() => undefined);
   }
 }

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { type ClientApiKey, PrismaService } from '@switchboard/database';
+import type { ClientApiKey } from '@switchboard/database';
 import { createHash, randomBytes } from 'node:crypto';
 import { AuditRepository } from '../audit/audit.repository.js';
 import { ClientKeyNotFoundError } from '../instances/instance-errors.js';
+import { ClientKeysRepository } from './client-keys.repository.js';
 
 export const CLIENT_KEY_PREFIX = 'sb-';
 
@@ -37,26 +38,26 @@ function toView(row: ClientApiKey): ClientKeyView {
 @Injectable()
 export class ClientKeysService {
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly repository: ClientKeysRepository,
     private readonly audit: AuditRepository,
   ) {}
 
   async create(name: string, rateLimitRpm: number | null, actor: string, presetKey?: string): Promise<{ key: string; view: ClientKeyView }> {
     const key = presetKey ?? `${CLIENT_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
-    const row = await this.prisma.clientApiKey.create({ data: { name, keyHash: hashClientKey(key), keyPrefix: key.slice(0, 10), rateLimitRpm } });
+    const row = await this.repository.create({ name, keyHash: hashClientKey(key), keyPrefix: key.slice(0, 10), rateLimitRpm });
     await this.audit.record({ actor, action: 'client_key.create', targetType: 'client_api_key', targetId: row.id, details: { name, prefix: row.keyPrefix, rateLimitRpm } });
     return { key, view: toView(row) };
   }
 
   async list(includeRevoked: boolean): Promise<ClientKeyView[]> {
-    const rows = await this.prisma.clientApiKey.findMany({ where: includeRevoked ? {} : { revokedAt: null }, orderBy: { createdAt: 'asc' } });
+    const rows = await this.repository.findMany(includeRevoked);
     return rows.map(toView);
   }
 
   async revoke(id: string, actor: string): Promise<ClientKeyView> {
-    const existing = /^[0-9a-f-]{36}$/i.test(id) ? await this.prisma.clientApiKey.findUnique({ where: { id } }) : null;
+    const existing = /^[0-9a-f-]{36}$/i.test(id) ? await this.repository.findById(id) : null;
     if (!existing) throw new ClientKeyNotFoundError(id);
-    const row = existing.revokedAt ? existing : await this.prisma.clientApiKey.update({ where: { id }, data: { revokedAt: new Date() } });
+    const row = existing.revokedAt ? existing : await this.repository.revoke(id);
     await this.audit.record({ actor, action: 'client_key.revoke', targetType: 'client_api_key', targetId: id, details: { prefix: row.keyPrefix } });
     return toView(row);
   }

@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AppConfig, readSecretFromEnvironment } from '@switchboard/kernel';
+import { AppConfig } from '@switchboard/kernel';
 import { MetricsService } from '@switchboard/kernel';
 import type { ProviderInstance } from '@switchboard/database';
-import { adapterFor, ProviderClient, ProviderError, type ProviderName, type ProviderTarget } from '@switchboard/providers';
-import { CredentialCipher } from '../credentials/credential-cipher.js';
+import { adapterFor, ProviderClient, ProviderError, type ProviderName } from '@switchboard/providers';
+import { InstanceCredentials, providerTarget } from '../credentials/instance-credentials.js';
 import { type HealthState, type HealthThresholds, INITIAL_HEALTH, nextHealth } from './health-state.js';
 import { HealthStore, type InstanceHealthMetrics } from './health-store.js';
 import { InstanceRegistry, type KnownCheck } from '../registration/instance-registry.js';
@@ -32,7 +32,7 @@ export class InstanceProber {
 
   constructor(
     private readonly client: ProviderClient,
-    private readonly cipher: CredentialCipher,
+    private readonly credentials: InstanceCredentials,
     private readonly registry: InstanceRegistry,
     private readonly store: HealthStore,
     private readonly config: AppConfig,
@@ -47,14 +47,6 @@ export class InstanceProber {
     this.metricsTtlSeconds = Math.max(60, Math.ceil((10 * config.PROBE_INTERVAL_MS) / 1000));
   }
 
-  /** The key to call the provider with: decrypted from the database or read from the environment. */
-  target(instance: ProviderInstance): ProviderTarget {
-    let apiKey: string | undefined;
-    if (instance.apiKeyCiphertext) apiKey = this.cipher.decrypt(instance.apiKeyCiphertext);
-    else if (instance.apiKeyEnv) apiKey = readSecretFromEnvironment(instance.apiKeyEnv);
-    return { baseUrl: instance.baseUrl, apiKey: apiKey ?? '', headers: (instance.extraHeaders ?? {}) as Record<string, string> };
-  }
-
   async probe(instance: ProviderInstance): Promise<ProbeReport> {
     const previous = this.tracked.get(instance.id) ?? (await this.seed(instance.id));
     const adapter = adapterFor(instance.provider as ProviderName);
@@ -63,9 +55,9 @@ export class InstanceProber {
     let error: string | undefined;
     const started = performance.now();
     try {
-      const target = this.target(instance);
-      if (!target.apiKey) throw new Error(instance.apiKeyEnv ? `environment variable ${instance.apiKeyEnv} is not set` : 'no API key configured');
-      const result = await this.client.probe(adapter, target, { timeoutMs: this.config.PROBE_TIMEOUT_MS });
+      const credential = this.credentials.resolve(instance);
+      if (credential.apiKey === undefined) throw new Error(credential.reason);
+      const result = await this.client.probe(adapter, providerTarget(instance, credential.apiKey), { timeoutMs: this.config.PROBE_TIMEOUT_MS });
       ok = true;
       latencyMs = result.latencyMs;
     } catch (failure) {

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConsulClient } from '@switchboard/consul';
-import { Prisma, type ProviderInstance } from '@switchboard/database';
+import { isRecordNotFound, isUniqueViolation, type ProviderInstance } from '@switchboard/database';
 import { type ProviderName, PROVIDERS, providerServiceName } from '@switchboard/providers';
 import { AuditRepository } from '../audit/audit.repository.js';
 import { instanceCheckId, instanceServiceId } from '../registration/consul-service.js';
@@ -220,8 +220,8 @@ export class InstancesService {
   }
 
   private translate(error: unknown, name: string): unknown {
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') return new DuplicateInstanceNameError(name);
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025') return new InstanceNotFoundError(name);
+    if (isUniqueViolation(error)) return new DuplicateInstanceNameError(name);
+    if (isRecordNotFound(error)) return new InstanceNotFoundError(name);
     return error;
   }
 }

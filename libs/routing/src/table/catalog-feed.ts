@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { AppConfig, readSecretFromEnvironment } from '@switchboard/kernel';
-import { PrismaService, type ProviderInstance } from '@switchboard/database';
-import { CredentialCipher } from '@switchboard/fleet';
+import { AppConfig } from '@switchboard/kernel';
+import type { ProviderInstance } from '@switchboard/database';
+import { InstanceCredentials, InstancesRepository, providerTarget } from '@switchboard/fleet';
 import type { ProviderName, ProviderTarget } from '@switchboard/providers';
 import { type CatalogInstance, InstanceTable } from './instance-table.js';
 
@@ -15,13 +15,15 @@ export class CatalogFeed implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(CatalogFeed.name);
   private timer: NodeJS.Timeout | undefined;
   private loading: Promise<void> | undefined;
+  /** Why an instance has no usable key, by id: each reason is logged once, not on every load. */
+  private readonly keyProblems = new Map<string, string>();
   lastError: string | undefined;
 
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly instances: InstancesRepository,
     private readonly table: InstanceTable,
     private readonly config: AppConfig,
-    private readonly cipher: CredentialCipher,
+    private readonly credentials: InstanceCredentials,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -42,8 +44,10 @@ export class CatalogFeed implements OnModuleInit, OnApplicationShutdown {
 
   private async load(): Promise<void> {
     try {
-      const rows = await this.prisma.providerInstance.findMany({ where: { enabled: true }, orderBy: { name: 'asc' } });
+      const rows = await this.instances.findMany({ enabled: true });
       this.table.replaceCatalog(rows.map((row) => this.toCatalog(row)));
+      const ids = new Set(rows.map((row) => row.id));
+      for (const id of this.keyProblems.keys()) if (!ids.has(id)) this.keyProblems.delete(id);
       if (this.lastError) this.logger.log('Instance catalog reloaded from Postgres again');
       this.lastError = undefined;
     } catch (error) {
@@ -70,15 +74,15 @@ export class CatalogFeed implements OnModuleInit, OnApplicationShutdown {
   }
 
   private target(row: ProviderInstance): ProviderTarget | undefined {
-    let apiKey: string | undefined;
-    try {
-      if (row.apiKeyCiphertext) apiKey = this.cipher.decrypt(row.apiKeyCiphertext);
-      else if (row.apiKeyEnv) apiKey = readSecretFromEnvironment(row.apiKeyEnv);
-    } catch (error) {
-      this.logger.warn(`Cannot decrypt the key of instance ${row.name}: ${error instanceof Error ? error.message : String(error)} (is CREDENTIALS_KEY the one the instance-manager uses?)`);
+    const credential = this.credentials.resolve(row);
+    if (credential.apiKey === undefined) {
+      if (this.keyProblems.get(row.id) !== credential.reason) {
+        this.logger.warn(`Instance ${row.name} gets no traffic from this app (no usable API key): ${credential.reason}`);
+        this.keyProblems.set(row.id, credential.reason);
+      }
       return undefined;
     }
-    if (!apiKey) return undefined;
-    return { baseUrl: row.baseUrl, apiKey, headers: (row.extraHeaders ?? {}) as Record<string, string> };
+    if (this.keyProblems.delete(row.id)) this.logger.log(`Instance ${row.name} has a usable API key again`);
+    return providerTarget(row, credential.apiKey);
   }
 }

@@ -1,21 +1,28 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
+import { ReadinessRegistry } from '@switchboard/platform';
 import { CatalogFeed } from './catalog-feed.js';
 import { ConsulHealthFeed } from './consul-health-feed.js';
 import { InstanceTable } from './instance-table.js';
 
 /**
  * Readiness of the routing table: down until the catalog was loaded once (nothing to route to),
- * degraded while it serves on stale state (Postgres or Consul away), up otherwise.
+ * degraded while it serves on stale state (Postgres or Consul away), up otherwise. Reported in
+ * /health/ready as "routing".
  */
 @Injectable()
-export class RoutingTableHealthIndicator {
+export class RoutingTableHealthIndicator implements OnModuleInit {
   constructor(
     private readonly table: InstanceTable,
     private readonly catalog: CatalogFeed,
     private readonly consulFeed: ConsulHealthFeed,
     private readonly health: HealthIndicatorService,
+    private readonly readiness: ReadinessRegistry,
   ) {}
+
+  onModuleInit(): void {
+    this.readiness.register('routing', (key) => this.check(key));
+  }
 
   check(key = 'routing') {
     const indicator = this.health.check(key);

@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import type { ProviderInstance } from '@switchboard/database';
+import { readSecretFromEnvironment } from '@switchboard/kernel';
+import type { ProviderTarget } from '@switchboard/providers';
+import { CredentialCipher } from './credential-cipher.js';
+
+/** The instance fields its key comes from. */
+export type CredentialSource = Pick<ProviderInstance, 'apiKeyCiphertext' | 'apiKeyEnv'>;
+
+/** An instance's key, or why there is none usable (phrased to say what to check). */
+export type ResolvedCredential = { apiKey: string; reason?: undefined } | { apiKey?: undefined; reason: string };
+
+/**
+ * The one place an instance's provider key is read: decrypted from the database (stored key) or
+ * read from the environment variable it names. Never throws; a missing or unreadable key comes
+ * back as a reason, for the caller to log or to show as a failed probe.
+ */
+@Injectable()
+export class InstanceCredentials {
+  constructor(private readonly cipher: CredentialCipher) {}
+
+  resolve(instance: CredentialSource): ResolvedCredential {
+    if (instance.apiKeyCiphertext) {
+      try {
+        return { apiKey: this.cipher.decrypt(instance.apiKeyCiphertext) };
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        return { reason: `${message} (every app reading provider keys needs the CREDENTIALS_KEY the instance-manager stored them with)` };
+      }
+    }
+    if (instance.apiKeyEnv) {
+      const apiKey = readSecretFromEnvironment(instance.apiKeyEnv);
+      return apiKey ? { apiKey } : { reason: `environment variable ${instance.apiKeyEnv} is not set in this app's environment` };
+    }
+    return { reason: 'no API key configured (give the instance an apiKey or apiKeyEnv)' };
+  }
+}
+
+/** Where and how to call an instance, with its resolved key. */
+export function providerTarget(instance: Pick<ProviderInstance, 'baseUrl' | 'extraHeaders'>, apiKey: string): ProviderTarget {
+  return { baseUrl: instance.baseUrl, apiKey, headers: (instance.extraHeaders ?? {}) as Record<string, string> };
+}
