@@ -10,11 +10,23 @@ import { Agent } from 'undici';
 import { exitWhenParentGoes } from './node-child.js';
 
 /** Headers that describe one hop's connection, not the message (RFC 9110 §7.6.1), plus host. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'host',
+]);
 
-function endToEnd(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+function endToEnd(
+  headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>,
+): Record<string, string | string[]> {
   const kept: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) kept[name] = value;
+  for (const [name, value] of Object.entries(headers))
+    if (value !== undefined && !HOP_BY_HOP.has(name)) kept[name] = value;
   return kept;
 }
 
@@ -31,7 +43,13 @@ const dispatcher = new Agent({ connections: 64, keepAliveTimeout: 30_000, header
 const server = createServer((request, response) => {
   const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
   dispatcher
-    .request({ origin: upstream, method: request.method as 'POST', path: request.url ?? '/', headers: endToEnd(request.headers), body: hasBody ? request : null })
+    .request({
+      origin: upstream,
+      method: request.method as 'POST',
+      path: request.url ?? '/',
+      headers: endToEnd(request.headers),
+      body: hasBody ? request : null,
+    })
     .then(async (answer) => {
       response.writeHead(answer.statusCode, endToEnd(answer.headers));
       await pipeline(answer.body, response);

@@ -73,7 +73,8 @@ async function checkTarget(target: Target): Promise<Response> {
     body: REQUEST_BODY,
   });
   const text = await response.text();
-  if (response.status !== 200) throw new Error(`${target.name} answered the check request with ${response.status}: ${text.slice(0, 500)}`);
+  if (response.status !== 200)
+    throw new Error(`${target.name} answered the check request with ${response.status}: ${text.slice(0, 500)}`);
   return response;
 }
 
@@ -97,8 +98,17 @@ async function measure(target: Target, settings: BenchSettings, signal: AbortSig
     process.stderr.write(` done, ${summary(result)}${errors}\n`);
     return result;
   };
-  const fixed = await phase('fixed', `fixed ${settings.rate} rps`, (result) => `${result.rps.toFixed(0)} rps, p50 ${result.latencyMs.p50.toFixed(2)} ms, p99 ${result.latencyMs.p99.toFixed(2)} ms`);
-  const max = await phase('max', `max throughput, ${settings.concurrency} workers`, (result) => `${result.rps.toFixed(0)} rps, p99 ${result.latencyMs.p99.toFixed(2)} ms`);
+  const fixed = await phase(
+    'fixed',
+    `fixed ${settings.rate} rps`,
+    (result) =>
+      `${result.rps.toFixed(0)} rps, p50 ${result.latencyMs.p50.toFixed(2)} ms, p99 ${result.latencyMs.p99.toFixed(2)} ms`,
+  );
+  const max = await phase(
+    'max',
+    `max throughput, ${settings.concurrency} workers`,
+    (result) => `${result.rps.toFixed(0)} rps, p99 ${result.latencyMs.p99.toFixed(2)} ms`,
+  );
   return { name: target.name, description: target.description, fixed, max };
 }
 
@@ -137,8 +147,19 @@ async function run(settings: BenchSettings, signal: AbortSignal): Promise<void> 
     signal.throwIfAborted();
 
     const targets: Target[] = [
-      { name: 'direct', description: `the provider simulator (an OpenAI instance, no latency knobs) at ${upstreamOrigin}`, origin: upstreamOrigin, apiKey: INSTANCE_KEY },
-      { name: 'bare proxy', description: 'a node:http server piping each request to the simulator over an undici Agent (64 kept-alive connections), in its own process', origin: started.url, apiKey: INSTANCE_KEY },
+      {
+        name: 'direct',
+        description: `the provider simulator (an OpenAI instance, no latency knobs) at ${upstreamOrigin}`,
+        origin: upstreamOrigin,
+        apiKey: INSTANCE_KEY,
+      },
+      {
+        name: 'bare proxy',
+        description:
+          'a node:http server piping each request to the simulator over an undici Agent (64 kept-alive connections), in its own process',
+        origin: started.url,
+        apiKey: INSTANCE_KEY,
+      },
       {
         name: 'gateway',
         description: `the api-gateway (\`node scripts/run-app.mjs api-gateway\`) with a client key limited to ${CLIENT_KEY_RPM.toLocaleString('en-US')} requests/min (a Redis round trip per request), metrics, routing and balancing on`,
@@ -150,13 +171,22 @@ async function run(settings: BenchSettings, signal: AbortSignal): Promise<void> 
     for (const target of targets) checks.push(await checkTarget(target));
     // Without these the gateway row would measure less than "every feature on".
     const gatewayCheck = checks[2]!;
-    if (gatewayCheck.headers.get('x-ratelimit-limit-requests') !== String(CLIENT_KEY_RPM)) throw new Error('the gateway answered without applying the client key rate limit');
-    if (!gatewayCheck.headers.has('x-switchboard-overhead-ms')) throw new Error('the gateway answered without x-switchboard-overhead-ms');
+    if (gatewayCheck.headers.get('x-ratelimit-limit-requests') !== String(CLIENT_KEY_RPM))
+      throw new Error('the gateway answered without applying the client key rate limit');
+    if (!gatewayCheck.headers.has('x-switchboard-overhead-ms'))
+      throw new Error('the gateway answered without x-switchboard-overhead-ms');
 
     const results: TargetResult[] = [];
     for (const target of targets) results.push(await measure(target, settings, signal));
 
-    const markdown = renderReport({ date: new Date(), machine, settings, request: REQUEST_BODY, targets: results, gatewayLogExcerpt: gatewayLogExcerpt(stack, results) });
+    const markdown = renderReport({
+      date: new Date(),
+      machine,
+      settings,
+      request: REQUEST_BODY,
+      targets: results,
+      gatewayLogExcerpt: gatewayLogExcerpt(stack, results),
+    });
     await writeFile(RESULTS_FILE, markdown);
     step(`wrote ${RESULTS_FILE}`);
     process.stdout.write(markdown);

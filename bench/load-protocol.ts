@@ -64,13 +64,19 @@ const LOAD_GENERATOR_FLAGS = ['--max-semi-space-size=4'];
 /** Runs one load phase in a fresh load-generator process; aborting kills it. */
 export async function runLoad(spec: LoadSpec, signal: AbortSignal): Promise<LoadResult> {
   signal.throwIfAborted();
-  const child = NodeChild.spawn('load generator', new URL('./load.js', import.meta.url), [JSON.stringify(spec)], LOAD_GENERATOR_FLAGS);
+  const child = NodeChild.spawn(
+    'load generator',
+    new URL('./load.js', import.meta.url),
+    [JSON.stringify(spec)],
+    LOAD_GENERATOR_FLAGS,
+  );
   const onAbort = () => void child.stop(1_000);
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     const { code, signal: killedBy } = await child.exited;
     signal.throwIfAborted();
-    if (code !== 0) throw new Error(`the load generator exited with ${code ?? killedBy}: ${child.stderr.slice(-2_000)}`);
+    if (code !== 0)
+      throw new Error(`the load generator exited with ${code ?? killedBy}: ${child.stderr.slice(-2_000)}`);
     return JSON.parse(child.stdout) as LoadResult;
   } finally {
     signal.removeEventListener('abort', onAbort);
@@ -81,6 +87,7 @@ export async function runLoad(spec: LoadSpec, signal: AbortSignal): Promise<Load
 /** Nearest-rank percentiles of a sample (sorted in place; typed arrays sort numerically). */
 export function percentiles(sample: Float64Array): Percentiles {
   sample.sort();
-  const at = (fraction: number) => (sample.length === 0 ? Number.NaN : sample[Math.min(sample.length - 1, Math.ceil(fraction * sample.length) - 1)]!);
+  const at = (fraction: number) =>
+    sample.length === 0 ? Number.NaN : sample[Math.min(sample.length - 1, Math.ceil(fraction * sample.length) - 1)]!;
   return { count: sample.length, p50: at(0.5), p99: at(0.99), p999: at(0.999), max: at(1) };
 }

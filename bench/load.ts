@@ -73,7 +73,10 @@ class LoadGenerator {
   }
 
   async run(): Promise<LoadResult> {
-    const phase = this.spec.mode === 'fixed' ? (seconds: number, recorder: Recorder) => this.fixedRate(seconds, recorder) : (seconds: number, recorder: Recorder) => this.closedLoop(seconds, recorder);
+    const phase =
+      this.spec.mode === 'fixed'
+        ? (seconds: number, recorder: Recorder) => this.fixedRate(seconds, recorder)
+        : (seconds: number, recorder: Recorder) => this.closedLoop(seconds, recorder);
     if (this.spec.warmupSeconds > 0) await phase(this.spec.warmupSeconds, new Recorder());
     const recorder = new Recorder();
     const started = performance.now();
@@ -139,7 +142,13 @@ class LoadGenerator {
     recorder.sent += 1;
     const started = performance.now();
     try {
-      const { statusCode, headers, body } = await this.pool.request({ origin: this.spec.origin, path: this.spec.path, method: 'POST', headers: this.headers, body: this.spec.body });
+      const { statusCode, headers, body } = await this.pool.request({
+        origin: this.spec.origin,
+        path: this.spec.path,
+        method: 'POST',
+        headers: this.headers,
+        body: this.spec.body,
+      });
       const text = await body.text();
       const latency = performance.now() - started;
       if (statusCode < 200 || statusCode >= 300) return recorder.error(`HTTP ${statusCode}`, text);

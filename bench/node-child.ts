@@ -18,13 +18,20 @@ export class NodeChild {
     private readonly child: ChildProcess,
   ) {
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (this.stdoutText += chunk));
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (this.stderrText = (this.stderrText + chunk).slice(-20_000)));
-    this.exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+    child
+      .stderr!.setEncoding('utf8')
+      .on('data', (chunk: string) => (this.stderrText = (this.stderrText + chunk).slice(-20_000)));
+    this.exited = once(child, 'exit').then(([code, signal]) => ({
+      code: code as number | null,
+      signal: signal as NodeJS.Signals | null,
+    }));
   }
 
   /** Starts `node ...nodeFlags <script> ...args` with the same Node binary as this process. */
   static spawn(name: string, script: URL, args: string[], nodeFlags: string[] = []): NodeChild {
-    const child = spawn(process.execPath, [...nodeFlags, script.pathname, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeFlags, script.pathname, ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     return new NodeChild(name, child);
   }
 
@@ -46,7 +53,8 @@ export class NodeChild {
     while (Date.now() < deadline) {
       const match = this.stdoutText.match(pattern);
       if (match) return match;
-      if (!this.running) throw new Error(`${this.name} exited before printing ${pattern}: ${this.stderrText.slice(-2_000)}`);
+      if (!this.running)
+        throw new Error(`${this.name} exited before printing ${pattern}: ${this.stderrText.slice(-2_000)}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     throw new Error(`${this.name} printed nothing matching ${pattern} within ${timeoutMs} ms`);

@@ -71,7 +71,8 @@ export function renderReport(report: BenchReport): string {
   ];
   for (const target of report.targets) {
     const { fixed, max } = target;
-    const added = (pick: (latency: Percentiles) => number) => (direct && target !== direct ? signedMs(pick(fixed.latencyMs) - pick(direct.fixed.latencyMs)) : '—');
+    const added = (pick: (latency: Percentiles) => number) =>
+      direct && target !== direct ? signedMs(pick(fixed.latencyMs) - pick(direct.fixed.latencyMs)) : '—';
     const share = bare ? `${((max.rps / bare.max.rps) * 100).toFixed(0)} %` : 'n/a';
     lines.push(
       `| ${target.name} | ${whole(fixed.rps)} | ${whole(fixed.errors)} | ${ms(fixed.latencyMs.p50)} | ${ms(fixed.latencyMs.p99)} | ${ms(fixed.latencyMs.p999)} | ` +
@@ -89,8 +90,12 @@ export function renderReport(report: BenchReport): string {
     lines.push(
       '',
       "**Gateway's self-measured overhead** (`x-switchboard-overhead-ms`: its time minus the upstream wait): " +
-        (atRate ? `at ${settings.rate} rps p50 ${ms(atRate.p50)} ms, p99 ${ms(atRate.p99)} ms, p99.9 ${ms(atRate.p999)} ms` : 'absent at the fixed rate') +
-        (atMax ? `; at max throughput p50 ${ms(atMax.p50)} ms, p99 ${ms(atMax.p99)} ms.` : '; absent at max throughput.'),
+        (atRate
+          ? `at ${settings.rate} rps p50 ${ms(atRate.p50)} ms, p99 ${ms(atRate.p99)} ms, p99.9 ${ms(atRate.p999)} ms`
+          : 'absent at the fixed rate') +
+        (atMax
+          ? `; at max throughput p50 ${ms(atMax.p50)} ms, p99 ${ms(atMax.p99)} ms.`
+          : '; absent at max throughput.'),
     );
   }
 
@@ -117,21 +122,32 @@ export function renderReport(report: BenchReport): string {
   if (failing.length > 0 || report.gatewayLogExcerpt.length > 0) {
     lines.push('', '## Errors', '');
     for (const { target, phase } of failing) {
-      const kinds = Object.entries(phase.errorKinds).map(([kind, count]) => `${kind} x${count}`).join(', ');
+      const kinds = Object.entries(phase.errorKinds)
+        .map(([kind, count]) => `${kind} x${count}`)
+        .join(', ');
       lines.push(`- ${target}, ${phase.mode}: ${kinds}`);
-      for (const sample of phase.errorSamples) lines.push(`  - \`${sample.replaceAll('`', "'").replaceAll('\n', ' ')}\``);
+      for (const sample of phase.errorSamples)
+        lines.push(`  - \`${sample.replaceAll('`', "'").replaceAll('\n', ' ')}\``);
     }
     if (report.gatewayLogExcerpt.length > 0) {
       lines.push('', 'Gateway log (warnings and errors, last lines):', '', '```', ...report.gatewayLogExcerpt, '```');
     }
   }
 
-  lines.push('', '## Sanity', '', 'Tail latencies on a small machine shared by every process vary from run to run; compare several runs before concluding.', '');
+  lines.push(
+    '',
+    '## Sanity',
+    '',
+    'Tail latencies on a small machine shared by every process vary from run to run; compare several runs before concluding.',
+    '',
+  );
   for (const target of report.targets) {
     const lag = target.fixed.sendLagMs;
     lines.push(
       `- ${target.name}: fixed phase sent ${whole(target.fixed.sent)} in ${target.fixed.elapsedSeconds.toFixed(2)} s` +
-        (lag ? `, generator late by p50 ${ms(lag.p50)} ms / p99 ${ms(lag.p99)} ms / max ${ms(lag.max)} ms against its schedule` : '') +
+        (lag
+          ? `, generator late by p50 ${ms(lag.p50)} ms / p99 ${ms(lag.p99)} ms / max ${ms(lag.max)} ms against its schedule`
+          : '') +
         `; max phase sent ${whole(target.max.sent)} in ${target.max.elapsedSeconds.toFixed(2)} s.`,
     );
   }

@@ -17,6 +17,10 @@ try {
       : `Database is up to date (${result.alreadyApplied.length} migration(s) applied)`,
   );
 } catch (error) {
-  console.error(error instanceof ConfigValidationError ? error.message : `migrate: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(
+    error instanceof ConfigValidationError
+      ? error.message
+      : `migrate: ${error instanceof Error ? error.message : String(error)}`,
+  );
   process.exitCode = 1;
 }

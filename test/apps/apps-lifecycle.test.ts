@@ -11,7 +11,8 @@ const APPS = ['api-gateway', 'instance-manager', 'intelligent-router', 'load-bal
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** One sample line of the Prometheus text format: name{labels} value. */
-const sampleLine = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*",?)*\})? (-?[0-9.]+(e[+-]?[0-9]+)?|NaN|[+-]Inf)$/;
+const sampleLine =
+  /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*",?)*\})? (-?[0-9.]+(e[+-]?[0-9]+)?|NaN|[+-]Inf)$/;
 
 describe('the four apps as processes, against real Consul, Postgres and Redis', () => {
   let agent: ConsulAgent;
@@ -78,7 +79,8 @@ describe('the four apps as processes, against real Consul, Postgres and Redis', 
       assert.equal(body.info.consul?.status, 'up');
       assert.equal(body.info.database?.status, 'up', `${name} checks the database`);
       assert.equal(body.info.redis?.status, 'up', `${name} checks Redis`);
-      if (name !== 'instance-manager') assert.equal(body.info.routing?.status, 'up', `${name} has its routing table loaded`);
+      if (name !== 'instance-manager')
+        assert.equal(body.info.routing?.status, 'up', `${name} has its routing table loaded`);
     }
   });
 
@@ -93,9 +95,17 @@ describe('the four apps as processes, against real Consul, Postgres and Redis', 
       const samples = text.split('\n').filter((line) => line && !line.startsWith('#'));
       const bad = samples.filter((line) => !sampleLine.test(line));
       assert.deepEqual(bad, [], `${name}: every sample line parses`);
-      assert.ok(samples.some((line) => line.startsWith('process_cpu_user_seconds_total{')), 'process metrics');
       assert.ok(
-        samples.some((line) => line.startsWith('switchboard_http_request_duration_seconds_count{') && line.includes('route="/"') && line.includes(`app="${name}"`)),
+        samples.some((line) => line.startsWith('process_cpu_user_seconds_total{')),
+        'process metrics',
+      );
+      assert.ok(
+        samples.some(
+          (line) =>
+            line.startsWith('switchboard_http_request_duration_seconds_count{') &&
+            line.includes('route="/"') &&
+            line.includes(`app="${name}"`),
+        ),
         `${name}: the request to / was measured by route`,
       );
     }
@@ -106,7 +116,12 @@ describe('the four apps as processes, against real Consul, Postgres and Redis', 
     const serviceId = `intelligent-router-127.0.0.1-${app.port}`;
     await consul.deregisterService(serviceId);
     assert.equal((await consul.agentServices())[serviceId], undefined);
-    await waitFor('the router to register again', async () => Boolean((await consul.agentServices())[serviceId]), 15_000, 200);
+    await waitFor(
+      'the router to register again',
+      async () => Boolean((await consul.agentServices())[serviceId]),
+      15_000,
+      200,
+    );
     assert.match(app.logs, /Consul no longer has intelligent-router-127\.0\.0\.1-\d+; registering it again/);
   });
 
@@ -119,7 +134,11 @@ describe('the four apps as processes, against real Consul, Postgres and Redis', 
     assert.match(generated.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
     const lines = app.logLines;
     assert.ok(lines.length > 0);
-    assert.ok(lines.every((line) => typeof line.time === 'string' && typeof line.level === 'string' && line.app === 'intelligent-router'));
+    assert.ok(
+      lines.every(
+        (line) => typeof line.time === 'string' && typeof line.level === 'string' && line.app === 'intelligent-router',
+      ),
+    );
   });
 
   it('on SIGTERM every app deregisters from Consul and exits cleanly', async () => {
@@ -132,18 +151,26 @@ describe('the four apps as processes, against real Consul, Postgres and Redis', 
       assert.match(app.logs, new RegExp(`Deregistered ${name}-127\\.0\\.0\\.1-${app.port} from Consul`));
     }
     const services = Object.values(await consul.agentServices()).map((service) => service.Service);
-    assert.deepEqual(services.filter((service) => (APPS as readonly string[]).includes(service)), []);
+    assert.deepEqual(
+      services.filter((service) => (APPS as readonly string[]).includes(service)),
+      [],
+    );
   });
 });
 
 describe('apps at the edges of their dependencies', () => {
   it('refuses to start on bad configuration, naming every bad variable', async () => {
     const [port] = await freePorts(1);
-    const app = AppProcess.spawn('instance-manager', port!, { PORT: 'x', CONSUL_HTTP_ADDR: 'nope', REDIS_URL: 'http://redis' });
+    const app = AppProcess.spawn('instance-manager', port!, {
+      PORT: 'x',
+      CONSUL_HTTP_ADDR: 'nope',
+      REDIS_URL: 'http://redis',
+    });
     const exit = await app.exited;
     assert.equal(exit.code, 1);
     assert.match(app.logs, /instance-manager: invalid configuration/);
-    for (const name of ['PORT', 'CONSUL_HTTP_ADDR', 'DATABASE_URL', 'REDIS_URL']) assert.match(app.logs, new RegExp(`- ${name}`));
+    for (const name of ['PORT', 'CONSUL_HTTP_ADDR', 'DATABASE_URL', 'REDIS_URL'])
+      assert.match(app.logs, new RegExp(`- ${name}`));
   });
 
   it('stays ready (degraded) with Redis and Consul unreachable, and keeps retrying registration', async () => {
@@ -162,7 +189,11 @@ describe('apps at the edges of their dependencies', () => {
       assert.equal(body.status, 'degraded');
       assert.equal(body.info.redis?.status, 'degraded');
       assert.equal(body.info.consul?.status, 'degraded');
-      await waitFor('a registration retry', () => /Consul registration failed .*retrying in \d+ ms/.test(app.logs), 5_000);
+      await waitFor(
+        'a registration retry',
+        () => /Consul registration failed .*retrying in \d+ ms/.test(app.logs),
+        5_000,
+      );
     } finally {
       await app.stop();
       await database.drop();

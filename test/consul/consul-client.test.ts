@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BlockingWatch, ConsulClient, ConsulLock, ConsulResponseError, type ServiceHealthEntry } from '@switchboard/consul';
+import {
+  BlockingWatch,
+  ConsulClient,
+  ConsulLock,
+  ConsulResponseError,
+  type ServiceHealthEntry,
+} from '@switchboard/consul';
 import { ConsulAgent } from '../support/consul-agent.js';
 import { waitFor } from '../support/wait.js';
 
@@ -19,7 +25,14 @@ describe('ConsulClient against a real Consul dev agent', () => {
   });
 
   it('registers idempotently and deregisters a service', async () => {
-    const service = { ID: 'svc-a-1', Name: 'svc-a', Address: '127.0.0.1', Port: 9001, Tags: ['blue'], Meta: { weight: '10' } };
+    const service = {
+      ID: 'svc-a-1',
+      Name: 'svc-a',
+      Address: '127.0.0.1',
+      Port: 9001,
+      Tags: ['blue'],
+      Meta: { weight: '10' },
+    };
     await consul.registerService(service);
     await consul.registerService({ ...service, Tags: ['blue', 'eu'] });
     const services = await consul.agentServices();
@@ -64,7 +77,12 @@ describe('ConsulClient against a real Consul dev agent', () => {
   });
 
   it('a blocking query returns within a second of a change', async () => {
-    await consul.registerService({ ID: 'watch-1', Name: 'watched', Port: 9200, Check: { CheckID: 'watch-1:ttl', Name: 'ttl', TTL: '30s' } });
+    await consul.registerService({
+      ID: 'watch-1',
+      Name: 'watched',
+      Port: 9200,
+      Check: { CheckID: 'watch-1:ttl', Name: 'ttl', TTL: '30s' },
+    });
     const seen: { at: number; ids: string[] }[] = [];
     const watch = new BlockingWatch<ServiceHealthEntry[]>(
       (index, waitSeconds, signal) => consul.healthService('watched', { passing: true, index, waitSeconds, signal }),
@@ -92,14 +110,25 @@ describe('ConsulClient against a real Consul dev agent', () => {
     const entry = (await consul.kvGet('switchboard/test/policy')).body!;
     assert.equal(entry.Value, '{"tier":"fast"}');
 
-    assert.equal(await consul.kvPut('switchboard/test/policy', 'v2', { cas: entry.ModifyIndex }), true, 'CAS at the current index wins');
-    assert.equal(await consul.kvPut('switchboard/test/policy', 'v3', { cas: entry.ModifyIndex }), false, 'CAS at a stale index loses');
+    assert.equal(
+      await consul.kvPut('switchboard/test/policy', 'v2', { cas: entry.ModifyIndex }),
+      true,
+      'CAS at the current index wins',
+    );
+    assert.equal(
+      await consul.kvPut('switchboard/test/policy', 'v3', { cas: entry.ModifyIndex }),
+      false,
+      'CAS at a stale index loses',
+    );
     assert.equal((await consul.kvGet('switchboard/test/policy')).body?.Value, 'v2');
     assert.equal(await consul.kvPut('switchboard/test/policy', 'v4', { cas: 0 }), false, 'CAS 0 only creates');
     assert.equal(await consul.kvPut('switchboard/test/other key', 'x', { cas: 0 }), true);
 
     const listed = (await consul.kvList('switchboard/test/')).body.map((e) => [e.Key, e.Value]);
-    assert.deepEqual(listed, [['switchboard/test/other key', 'x'], ['switchboard/test/policy', 'v2']]);
+    assert.deepEqual(listed, [
+      ['switchboard/test/other key', 'x'],
+      ['switchboard/test/policy', 'v2'],
+    ]);
 
     const current = (await consul.kvGet('switchboard/test/policy')).body!;
     assert.equal(await consul.kvDelete('switchboard/test/policy', { cas: current.ModifyIndex - 1 }), false);

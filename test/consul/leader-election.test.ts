@@ -42,7 +42,12 @@ describe('LeaderElection against a real Consul agent', () => {
     const settle = async () => {
       const key = (await consul.kvGet('switchboard/test/leader')).body;
       const leaders = [first, second].filter((election) => election.isLeader);
-      return key?.Session && key.Session !== holderSession && leaders.length === 1 && key.Value === (leaders[0] === first ? 'one' : 'two') ? leaders[0] : undefined;
+      return key?.Session &&
+        key.Session !== holderSession &&
+        leaders.length === 1 &&
+        key.Value === (leaders[0] === first ? 'one' : 'two')
+        ? leaders[0]
+        : undefined;
     };
     const leader = await waitFor('a new leader with a new session', settle, 5_000, 20);
     await new Promise((resolve) => setTimeout(resolve, 500));

@@ -48,7 +48,16 @@ describe('migrations: applied with Prisma migrate deploy bookkeeping', () => {
       );
       assert.deepEqual(
         columns.rows.map((c) => c.column_name),
-        ['id', 'checksum', 'finished_at', 'migration_name', 'logs', 'rolled_back_at', 'started_at', 'applied_steps_count'],
+        [
+          'id',
+          'checksum',
+          'finished_at',
+          'migration_name',
+          'logs',
+          'rolled_back_at',
+          'started_at',
+          'applied_steps_count',
+        ],
       );
     } finally {
       await client.end();
@@ -59,16 +68,26 @@ describe('migrations: applied with Prisma migrate deploy bookkeeping', () => {
     const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: database.url }) });
     try {
       const created = await prisma.providerInstance.create({
-        data: { name: 'openai-eu-1', provider: 'openai', baseUrl: 'http://127.0.0.1:9999', models: ['gpt-4o', 'gpt-4o-mini'] },
+        data: {
+          name: 'openai-eu-1',
+          provider: 'openai',
+          baseUrl: 'http://127.0.0.1:9999',
+          models: ['gpt-4o', 'gpt-4o-mini'],
+        },
       });
       assert.match(created.id, /^[0-9a-f-]{36}$/);
       assert.equal(created.weight, 100);
       assert.equal(created.enabled, true);
       assert.deepEqual(created.tags, []);
       const found = await prisma.providerInstance.findMany({ where: { provider: 'openai' } });
-      assert.deepEqual(found.map((row) => row.models), [['gpt-4o', 'gpt-4o-mini']]);
+      assert.deepEqual(
+        found.map((row) => row.models),
+        [['gpt-4o', 'gpt-4o-mini']],
+      );
       await assert.rejects(
-        prisma.providerInstance.create({ data: { name: 'openai-eu-1', provider: 'openai', baseUrl: 'http://x', models: [] } }),
+        prisma.providerInstance.create({
+          data: { name: 'openai-eu-1', provider: 'openai', baseUrl: 'http://x', models: [] },
+        }),
         /Unique constraint/,
       );
     } finally {
@@ -82,7 +101,10 @@ describe('migrations: applied with Prisma migrate deploy bookkeeping', () => {
     try {
       await cp(migrationsDir, dir, { recursive: true });
       await mkdir(join(dir, '29990101000000_broken'));
-      await writeFile(join(dir, '29990101000000_broken', 'migration.sql'), 'CREATE TABLE "half" (id INT);\nSELECT no_such_function();\n');
+      await writeFile(
+        join(dir, '29990101000000_broken', 'migration.sql'),
+        'CREATE TABLE "half" (id INT);\nSELECT no_such_function();\n',
+      );
       await assert.rejects(applyMigrations(scratch.url, dir), /29990101000000_broken failed: .*no_such_function/);
       await assert.rejects(applyMigrations(scratch.url, dir), /failed earlier and was not resolved/);
 
@@ -91,7 +113,9 @@ describe('migrations: applied with Prisma migrate deploy bookkeeping', () => {
       try {
         const half = await client.query("SELECT to_regclass('public.half') AS table");
         assert.equal(half.rows[0].table, null, 'the failed script left nothing behind');
-        const row = await client.query('SELECT finished_at, logs FROM "_prisma_migrations" WHERE migration_name = $1', ['29990101000000_broken']);
+        const row = await client.query('SELECT finished_at, logs FROM "_prisma_migrations" WHERE migration_name = $1', [
+          '29990101000000_broken',
+        ]);
         assert.equal(row.rows[0].finished_at, null);
         assert.match(row.rows[0].logs, /no_such_function/);
       } finally {

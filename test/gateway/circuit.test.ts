@@ -17,7 +17,12 @@ describe('api-gateway: circuit breakers across replicas', () => {
       gateways: 2,
       loadBalancer: true,
       managerEnv: { PROBE_INTERVAL_MS: '600000' },
-      gatewayEnv: { CIRCUIT_FAILURE_THRESHOLD: '3', CIRCUIT_COOL_DOWN_MS: '1500', CIRCUIT_HALF_OPEN_TRIALS: '1', CIRCUIT_MINIMUM_REQUESTS: '1000' },
+      gatewayEnv: {
+        CIRCUIT_FAILURE_THRESHOLD: '3',
+        CIRCUIT_COOL_DOWN_MS: '1500',
+        CIRCUIT_HALF_OPEN_TRIALS: '1',
+        CIRCUIT_MINIMUM_REQUESTS: '1000',
+      },
     });
   });
 
@@ -42,7 +47,12 @@ describe('api-gateway: circuit breakers across replicas', () => {
     }
     const openedAt = Date.now();
     assert.equal(await circuitOf(first), 'open');
-    await waitFor('the second replica to open its circuit', async () => (await circuitOf(second)) === 'open', 1_000, 20);
+    await waitFor(
+      'the second replica to open its circuit',
+      async () => (await circuitOf(second)) === 'open',
+      1_000,
+      20,
+    );
     const propagationMs = Date.now() - openedAt;
     assert.ok(propagationMs < 1_000, `trip reached the other replica in ${propagationMs} ms`);
     assert.match(second!.logs, /Circuit of flaky \(openai\) is now open: opened by api-gateway/);
@@ -80,7 +90,11 @@ describe('api-gateway: circuit breakers across replicas', () => {
       assert.equal(typeof instance.inFlight, 'number');
       assert.ok(['closed', 'open', 'half_open'].includes(instance.circuit));
     }
-    const select = await fetch(`${stack.loadBalancer!.url}/select`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pool: 'openai/gpt-4o' }) });
+    const select = await fetch(`${stack.loadBalancer!.url}/select`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pool: 'openai/gpt-4o' }),
+    });
     assert.equal(select.status, 200);
     assert.equal(((await select.json()) as { instance: { name: string } }).instance.name, 'flaky', 'priority 0 first');
   });

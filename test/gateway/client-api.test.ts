@@ -27,7 +27,11 @@ describe('api-gateway: client API, keys, rate limits and errors in the client fo
   it('answers an OpenAI chat completion with headers naming provider, instance, attempts and overhead', async () => {
     const response = await stack.chat(hello);
     assert.equal(response.status, 200);
-    const body = (await response.json()) as { object: string; choices: { message: { content: string } }[]; usage: { total_tokens: number } };
+    const body = (await response.json()) as {
+      object: string;
+      choices: { message: { content: string } }[];
+      usage: { total_tokens: number };
+    };
     assert.equal(body.object, 'chat.completion');
     assert.ok(body.choices[0]!.message.content.length > 0);
     assert.equal(response.headers.get('x-switchboard-provider'), 'openai');
@@ -35,7 +39,10 @@ describe('api-gateway: client API, keys, rate limits and errors in the client fo
     assert.equal(response.headers.get('x-switchboard-instance'), 'openai-a');
     assert.equal(response.headers.get('x-switchboard-attempts'), '1');
     const overhead = Number(response.headers.get('x-switchboard-overhead-ms'));
-    assert.ok(Number.isFinite(overhead) && overhead >= 0, `overhead header ${response.headers.get('x-switchboard-overhead-ms')}`);
+    assert.ok(
+      Number.isFinite(overhead) && overhead >= 0,
+      `overhead header ${response.headers.get('x-switchboard-overhead-ms')}`,
+    );
     assert.ok(response.headers.get('x-request-id'));
     // The simulator only answers the instance's own key; the client's key never travels upstream.
     const recorded = stack.simulator.requests('openai-a').requests.at(-1)!;
@@ -53,44 +60,70 @@ describe('api-gateway: client API, keys, rate limits and errors in the client fo
     assert.match(preferred.headers.get('x-switchboard-route') ?? '', /^auto:/);
     const badHeader = await stack.chat(hello, { 'x-switchboard-prefer-provider': 'skynet' });
     assert.equal(badHeader.status, 400);
-    assert.match(((await badHeader.json()) as { error: { message: string } }).error.message, /x-switchboard-prefer-provider/);
+    assert.match(
+      ((await badHeader.json()) as { error: { message: string } }).error.message,
+      /x-switchboard-prefer-provider/,
+    );
   });
 
   it('sends a question that needs fresh web facts to the search tier under auto', async () => {
-    const response = await stack.chat({ model: 'auto', messages: [{ role: 'user', content: 'What is the latest news today about the election?' }] });
+    const response = await stack.chat({
+      model: 'auto',
+      messages: [{ role: 'user', content: 'What is the latest news today about the election?' }],
+    });
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('x-switchboard-provider'), 'perplexity');
     assert.equal(response.headers.get('x-switchboard-route'), 'auto:search');
   });
 
   it('lists the models served by healthy pools, in OpenAI and Anthropic list shapes', async () => {
-    const openai = await fetch(`${stack.gateway.url}/v1/models`, { headers: { authorization: `Bearer ${TEST_CLIENT_KEY}` } });
+    const openai = await fetch(`${stack.gateway.url}/v1/models`, {
+      headers: { authorization: `Bearer ${TEST_CLIENT_KEY}` },
+    });
     assert.equal(openai.status, 200);
     const list = (await openai.json()) as { object: string; data: { id: string; owned_by: string }[] };
     assert.equal(list.object, 'list');
     const ids = list.data.map((model) => model.id);
-    for (const id of ['gpt-4o', 'openai/gpt-4o', 'claude-sonnet-4-6', 'glm-4.6', 'sonar', 'auto']) assert.ok(ids.includes(id), `${id} listed`);
-    const anthropic = await fetch(`${stack.gateway.url}/v1/models`, { headers: { 'x-api-key': TEST_CLIENT_KEY, 'anthropic-version': '2023-06-01' } });
+    for (const id of ['gpt-4o', 'openai/gpt-4o', 'claude-sonnet-4-6', 'glm-4.6', 'sonar', 'auto'])
+      assert.ok(ids.includes(id), `${id} listed`);
+    const anthropic = await fetch(`${stack.gateway.url}/v1/models`, {
+      headers: { 'x-api-key': TEST_CLIENT_KEY, 'anthropic-version': '2023-06-01' },
+    });
     const anthropicList = (await anthropic.json()) as { data: { type: string; id: string }[]; has_more: boolean };
     assert.equal(anthropicList.has_more, false);
     assert.ok(anthropicList.data.every((model) => model.type === 'model'));
   });
 
   it('refuses a missing or unknown key with 401 in the client format', async () => {
-    const missing = await fetch(`${stack.gateway.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(hello) });
+    const missing = await fetch(`${stack.gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(hello),
+    });
     assert.equal(missing.status, 401);
     assert.match(((await missing.json()) as { error: { message: string } }).error.message, /Authorization: Bearer/);
-    const unknown = await fetch(`${stack.gateway.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: 'Bearer sb-not-a-real-key-000000000000', 'content-type': 'application/json' }, body: JSON.stringify(hello) });
+    const unknown = await fetch(`${stack.gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sb-not-a-real-key-000000000000', 'content-type': 'application/json' },
+      body: JSON.stringify(hello),
+    });
     assert.equal(unknown.status, 401);
     const openaiBody = (await unknown.json()) as { error: { type: string; code: string } };
     assert.equal(openaiBody.error.code, 'invalid_api_key');
     const anthropic = await fetch(`${stack.gateway.url}/v1/messages`, {
       method: 'POST',
-      headers: { 'x-api-key': 'sb-not-a-real-key-000000000000', 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      headers: {
+        'x-api-key': 'sb-not-a-real-key-000000000000',
+        'content-type': 'application/json',
+        'anthropic-version': '2023-06-01',
+      },
       body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }),
     });
     assert.equal(anthropic.status, 401);
-    assert.deepEqual(((await anthropic.json()) as { type: string; error: { type: string } }).error.type, 'authentication_error');
+    assert.deepEqual(
+      ((await anthropic.json()) as { type: string; error: { type: string } }).error.type,
+      'authentication_error',
+    );
   });
 
   it('refuses bad bodies with 400 naming the field, in either format', async () => {
@@ -98,13 +131,29 @@ describe('api-gateway: client API, keys, rate limits and errors in the client fo
       ['/v1/chat/completions', { messages: [{ role: 'user', content: 'x' }] }, /^model/],
       ['/v1/chat/completions', { model: 'gpt-4o', messages: [] }, /^messages/],
       ['/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'robot', content: 'x' }] }, /messages\[0\]\.role/],
-      ['/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }], temperature: 'hot' }, /^temperature/],
-      ['/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }], stream: 'yes' }, /^stream/],
+      [
+        '/v1/chat/completions',
+        { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }], temperature: 'hot' },
+        /^temperature/,
+      ],
+      [
+        '/v1/chat/completions',
+        { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }], stream: 'yes' },
+        /^stream/,
+      ],
       ['/v1/messages', { model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'x' }] }, /^max_tokens/],
-      ['/v1/messages', { model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'system', content: 'x' }] }, /messages\[0\]\.role/],
+      [
+        '/v1/messages',
+        { model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'system', content: 'x' }] },
+        /messages\[0\]\.role/,
+      ],
     ];
     for (const [path, body, field] of cases) {
-      const response = await fetch(`${stack.gateway.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${TEST_CLIENT_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const response = await fetch(`${stack.gateway.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TEST_CLIENT_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       assert.equal(response.status, 400, `${path} ${JSON.stringify(body)}`);
       const parsed = (await response.json()) as { error: { message: string; type: string } };
       assert.match(parsed.error.message, field);
@@ -127,7 +176,11 @@ describe('api-gateway: client API, keys, rate limits and errors in the client fo
     const statuses: number[] = [];
     let last: Response | undefined;
     for (let index = 0; index < 5; index += 1) {
-      last = await fetch(`${stack.gateway.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(hello) });
+      last = await fetch(`${stack.gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify(hello),
+      });
       statuses.push(last.status);
       if (last.status === 200) await last.arrayBuffer();
     }
@@ -142,7 +195,12 @@ describe('api-gateway: client API, keys, rate limits and errors in the client fo
     const call = admin(stack.manager.url);
     const created = await call('POST', '/admin/client-keys', { name: 'to-revoke' });
     const key = created.body.key as string;
-    const request = () => fetch(`${stack.gateway.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(hello) });
+    const request = () =>
+      fetch(`${stack.gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify(hello),
+      });
     assert.equal((await request()).status, 200, 'a key created a moment ago works at once');
     assert.equal((await call('DELETE', `/admin/client-keys/${created.body.id}`)).status, 200);
     await waitFor('the revoked key to be refused', async () => (await request()).status === 401, 5_000, 100);
@@ -150,12 +208,20 @@ describe('api-gateway: client API, keys, rate limits and errors in the client fo
 
   it('counts requests, tokens and overhead in its metrics and reports its routing table ready', async () => {
     const metrics = await (await fetch(`${stack.gateway.url}/metrics`)).text();
-    assert.match(metrics, /switchboard_chat_requests_total\{[^}]*provider="openai",model="gpt-4o",outcome="success"[^}]*\} \d+/);
-    assert.match(metrics, /switchboard_tokens_total\{[^}]*provider="openai",model="gpt-4o",kind="completion"[^}]*\} \d+/);
+    assert.match(
+      metrics,
+      /switchboard_chat_requests_total\{[^}]*provider="openai",model="gpt-4o",outcome="success"[^}]*\} \d+/,
+    );
+    assert.match(
+      metrics,
+      /switchboard_tokens_total\{[^}]*provider="openai",model="gpt-4o",kind="completion"[^}]*\} \d+/,
+    );
     assert.match(metrics, /switchboard_gateway_overhead_seconds_count\{[^}]*format="openai"[^}]*\} \d+/);
     assert.match(metrics, /switchboard_pool_instances\{[^}]*pool="openai\/gpt-4o",status="healthy"[^}]*\} 1/);
     assert.doesNotMatch(metrics, /sim-key-/, 'no provider key in metrics');
-    const ready = (await (await fetch(`${stack.gateway.url}/health/ready`)).json()) as { info: Record<string, { status: string }> };
+    const ready = (await (await fetch(`${stack.gateway.url}/health/ready`)).json()) as {
+      info: Record<string, { status: string }>;
+    };
     assert.equal(ready.info.routing?.status, 'up');
     assert.doesNotMatch(stack.gateway.logs, /sim-key-|sb-test-client-key/, 'no secret in the logs');
   });

@@ -3,7 +3,11 @@ import { after, before, describe, it } from 'node:test';
 import { GatewayStack, TEST_CLIENT_KEY } from '../support/gateway-stack.js';
 import { waitFor } from '../support/wait.js';
 
-const ask = (model: string, extra: Record<string, unknown> = {}) => ({ model, messages: [{ role: 'user', content: 'Tell me something' }], ...extra });
+const ask = (model: string, extra: Record<string, unknown> = {}) => ({
+  model,
+  messages: [{ role: 'user', content: 'Tell me something' }],
+  ...extra,
+});
 
 /** Reads an SSE body to its end (or its break-off) and returns the raw text. */
 async function readAll(response: Response): Promise<string> {
@@ -68,8 +72,15 @@ describe('api-gateway: failover, retries and streaming failures', () => {
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
     assert.equal(statuses.length, total);
-    assert.deepEqual(statuses.filter((status) => status !== 200), [], 'every request answered 200');
-    assert.ok((servedBy.get('openai-a') ?? 0) > 30 && (servedBy.get('openai-c') ?? 0) > 30, `load spread: ${JSON.stringify([...servedBy])}`);
+    assert.deepEqual(
+      statuses.filter((status) => status !== 200),
+      [],
+      'every request answered 200',
+    );
+    assert.ok(
+      (servedBy.get('openai-a') ?? 0) > 30 && (servedBy.get('openai-c') ?? 0) > 30,
+      `load spread: ${JSON.stringify([...servedBy])}`,
+    );
     await stack.simulator.updateKnobs('openai-b', { refuseConnections: null });
     await stack.waitUntilUsable(['openai-b']);
   });
@@ -83,19 +94,30 @@ describe('api-gateway: failover, retries and streaming failures', () => {
       assert.equal(first.headers.get('x-switchboard-attempts'), '2');
       const second = await stack.chat(ask('gpt-4o-mini'));
       assert.equal(second.headers.get('x-switchboard-instance'), 'mini-backup');
-      assert.equal(second.headers.get('x-switchboard-attempts'), '1', 'the limited instance is cooling down, not tried again');
+      assert.equal(
+        second.headers.get('x-switchboard-attempts'),
+        '1',
+        'the limited instance is cooling down, not tried again',
+      );
       const pool = (await stack.pools()).find((entry) => entry.pool === 'openai/gpt-4o-mini')!;
-      const limited = pool.instances.find((instance) => instance.name === 'mini-first') as unknown as { coolingForMs: number };
+      const limited = pool.instances.find((instance) => instance.name === 'mini-first') as unknown as {
+        coolingForMs: number;
+      };
       assert.ok(limited.coolingForMs > 0 && limited.coolingForMs <= 2_000, `cooling for ${limited.coolingForMs} ms`);
     } finally {
       await stack.simulator.updateKnobs('mini-first', { error: null });
     }
     // After the Retry-After the preferred instance is back in rotation.
-    await waitFor('mini-first to serve again', async () => {
-      const response = await stack.chat(ask('gpt-4o-mini'));
-      await response.arrayBuffer();
-      return response.headers.get('x-switchboard-instance') === 'mini-first';
-    }, 5_000, 200);
+    await waitFor(
+      'mini-first to serve again',
+      async () => {
+        const response = await stack.chat(ask('gpt-4o-mini'));
+        await response.arrayBuffer();
+        return response.headers.get('x-switchboard-instance') === 'mini-first';
+      },
+      5_000,
+      200,
+    );
   });
 
   it('never retries a request the upstream refused as bad (400)', async () => {
@@ -111,7 +133,8 @@ describe('api-gateway: failover, retries and streaming failures', () => {
   });
 
   it('falls back to the next provider in the chain when every instance of the first is down', async () => {
-    for (const name of ['openai-a', 'openai-b', 'openai-c']) await stack.simulator.updateKnobs(name, { refuseConnections: true });
+    for (const name of ['openai-a', 'openai-b', 'openai-c'])
+      await stack.simulator.updateKnobs(name, { refuseConnections: true });
     try {
       const response = await stack.chat(ask('gpt-4o'));
       assert.equal(response.status, 200);
@@ -120,9 +143,13 @@ describe('api-gateway: failover, retries and streaming failures', () => {
       const body = (await response.json()) as { model: string };
       assert.equal(body.model, 'claude-sonnet-4-6');
       const metrics = await (await fetch(`${stack.gateway.url}/metrics`)).text();
-      assert.match(metrics, /switchboard_fallbacks_total\{[^}]*from_provider="openai",to_provider="claude"[^}]*\} [1-9]/);
+      assert.match(
+        metrics,
+        /switchboard_fallbacks_total\{[^}]*from_provider="openai",to_provider="claude"[^}]*\} [1-9]/,
+      );
     } finally {
-      for (const name of ['openai-a', 'openai-b', 'openai-c']) await stack.simulator.updateKnobs(name, { refuseConnections: null });
+      for (const name of ['openai-a', 'openai-b', 'openai-c'])
+        await stack.simulator.updateKnobs(name, { refuseConnections: null });
     }
     await stack.waitUntilUsable(['openai-a', 'openai-b', 'openai-c']);
   });
@@ -155,7 +182,12 @@ describe('api-gateway: failover, retries and streaming failures', () => {
       const anthropic = await fetch(`${stack.gateway.url}/v1/messages`, {
         method: 'POST',
         headers: { authorization: `Bearer ${TEST_CLIENT_KEY}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'glm-4.5-air', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+        body: JSON.stringify({
+          model: 'glm-4.5-air',
+          max_tokens: 100,
+          stream: true,
+          messages: [{ role: 'user', content: 'hi' }],
+        }),
       });
       const events = await readAll(anthropic);
       assert.match(events, /event: content_block_delta/);
@@ -203,9 +235,17 @@ describe('api-gateway: failover, retries and streaming failures', () => {
       await reader.read();
       await reader.cancel();
       const pool = async () => (await stack.pools()).find((entry) => entry.pool === 'zai/glm-4.5-air')!;
-      await waitFor('the upstream stream to be released', async () => (await pool()).instances.every((instance) => instance.inFlight === 0), 3_000, 50);
+      await waitFor(
+        'the upstream stream to be released',
+        async () => (await pool()).instances.every((instance) => instance.inFlight === 0),
+        3_000,
+        50,
+      );
       const metrics = await (await fetch(`${stack.gateway.url}/metrics`)).text();
-      assert.match(metrics, /switchboard_chat_requests_total\{[^}]*provider="zai",model="glm-4.5-air",outcome="cancelled"[^}]*\} 1/);
+      assert.match(
+        metrics,
+        /switchboard_chat_requests_total\{[^}]*provider="zai",model="glm-4.5-air",outcome="cancelled"[^}]*\} 1/,
+      );
     } finally {
       for (const name of ['glm-a', 'glm-b']) await stack.simulator.updateKnobs(name, { tokensPerSecond: null });
     }

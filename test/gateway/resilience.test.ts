@@ -10,18 +10,27 @@ const ask = { model: 'gpt-4o', messages: [{ role: 'user', content: 'still there?
 
 /** A Redis of this test's own, so stopping it does not disturb the other tests. */
 async function startRedis(port: number): Promise<ChildProcess> {
-  const server = spawn(process.env.REDIS_SERVER_BIN ?? 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  await waitFor(`redis-server on ${port}`, async () => {
-    if (server.exitCode !== null) throw new Error(`redis-server exited with ${server.exitCode}`);
-    const { connect } = await import('node:net');
-    return new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => {
-        socket.end();
-        resolve(true);
+  const server = spawn(
+    process.env.REDIS_SERVER_BIN ?? 'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  await waitFor(
+    `redis-server on ${port}`,
+    async () => {
+      if (server.exitCode !== null) throw new Error(`redis-server exited with ${server.exitCode}`);
+      const { connect } = await import('node:net');
+      return new Promise<boolean>((resolve) => {
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.end();
+          resolve(true);
+        });
+        socket.on('error', () => resolve(false));
       });
-      socket.on('error', () => resolve(false));
-    });
-  }, 10_000, 50);
+    },
+    10_000,
+    50,
+  );
   return server;
 }
 
@@ -53,10 +62,19 @@ describe('api-gateway: serving through Redis and Consul outages', () => {
   it('keeps serving with Redis stopped, and its readiness says degraded', async () => {
     redis!.kill('SIGKILL');
     await once(redis!, 'exit');
-    await waitFor('readiness to report Redis degraded', async () => {
-      const body = (await (await fetch(`${stack.gateway.url}/health/ready`)).json()) as { status: string; info?: Record<string, { status: string }>; details?: Record<string, { status: string }> };
-      return body.status === 'degraded' && (body.info ?? body.details)?.redis?.status === 'degraded';
-    }, 10_000, 100);
+    await waitFor(
+      'readiness to report Redis degraded',
+      async () => {
+        const body = (await (await fetch(`${stack.gateway.url}/health/ready`)).json()) as {
+          status: string;
+          info?: Record<string, { status: string }>;
+          details?: Record<string, { status: string }>;
+        };
+        return body.status === 'degraded' && (body.info ?? body.details)?.redis?.status === 'degraded';
+      },
+      10_000,
+      100,
+    );
     const ready = await fetch(`${stack.gateway.url}/health/ready`);
     assert.equal(ready.status, 200, 'degraded is still ready: it serves');
     for (let index = 0; index < 10; index += 1) {
@@ -67,15 +85,29 @@ describe('api-gateway: serving through Redis and Consul outages', () => {
     const metrics = await (await fetch(`${stack.gateway.url}/metrics`)).text();
     assert.match(metrics, /switchboard_chat_requests_total\{[^}]*outcome="success"[^}]*\} \d+/);
     redis = await startRedis(redisPort);
-    await waitFor('readiness to be ok again', async () => ((await (await fetch(`${stack.gateway.url}/health/ready`)).json()) as { status: string }).status === 'ok', 15_000, 200);
+    await waitFor(
+      'readiness to be ok again',
+      async () =>
+        ((await (await fetch(`${stack.gateway.url}/health/ready`)).json()) as { status: string }).status === 'ok',
+      15_000,
+      200,
+    );
   });
 
   it('keeps serving on the last known state with Consul stopped, and says so in readiness', async () => {
     await stack.agent.stop();
-    await waitFor('the routing table to report the Consul watch failing', async () => {
-      const body = (await (await fetch(`${stack.gateway.url}/health/ready`)).json()) as { info?: Record<string, { status: string }>; details?: Record<string, { status: string }> };
-      return (body.info ?? body.details)?.routing?.status === 'degraded';
-    }, 10_000, 100);
+    await waitFor(
+      'the routing table to report the Consul watch failing',
+      async () => {
+        const body = (await (await fetch(`${stack.gateway.url}/health/ready`)).json()) as {
+          info?: Record<string, { status: string }>;
+          details?: Record<string, { status: string }>;
+        };
+        return (body.info ?? body.details)?.routing?.status === 'degraded';
+      },
+      10_000,
+      100,
+    );
     const instances = new Set<string>();
     for (let index = 0; index < 10; index += 1) {
       const response = await stack.chat(ask);

@@ -31,7 +31,9 @@ describe('api-gateway: the official OpenAI and Anthropic SDKs, stream and non-st
 
   for (const { provider, model } of SERVED) {
     it(`OpenAI SDK, non-stream, served by ${provider}`, async () => {
-      const { data, response } = await openai.chat.completions.create({ model, messages: [{ role: 'user', content: 'Write one sentence.' }] }).withResponse();
+      const { data, response } = await openai.chat.completions
+        .create({ model, messages: [{ role: 'user', content: 'Write one sentence.' }] })
+        .withResponse();
       assert.equal(response.headers.get('x-switchboard-provider'), provider);
       assert.equal(data.object, 'chat.completion');
       assert.ok((data.choices[0]?.message.content ?? '').length > 0);
@@ -39,7 +41,12 @@ describe('api-gateway: the official OpenAI and Anthropic SDKs, stream and non-st
     });
 
     it(`OpenAI SDK, stream, served by ${provider}`, async () => {
-      const stream = await openai.chat.completions.create({ model, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Write one sentence.' }] });
+      const stream = await openai.chat.completions.create({
+        model,
+        stream: true,
+        stream_options: { include_usage: true },
+        messages: [{ role: 'user', content: 'Write one sentence.' }],
+      });
       let text = '';
       let finish: string | null = null;
       let usage: OpenAI.CompletionUsage | undefined;
@@ -54,7 +61,9 @@ describe('api-gateway: the official OpenAI and Anthropic SDKs, stream and non-st
     });
 
     it(`Anthropic SDK, non-stream, served by ${provider}`, async () => {
-      const { data, response } = await anthropic.messages.create({ model, max_tokens: 200, messages: [{ role: 'user', content: 'Write one sentence.' }] }).withResponse();
+      const { data, response } = await anthropic.messages
+        .create({ model, max_tokens: 200, messages: [{ role: 'user', content: 'Write one sentence.' }] })
+        .withResponse();
       assert.equal(response.headers.get('x-switchboard-provider'), provider);
       assert.equal(data.type, 'message');
       const text = data.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
@@ -63,7 +72,11 @@ describe('api-gateway: the official OpenAI and Anthropic SDKs, stream and non-st
     });
 
     it(`Anthropic SDK, stream, served by ${provider}`, async () => {
-      const stream = anthropic.messages.stream({ model, max_tokens: 200, messages: [{ role: 'user', content: 'Write one sentence.' }] });
+      const stream = anthropic.messages.stream({
+        model,
+        max_tokens: 200,
+        messages: [{ role: 'user', content: 'Write one sentence.' }],
+      });
       let text = '';
       stream.on('text', (delta) => (text += delta));
       const final = await stream.finalMessage();
@@ -74,9 +87,22 @@ describe('api-gateway: the official OpenAI and Anthropic SDKs, stream and non-st
   }
 
   it('surfaces gateway errors as the SDKs typed errors', async () => {
-    const badKey = new OpenAI({ baseURL: `${stack.gateway.url}/v1`, apiKey: 'sb-wrong-key-0000000000000000', maxRetries: 0 });
-    await assert.rejects(badKey.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }), OpenAI.AuthenticationError);
-    await assert.rejects(openai.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] }), OpenAI.NotFoundError);
-    await assert.rejects(anthropic.messages.create({ model: 'no-such-model', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }), Anthropic.NotFoundError);
+    const badKey = new OpenAI({
+      baseURL: `${stack.gateway.url}/v1`,
+      apiKey: 'sb-wrong-key-0000000000000000',
+      maxRetries: 0,
+    });
+    await assert.rejects(
+      badKey.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),
+      OpenAI.AuthenticationError,
+    );
+    await assert.rejects(
+      openai.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] }),
+      OpenAI.NotFoundError,
+    );
+    await assert.rejects(
+      anthropic.messages.create({ model: 'no-such-model', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
+      Anthropic.NotFoundError,
+    );
   });
 });

@@ -33,7 +33,11 @@ describe('instance-manager: admin API, Consul registration and health probing', 
   };
 
   before(async () => {
-    [agent, database, simulator] = await Promise.all([ConsulAgent.start(), createTestDatabase(), ProviderSimulator.start({ controlPort: 0 })]);
+    [agent, database, simulator] = await Promise.all([
+      ConsulAgent.start(),
+      createTestDatabase(),
+      ProviderSimulator.start({ controlPort: 0 }),
+    ]);
     consul = new ConsulClient({ address: agent.address });
     openaiBaseUrl = (await simulator.addInstance({ id: 'openai-a', provider: 'openai', apiKey: SECRET })).baseUrl;
     claudeBaseUrl = (await simulator.addInstance({ id: 'claude-a', provider: 'claude', apiKey: SECRET })).baseUrl;
@@ -61,23 +65,48 @@ describe('instance-manager: admin API, Consul registration and health probing', 
   it('rejects bad input with a 400 that names each offending field', async () => {
     const cases: { body: unknown; fields: RegExp[] }[] = [
       { body: {}, fields: [/name must/, /provider must be one of/, /models must/] },
-      { body: { name: 'x', provider: 'openai', models: ['m'], colour: 'red' }, fields: [/property colour should not exist/] },
+      {
+        body: { name: 'x', provider: 'openai', models: ['m'], colour: 'red' },
+        fields: [/property colour should not exist/],
+      },
       { body: { name: 'has space', provider: 'openai', models: ['m'] }, fields: [/^name must be 1-100 letters/] },
-      { body: { name: 'x', provider: 'mistral', models: ['m'] }, fields: [/^provider must be one of openai, claude, zai, perplexity, openai_compatible/] },
+      {
+        body: { name: 'x', provider: 'mistral', models: ['m'] },
+        fields: [/^provider must be one of openai, claude, zai, perplexity, openai_compatible/],
+      },
       { body: { name: 'x', provider: 'openai', models: [] }, fields: [/^models must list at least one model/] },
-      { body: { name: 'x', provider: 'openai', models: ['m'], baseUrl: 'ftp://host' }, fields: [/^baseUrl must be an http\(s\) URL/] },
-      { body: { name: 'x', provider: 'openai', models: ['m'], weight: -1, priority: 'high' }, fields: [/^weight must not be less than 0/, /^priority must be an integer/] },
-      { body: { name: 'x', provider: 'openai', models: ['m'], apiKeyEnv: 'lower-case' }, fields: [/^apiKeyEnv must be an environment variable name/] },
+      {
+        body: { name: 'x', provider: 'openai', models: ['m'], baseUrl: 'ftp://host' },
+        fields: [/^baseUrl must be an http\(s\) URL/],
+      },
+      {
+        body: { name: 'x', provider: 'openai', models: ['m'], weight: -1, priority: 'high' },
+        fields: [/^weight must not be less than 0/, /^priority must be an integer/],
+      },
+      {
+        body: { name: 'x', provider: 'openai', models: ['m'], apiKeyEnv: 'lower-case' },
+        fields: [/^apiKeyEnv must be an environment variable name/],
+      },
       { body: { name: 'x', provider: 'openai', models: ['m'], apiKey: 'short' }, fields: [/^apiKey looks too short/] },
-      { body: { name: 'x', provider: 'openai', models: ['m'], apiKey: SECRET, apiKeyEnv: 'OPENAI_KEY' }, fields: [/apiKey: give either apiKey or apiKeyEnv/] },
-      { body: { name: 'x', provider: 'openai', models: ['m'], apiKeyEnv: 'CREDENTIALS_KEY' }, fields: [/^apiKeyEnv: CREDENTIALS_KEY is Switchboard's own configuration/] },
-      { body: { name: 'x', provider: 'openai', models: ['m'], extraHeaders: { Authorization: 'Bearer x' } }, fields: [/^extraHeaders\.Authorization: credentials do not go in extraHeaders/] },
+      {
+        body: { name: 'x', provider: 'openai', models: ['m'], apiKey: SECRET, apiKeyEnv: 'OPENAI_KEY' },
+        fields: [/apiKey: give either apiKey or apiKeyEnv/],
+      },
+      {
+        body: { name: 'x', provider: 'openai', models: ['m'], apiKeyEnv: 'CREDENTIALS_KEY' },
+        fields: [/^apiKeyEnv: CREDENTIALS_KEY is Switchboard's own configuration/],
+      },
+      {
+        body: { name: 'x', provider: 'openai', models: ['m'], extraHeaders: { Authorization: 'Bearer x' } },
+        fields: [/^extraHeaders\.Authorization: credentials do not go in extraHeaders/],
+      },
     ];
     for (const { body, fields } of cases) {
       const response = await call('POST', '/admin/instances', body);
       assert.equal(response.status, 400, JSON.stringify(body));
       const messages = (response.body.message as string[]).join('\n');
-      for (const field of fields) assert.match(messages, new RegExp(field.source, 'm'), `${JSON.stringify(body)} -> ${messages}`);
+      for (const field of fields)
+        assert.match(messages, new RegExp(field.source, 'm'), `${JSON.stringify(body)} -> ${messages}`);
       assert.ok(!response.text.includes(SECRET), 'a rejected secret is not echoed');
     }
     for (const query of ['page=0', 'pageSize=1000', 'enabled=maybe', 'health=purple', 'provider=nope']) {
@@ -85,8 +114,15 @@ describe('instance-manager: admin API, Consul registration and health probing', 
       assert.equal(response.status, 400, query);
       assert.match((response.body.message as string[]).join(), new RegExp(`^${query.split('=')[0]}`));
     }
-    assert.equal((await call('PATCH', '/admin/instances/00000000-0000-4000-8000-000000000000', { weight: 5 })).status, 404);
-    assert.equal((await call('PATCH', '/admin/instances/not-a-uuid', { provider: 'claude' })).status, 400, 'provider cannot be changed');
+    assert.equal(
+      (await call('PATCH', '/admin/instances/00000000-0000-4000-8000-000000000000', { weight: 5 })).status,
+      404,
+    );
+    assert.equal(
+      (await call('PATCH', '/admin/instances/not-a-uuid', { provider: 'claude' })).status,
+      400,
+      'provider cannot be changed',
+    );
   });
 
   let openaiId = '';
@@ -108,10 +144,26 @@ describe('instance-manager: admin API, Consul registration and health probing', 
     assert.deepEqual(created.body.apiKey, { source: 'stored', masked: `****${LAST4}`, environmentVariable: null });
     openaiId = created.body.id;
     openaiServiceId = `ai-provider-openai-${openaiId}`;
-    assert.equal((await call('POST', '/admin/instances', { name: 'openai-eu-1', provider: 'openai', models: ['m'] })).status, 409);
+    assert.equal(
+      (await call('POST', '/admin/instances', { name: 'openai-eu-1', provider: 'openai', models: ['m'] })).status,
+      409,
+    );
 
-    const passing = await waitFor('openai-eu-1 passing in Consul', async () => (await consul.healthService('ai-provider-openai', { passing: true })).body.find((entry) => entry.Service.ID === openaiServiceId), 10_000, 100);
-    assert.deepEqual([...passing.Service.Tags!].sort(), ['model:gpt-4o', 'model:gpt-4o-mini', 'region:eu-west', 'tier:premium']);
+    const passing = await waitFor(
+      'openai-eu-1 passing in Consul',
+      async () =>
+        (await consul.healthService('ai-provider-openai', { passing: true })).body.find(
+          (entry) => entry.Service.ID === openaiServiceId,
+        ),
+      10_000,
+      100,
+    );
+    assert.deepEqual([...passing.Service.Tags!].sort(), [
+      'model:gpt-4o',
+      'model:gpt-4o-mini',
+      'region:eu-west',
+      'tier:premium',
+    ]);
     assert.equal(passing.Service.Meta?.weight, '70');
     assert.equal(passing.Service.Meta?.priority, '1');
     assert.equal(passing.Service.Meta?.provider, 'openai');
@@ -121,23 +173,56 @@ describe('instance-manager: admin API, Consul registration and health probing', 
   });
 
   it('lists with filters and pagination, and gets one by id (unknown ids are 404)', async () => {
-    const claude = await call('POST', '/admin/instances', { name: 'claude-us-1', provider: 'claude', baseUrl: claudeBaseUrl, models: ['claude-sonnet-4-6'], apiKey: SECRET });
+    const claude = await call('POST', '/admin/instances', {
+      name: 'claude-us-1',
+      provider: 'claude',
+      baseUrl: claudeBaseUrl,
+      models: ['claude-sonnet-4-6'],
+      apiKey: SECRET,
+    });
     assert.equal(claude.status, 201);
-    const disabled = await call('POST', '/admin/instances', { name: 'zai-off', provider: 'zai', models: ['glm-4.6'], apiKeyEnv: 'ZAI_KEY_UNSET', enabled: false });
+    const disabled = await call('POST', '/admin/instances', {
+      name: 'zai-off',
+      provider: 'zai',
+      models: ['glm-4.6'],
+      apiKeyEnv: 'ZAI_KEY_UNSET',
+      enabled: false,
+    });
     assert.equal(disabled.status, 201);
-    assert.deepEqual(disabled.body.apiKey, { source: 'environment', masked: null, environmentVariable: 'ZAI_KEY_UNSET' });
+    assert.deepEqual(disabled.body.apiKey, {
+      source: 'environment',
+      masked: null,
+      environmentVariable: 'ZAI_KEY_UNSET',
+    });
     assert.equal(disabled.body.baseUrl, 'https://api.z.ai/api/paas/v4', 'the provider default');
 
     const all = await call('GET', '/admin/instances');
     assert.equal(all.body.total, 3);
-    assert.deepEqual(all.body.items.map((item: { name: string }) => item.name), ['claude-us-1', 'openai-eu-1', 'zai-off']);
-    assert.deepEqual((await call('GET', '/admin/instances?provider=claude')).body.items.map((item: { name: string }) => item.name), ['claude-us-1']);
+    assert.deepEqual(
+      all.body.items.map((item: { name: string }) => item.name),
+      ['claude-us-1', 'openai-eu-1', 'zai-off'],
+    );
+    assert.deepEqual(
+      (await call('GET', '/admin/instances?provider=claude')).body.items.map((item: { name: string }) => item.name),
+      ['claude-us-1'],
+    );
     assert.equal((await call('GET', '/admin/instances?enabled=false')).body.total, 1);
     const page = await call('GET', '/admin/instances?page=2&pageSize=2');
-    assert.deepEqual(page.body.items.map((item: { name: string }) => item.name), ['zai-off']);
+    assert.deepEqual(
+      page.body.items.map((item: { name: string }) => item.name),
+      ['zai-off'],
+    );
     assert.equal(page.body.total, 3);
-    await waitFor('claude passing', async () => (await call('GET', '/admin/instances?health=passing')).body.total === 2, 10_000, 100);
-    assert.deepEqual((await call('GET', '/admin/instances?health=unknown')).body.items.map((item: { name: string }) => item.name), ['zai-off']);
+    await waitFor(
+      'claude passing',
+      async () => (await call('GET', '/admin/instances?health=passing')).body.total === 2,
+      10_000,
+      100,
+    );
+    assert.deepEqual(
+      (await call('GET', '/admin/instances?health=unknown')).body.items.map((item: { name: string }) => item.name),
+      ['zai-off'],
+    );
 
     assert.equal((await call('GET', `/admin/instances/${openaiId}`)).body.name, 'openai-eu-1');
     assert.equal((await call('GET', '/admin/instances/00000000-0000-4000-8000-000000000000')).status, 404);
@@ -150,7 +235,12 @@ describe('instance-manager: admin API, Consul registration and health probing', 
     await subscriber.subscribe('switchboard:health-events');
     subscriber.on('message', (_channel, message) => events.push(JSON.parse(message)));
     try {
-      await waitFor('a health event for openai-eu-1', () => events.some((event) => event.instanceId === openaiId), 5_000, 50);
+      await waitFor(
+        'a health event for openai-eu-1',
+        () => events.some((event) => event.instanceId === openaiId),
+        5_000,
+        50,
+      );
       const event = events.find((entry) => entry.instanceId === openaiId)!;
       assert.equal(event.status, 'passing');
       assert.ok(event.score > 0.9 && event.score <= 1, `score ${event.score}`);
@@ -169,42 +259,93 @@ describe('instance-manager: admin API, Consul registration and health probing', 
 
     const health = await call('GET', `/admin/instances/${openaiId}/health`);
     assert.equal(health.body.metrics.status, 'passing');
-    assert.deepEqual({ registered: health.body.consul.registered, status: health.body.consul.status }, { registered: true, status: 'passing' });
+    assert.deepEqual(
+      { registered: health.body.consul.registered, status: health.body.consul.status },
+      { registered: true, status: 'passing' },
+    );
   });
 
   it('turns the check warning then critical while the upstream fails, and passing again after it recovers', async (context) => {
     await simulator.updateKnobs('openai-a', { error: { kind: 'server' } });
     context.after(() => simulator.updateKnobs('openai-a', { error: null }));
     const failedAt = Date.now();
-    const warning = await waitFor('warning', async () => ((await consulStatus('ai-provider-openai', openaiServiceId))?.check?.Status === 'warning' ? Date.now() : 0), 5_000, 20);
-    const critical = await waitFor('critical', async () => ((await consulStatus('ai-provider-openai', openaiServiceId))?.check?.Status === 'critical' ? Date.now() : 0), 5_000, 20);
+    const warning = await waitFor(
+      'warning',
+      async () =>
+        (await consulStatus('ai-provider-openai', openaiServiceId))?.check?.Status === 'warning' ? Date.now() : 0,
+      5_000,
+      20,
+    );
+    const critical = await waitFor(
+      'critical',
+      async () =>
+        (await consulStatus('ai-provider-openai', openaiServiceId))?.check?.Status === 'critical' ? Date.now() : 0,
+      5_000,
+      20,
+    );
     const output = (await consulStatus('ai-provider-openai', openaiServiceId))!.check!.Output;
     assert.match(output, /probe failed \dx in a row after \d+ ms: server_error \(HTTP 500\)/);
     assert.ok(warning - failedAt < 2_000 && critical > warning);
-    assert.equal((await consul.healthService('ai-provider-openai', { passing: true })).body.length, 0, 'not passing while failing');
-    assert.equal((await redis.hget(`switchboard:health:${openaiId}`, 'score')), '0');
+    assert.equal(
+      (await consul.healthService('ai-provider-openai', { passing: true })).body.length,
+      0,
+      'not passing while failing',
+    );
+    assert.equal(await redis.hget(`switchboard:health:${openaiId}`, 'score'), '0');
     const metrics = (await (await fetch(`${manager.url}/metrics`)).text()).split('\n');
     const sample = (name: string, ...labels: string[]) =>
-      Number(metrics.find((line) => line.startsWith(`${name}{`) && labels.every((label) => line.includes(label)))?.split(' ').at(-1) ?? 0);
-    assert.ok(sample('switchboard_probe_duration_seconds_count', 'provider="openai"', 'outcome="failure"') >= 3, 'failed probes are measured');
-    assert.ok(sample('switchboard_instance_status_changes_total', 'provider="openai"', 'status="critical"') >= 1, 'the change to critical is counted');
+      Number(
+        metrics
+          .find((line) => line.startsWith(`${name}{`) && labels.every((label) => line.includes(label)))
+          ?.split(' ')
+          .at(-1) ?? 0,
+      );
+    assert.ok(
+      sample('switchboard_probe_duration_seconds_count', 'provider="openai"', 'outcome="failure"') >= 3,
+      'failed probes are measured',
+    );
+    assert.ok(
+      sample('switchboard_instance_status_changes_total', 'provider="openai"', 'status="critical"') >= 1,
+      'the change to critical is counted',
+    );
 
     await simulator.updateKnobs('openai-a', { error: null });
     const recoveredAt = Date.now();
-    const passing = await waitFor('passing again', async () => ((await consulStatus('ai-provider-openai', openaiServiceId))?.check?.Status === 'passing' ? Date.now() : 0), 5_000, 20);
+    const passing = await waitFor(
+      'passing again',
+      async () =>
+        (await consulStatus('ai-provider-openai', openaiServiceId))?.check?.Status === 'passing' ? Date.now() : 0,
+      5_000,
+      20,
+    );
     assert.ok(passing - recoveredAt < 3_000);
-    console.log(`# measured (probe interval 400 ms, warn 1, critical 3, recover 2): failing -> warning ${warning - failedAt} ms, -> critical ${critical - failedAt} ms; recovered -> passing ${passing - recoveredAt} ms`);
+    console.log(
+      `# measured (probe interval 400 ms, warn 1, critical 3, recover 2): failing -> warning ${warning - failedAt} ms, -> critical ${critical - failedAt} ms; recovered -> passing ${passing - recoveredAt} ms`,
+    );
   });
 
   it('marks an instance critical when its upstream refuses connections', async () => {
     await simulator.updateKnobs('openai-a', { refuseConnections: true });
     try {
-      await waitFor('critical', async () => (await consulStatus('ai-provider-openai', openaiServiceId))?.check?.Status === 'critical', 5_000, 50);
-      assert.match((await consulStatus('ai-provider-openai', openaiServiceId))!.check!.Output, /network: openai unreachable/);
+      await waitFor(
+        'critical',
+        async () => (await consulStatus('ai-provider-openai', openaiServiceId))?.check?.Status === 'critical',
+        5_000,
+        50,
+      );
+      assert.match(
+        (await consulStatus('ai-provider-openai', openaiServiceId))!.check!.Output,
+        /network: openai unreachable/,
+      );
     } finally {
       await simulator.updateKnobs('openai-a', { refuseConnections: false });
     }
-    await waitFor('passing again', async () => (await consulStatus('ai-provider-openai', openaiServiceId))?.check?.Status === 'passing', 5_000, 50);
+    await waitFor(
+      'passing again',
+      async () => (await consulStatus('ai-provider-openai', openaiServiceId))?.check?.Status === 'passing',
+      5_000,
+      50,
+    );
   });
 
   it('drains, disables, enables and probes on demand', async () => {
@@ -233,10 +374,27 @@ describe('instance-manager: admin API, Consul registration and health probing', 
     const restartedAt = Date.now();
     await agent.restart();
     const upAt = Date.now();
-    await waitFor('openai-eu-1 registered again', async () => Boolean(await consulStatus('ai-provider-openai', openaiServiceId)), 10_000, 100);
-    await waitFor('claude-us-1 passing again', async () => (await consul.healthService('ai-provider-claude', { passing: true })).body.length === 1, 10_000, 100);
-    console.log(`# measured: registrations restored ${Date.now() - upAt} ms after a fresh Consul agent answered (${Date.now() - restartedAt} ms after the old one was stopped; reconcile interval 1000 ms)`);
-    assert.equal(Object.values(await consul.agentServices()).filter((service) => service.Service.startsWith('ai-provider-zai')).length, 0, 'the disabled instance stays out');
+    await waitFor(
+      'openai-eu-1 registered again',
+      async () => Boolean(await consulStatus('ai-provider-openai', openaiServiceId)),
+      10_000,
+      100,
+    );
+    await waitFor(
+      'claude-us-1 passing again',
+      async () => (await consul.healthService('ai-provider-claude', { passing: true })).body.length === 1,
+      10_000,
+      100,
+    );
+    console.log(
+      `# measured: registrations restored ${Date.now() - upAt} ms after a fresh Consul agent answered (${Date.now() - restartedAt} ms after the old one was stopped; reconcile interval 1000 ms)`,
+    );
+    assert.equal(
+      Object.values(await consul.agentServices()).filter((service) => service.Service.startsWith('ai-provider-zai'))
+        .length,
+      0,
+      'the disabled instance stays out',
+    );
   });
 
   it('refuses to move a stored key to another host unless it is given again', async () => {
@@ -294,18 +452,31 @@ describe('instance-manager: admin API, Consul registration and health probing', 
       assert.ok(audit.some((row) => row.action === 'instance.create'));
       assert.ok(audit.some((row) => row.action === 'instance.delete'));
       assert.ok(audit.some((row) => row.action === 'client_key.create'));
-      for (const row of audit) assert.ok(!row.details.includes(SECRET) && !row.details.includes('ciphertext'), `audit ${row.action}`);
-      const stored = (await client.query("SELECT api_key_ciphertext FROM provider_instances WHERE name = 'claude-us-1'")).rows[0];
+      for (const row of audit)
+        assert.ok(!row.details.includes(SECRET) && !row.details.includes('ciphertext'), `audit ${row.action}`);
+      const stored = (
+        await client.query("SELECT api_key_ciphertext FROM provider_instances WHERE name = 'claude-us-1'")
+      ).rows[0];
       assert.match(stored.api_key_ciphertext, /^v1:/);
       assert.ok(!stored.api_key_ciphertext.includes(SECRET));
     } finally {
       await client.end();
     }
-    const consulDump = JSON.stringify([await consul.agentServices(), (await consul.healthService('ai-provider-claude')).body, (await consul.kvList('')).body]);
+    const consulDump = JSON.stringify([
+      await consul.agentServices(),
+      (await consul.healthService('ai-provider-claude')).body,
+      (await consul.kvList('')).body,
+    ]);
     assert.ok(!consulDump.includes(SECRET) && !consulDump.includes(LAST4 + '"'), 'nothing of the key in Consul');
-    const redisDump = JSON.stringify(await Promise.all((await redis.keys('switchboard:health:*')).map((key) => redis.hgetall(key))));
+    const redisDump = JSON.stringify(
+      await Promise.all((await redis.keys('switchboard:health:*')).map((key) => redis.hgetall(key))),
+    );
     assert.ok(!redisDump.includes(SECRET));
-    const everything = JSON.stringify([(await call('GET', '/admin/instances')).body, (await call('GET', '/admin/audit')).body, (await call('GET', '/admin/consul/services')).body]);
+    const everything = JSON.stringify([
+      (await call('GET', '/admin/instances')).body,
+      (await call('GET', '/admin/audit')).body,
+      (await call('GET', '/admin/consul/services')).body,
+    ]);
     assert.ok(!everything.includes(SECRET));
     assert.ok(!manager.logs.includes(SECRET), 'the process logs never hold the key');
     assert.ok(manager.logs.length > 500, 'there are logs to look at');

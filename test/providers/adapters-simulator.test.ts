@@ -38,7 +38,11 @@ async function collect(stream: AsyncIterable<StreamEvent>): Promise<StreamEvent[
   return events;
 }
 
-async function expectProviderError(promise: Promise<unknown>, kind: ProviderErrorKind, check?: (error: ProviderError) => void): Promise<void> {
+async function expectProviderError(
+  promise: Promise<unknown>,
+  kind: ProviderErrorKind,
+  check?: (error: ProviderError) => void,
+): Promise<void> {
   await assert.rejects(promise, (error: unknown) => {
     assert.ok(error instanceof ProviderError, `expected a ProviderError, got ${String(error)}`);
     assert.equal(error.kind, kind, error.message);
@@ -103,7 +107,13 @@ describe('provider adapters against the provider simulator', () => {
       if (tools) {
         it('returns tool calls, whole and streamed', async () => {
           const request = ask(model, 'What is the weather in Paris?', {
-            tools: [{ name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }],
+            tools: [
+              {
+                name: 'get_weather',
+                description: 'Weather for a city',
+                parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+              },
+            ],
           });
           const whole = await client.chat(adapter, target(), request);
           assert.equal(whole.finishReason, 'tool_calls');
@@ -111,7 +121,8 @@ describe('provider adapters against the provider simulator', () => {
           assert.equal(call?.name, 'get_weather');
           assert.equal(typeof JSON.parse(call!.arguments), 'object');
           const assembler = new StreamAssembler(provider);
-          for (const event of await collect(client.stream(adapter, target(), { ...request, stream: true }))) assembler.add(event);
+          for (const event of await collect(client.stream(adapter, target(), { ...request, stream: true })))
+            assembler.add(event);
           const streamed = assembler.result();
           assert.equal(streamed.finishReason, 'tool_calls');
           assert.equal(streamed.message.toolCalls?.[0]?.name, 'get_weather');
@@ -137,7 +148,9 @@ describe('provider adapters against the provider simulator', () => {
       ];
       for (const { knob, kind, retryable } of errorCases) {
         it(`maps a simulated ${knob} error to ${kind} (retryable: ${retryable}), whole and streamed`, async () => {
-          await simulator.updateKnobs(`${provider}-1`, { error: { kind: knob, ...(knob === 'rate_limit' ? { retryAfterSeconds: 4 } : {}) } });
+          await simulator.updateKnobs(`${provider}-1`, {
+            error: { kind: knob, ...(knob === 'rate_limit' ? { retryAfterSeconds: 4 } : {}) },
+          });
           try {
             const check = (error: ProviderError) => {
               assert.equal(error.retryable, retryable);
@@ -145,7 +158,11 @@ describe('provider adapters against the provider simulator', () => {
               if (knob === 'rate_limit') assert.equal(error.retryAfterMs, 4000);
             };
             await expectProviderError(client.chat(adapter, target(), ask(model, 'hello')), kind, check);
-            await expectProviderError(collect(client.stream(adapter, target(), ask(model, 'hello', { stream: true }))), kind, check);
+            await expectProviderError(
+              collect(client.stream(adapter, target(), ask(model, 'hello', { stream: true }))),
+              kind,
+              check,
+            );
           } finally {
             await simulator.updateKnobs(`${provider}-1`, { error: null });
           }
@@ -169,17 +186,31 @@ describe('provider adapters against the provider simulator', () => {
       };
 
       it(`${provider}: refused connections are a retryable network error`, () =>
-        withKnobs({ refuseConnections: true }, () => expectProviderError(client.chat(adapter, targets.get(provider)!, ask(model, 'hi')), 'network', (error) => assert.equal(error.retryable, true))));
+        withKnobs({ refuseConnections: true }, () =>
+          expectProviderError(client.chat(adapter, targets.get(provider)!, ask(model, 'hi')), 'network', (error) =>
+            assert.equal(error.retryable, true),
+          ),
+        ));
 
       it(`${provider}: a hang before the headers times out the whole call`, () =>
         withKnobs({ hangBeforeHeaders: true }, () =>
-          expectProviderError(client.chat(adapter, targets.get(provider)!, ask(model, 'hi'), { timeoutMs: 300 }), 'timeout', (error) => assert.match(error.message, /within 300 ms/)),
+          expectProviderError(
+            client.chat(adapter, targets.get(provider)!, ask(model, 'hi'), { timeoutMs: 300 }),
+            'timeout',
+            (error) => assert.match(error.message, /within 300 ms/),
+          ),
         ));
 
       it(`${provider}: a missing first token times out`, () =>
         withKnobs({ ttftMs: 1_000 }, () =>
-          expectProviderError(collect(client.stream(adapter, targets.get(provider)!, ask(model, 'hi', { stream: true }), { firstTokenTimeoutMs: 250 })), 'timeout', (error) =>
-            assert.match(error.message, /no first token within 250 ms/),
+          expectProviderError(
+            collect(
+              client.stream(adapter, targets.get(provider)!, ask(model, 'hi', { stream: true }), {
+                firstTokenTimeoutMs: 250,
+              }),
+            ),
+            'timeout',
+            (error) => assert.match(error.message, /no first token within 250 ms/),
           ),
         ));
 
@@ -188,12 +219,21 @@ describe('provider adapters against the provider simulator', () => {
           const seen: StreamEvent[] = [];
           await expectProviderError(
             (async () => {
-              for await (const event of client.stream(adapter, targets.get(provider)!, ask(model, 'hi', { stream: true }), { idleTimeoutMs: 300, firstTokenTimeoutMs: 2_000 })) seen.push(event);
+              for await (const event of client.stream(
+                adapter,
+                targets.get(provider)!,
+                ask(model, 'hi', { stream: true }),
+                { idleTimeoutMs: 300, firstTokenTimeoutMs: 2_000 },
+              ))
+                seen.push(event);
             })(),
             'timeout',
             (error) => assert.match(error.message, /idle for 300 ms/),
           );
-          assert.ok(seen.some((event) => event.type === 'text'), 'some text came before the stall');
+          assert.ok(
+            seen.some((event) => event.type === 'text'),
+            'some text came before the stall',
+          );
         }));
 
       it(`${provider}: a stream cut off without its end is a stream_cut, never a clean end`, () =>
@@ -201,7 +241,12 @@ describe('provider adapters against the provider simulator', () => {
           const seen: StreamEvent[] = [];
           await expectProviderError(
             (async () => {
-              for await (const event of client.stream(adapter, targets.get(provider)!, ask(model, 'hi', { stream: true }))) seen.push(event);
+              for await (const event of client.stream(
+                adapter,
+                targets.get(provider)!,
+                ask(model, 'hi', { stream: true }),
+              ))
+                seen.push(event);
             })(),
             'stream_cut',
           );
@@ -209,11 +254,18 @@ describe('provider adapters against the provider simulator', () => {
         }));
 
       it(`${provider}: a malformed chunk is a malformed_upstream error`, () =>
-        withKnobs({ malformedChunkAt: 2 }, () => expectProviderError(collect(client.stream(adapter, targets.get(provider)!, ask(model, 'hi', { stream: true }))), 'malformed_upstream')));
+        withKnobs({ malformedChunkAt: 2 }, () =>
+          expectProviderError(
+            collect(client.stream(adapter, targets.get(provider)!, ask(model, 'hi', { stream: true }))),
+            'malformed_upstream',
+          ),
+        ));
 
       it(`${provider}: a slow consumer is not mistaken for an idle upstream`, async () => {
         let texts = 0;
-        for await (const event of client.stream(adapter, targets.get(provider)!, ask(model, 'hi', { stream: true }), { idleTimeoutMs: 150 })) {
+        for await (const event of client.stream(adapter, targets.get(provider)!, ask(model, 'hi', { stream: true }), {
+          idleTimeoutMs: 150,
+        })) {
           if (event.type === 'text' && ++texts <= 3) await new Promise((resolve) => setTimeout(resolve, 300));
         }
         assert.ok(texts > 3, 'the whole answer arrived although the consumer paused longer than the idle timeout');
@@ -225,7 +277,12 @@ describe('provider adapters against the provider simulator', () => {
           let texts = 0;
           await assert.rejects(
             (async () => {
-              for await (const event of client.stream(adapter, targets.get(provider)!, ask(model, 'hi', { stream: true }), { signal: controller.signal })) {
+              for await (const event of client.stream(
+                adapter,
+                targets.get(provider)!,
+                ask(model, 'hi', { stream: true }),
+                { signal: controller.signal },
+              )) {
                 if (event.type === 'text' && ++texts === 2) controller.abort(new Error('client went away'));
               }
             })(),

@@ -12,7 +12,11 @@ const UPSTREAMS: { provider: ProviderName; model: string }[] = [
   { provider: 'claude', model: 'claude-sonnet-4-5' },
   { provider: 'zai', model: 'glm-4.6' },
 ];
-const WEATHER = { name: 'get_weather', description: 'Weather for a city', schema: { type: 'object' as const, properties: { city: { type: 'string' } }, required: ['city'] } };
+const WEATHER = {
+  name: 'get_weather',
+  description: 'Weather for a city',
+  schema: { type: 'object' as const, properties: { city: { type: 'string' } }, required: ['city'] },
+};
 
 describe('any client format served by any provider: the official SDKs parse what we render', () => {
   let simulator: ProviderSimulator;
@@ -33,8 +37,20 @@ describe('any client format served by any provider: the official SDKs parse what
     await simulator?.stop();
   });
 
-  const openaiVia = (upstream: ProviderName) => new OpenAI({ baseURL: `${bridge.url}/v1`, apiKey: 'client-key', maxRetries: 0, defaultHeaders: { 'x-upstream': upstream } });
-  const anthropicVia = (upstream: ProviderName) => new Anthropic({ baseURL: bridge.url, apiKey: 'client-key', maxRetries: 0, defaultHeaders: { 'x-upstream': upstream } });
+  const openaiVia = (upstream: ProviderName) =>
+    new OpenAI({
+      baseURL: `${bridge.url}/v1`,
+      apiKey: 'client-key',
+      maxRetries: 0,
+      defaultHeaders: { 'x-upstream': upstream },
+    });
+  const anthropicVia = (upstream: ProviderName) =>
+    new Anthropic({
+      baseURL: bridge.url,
+      apiKey: 'client-key',
+      maxRetries: 0,
+      defaultHeaders: { 'x-upstream': upstream },
+    });
 
   it('an OpenAI client answered by Claude: non-stream and stream agree', async () => {
     const openai = openaiVia('claude');
@@ -45,7 +61,12 @@ describe('any client format served by any provider: the official SDKs parse what
     const text = whole.choices[0]?.message.content ?? '';
     assert.ok(text.length > 10);
 
-    const stream = await openai.chat.completions.create({ model: 'any', messages, stream: true, stream_options: { include_usage: true } });
+    const stream = await openai.chat.completions.create({
+      model: 'any',
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let streamed = '';
     let finish: string | null = null;
     let usage: OpenAI.CompletionUsage | undefined | null;
@@ -63,7 +84,12 @@ describe('any client format served by any provider: the official SDKs parse what
     const stream = openaiVia('claude').chat.completions.stream({
       model: 'any',
       messages: [{ role: 'user', content: 'What is the weather in Oslo?' }],
-      tools: [{ type: 'function', function: { name: WEATHER.name, description: WEATHER.description, parameters: WEATHER.schema } }],
+      tools: [
+        {
+          type: 'function',
+          function: { name: WEATHER.name, description: WEATHER.description, parameters: WEATHER.schema },
+        },
+      ],
     });
     const completion = await stream.finalChatCompletion();
     const call = completion.choices[0]?.message.tool_calls?.[0];
@@ -75,7 +101,12 @@ describe('any client format served by any provider: the official SDKs parse what
   for (const upstream of ['openai', 'zai'] as const) {
     it(`an Anthropic client answered by ${upstream}: non-stream and streamed final message agree`, async () => {
       const anthropic = anthropicVia(upstream);
-      const params = { model: 'any', max_tokens: 200, system: 'Be brief.', messages: [{ role: 'user' as const, content: 'Tell me about rivers' }] };
+      const params = {
+        model: 'any',
+        max_tokens: 200,
+        system: 'Be brief.',
+        messages: [{ role: 'user' as const, content: 'Tell me about rivers' }],
+      };
       const whole = await anthropic.messages.create(params);
       assert.equal(whole.type, 'message');
       assert.equal(whole.stop_reason, 'end_turn');
@@ -91,7 +122,12 @@ describe('any client format served by any provider: the official SDKs parse what
 
   it('an Anthropic client answered by OpenAI gets a tool_use block with parsed input', async () => {
     const final = await anthropicVia('openai')
-      .messages.stream({ model: 'any', max_tokens: 200, messages: [{ role: 'user', content: 'What is the weather in Lima?' }], tools: [{ name: WEATHER.name, description: WEATHER.description, input_schema: WEATHER.schema }] })
+      .messages.stream({
+        model: 'any',
+        max_tokens: 200,
+        messages: [{ role: 'user', content: 'What is the weather in Lima?' }],
+        tools: [{ name: WEATHER.name, description: WEATHER.description, input_schema: WEATHER.schema }],
+      })
       .finalMessage();
     assert.equal(final.stop_reason, 'tool_use');
     const block = final.content.find((entry) => entry.type === 'tool_use');
@@ -103,17 +139,24 @@ describe('any client format served by any provider: the official SDKs parse what
     await simulator.updateKnobs('claude', { cutAfterChunks: 5 });
     await simulator.updateKnobs('openai', { cutAfterChunks: 5 });
     try {
-      const stream = await openaiVia('claude').chat.completions.create({ model: 'any', messages: [{ role: 'user', content: 'hello there' }], stream: true });
+      const stream = await openaiVia('claude').chat.completions.create({
+        model: 'any',
+        messages: [{ role: 'user', content: 'hello there' }],
+        stream: true,
+      });
       let received = '';
       await assert.rejects(
         (async () => {
           for await (const chunk of stream) received += chunk.choices[0]?.delta.content ?? '';
         })(),
-        (error: unknown) => error instanceof OpenAI.APIError && /stream broke off|closed the stream/.test(error.message),
+        (error: unknown) =>
+          error instanceof OpenAI.APIError && /stream broke off|closed the stream/.test(error.message),
       );
       assert.ok(received.length > 0, 'text arrived before the failure');
       await assert.rejects(
-        anthropicVia('openai').messages.stream({ model: 'any', max_tokens: 100, messages: [{ role: 'user', content: 'hello there' }] }).finalMessage(),
+        anthropicVia('openai')
+          .messages.stream({ model: 'any', max_tokens: 100, messages: [{ role: 'user', content: 'hello there' }] })
+          .finalMessage(),
         (error: unknown) => error instanceof Anthropic.APIError,
       );
     } finally {
@@ -125,10 +168,18 @@ describe('any client format served by any provider: the official SDKs parse what
   it('an upstream refusal before any byte reaches the client as a proper error status', async () => {
     await simulator.updateKnobs('claude', { error: { kind: 'overloaded' } });
     try {
-      await assert.rejects(openaiVia('claude').chat.completions.create({ model: 'any', messages: [{ role: 'user', content: 'hi' }] }), (error: unknown) => error instanceof OpenAI.APIError && error.status === 503);
       await assert.rejects(
-        anthropicVia('claude').messages.create({ model: 'any', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
-        (error: unknown) => error instanceof Anthropic.APIError && error.status === 503 && /overloaded/i.test(error.message),
+        openaiVia('claude').chat.completions.create({ model: 'any', messages: [{ role: 'user', content: 'hi' }] }),
+        (error: unknown) => error instanceof OpenAI.APIError && error.status === 503,
+      );
+      await assert.rejects(
+        anthropicVia('claude').messages.create({
+          model: 'any',
+          max_tokens: 10,
+          messages: [{ role: 'user', content: 'hi' }],
+        }),
+        (error: unknown) =>
+          error instanceof Anthropic.APIError && error.status === 503 && /overloaded/i.test(error.message),
       );
     } finally {
       await simulator.reset('claude');

@@ -2,11 +2,23 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { adapterFor, ProviderError, type ProviderErrorKind, type ProviderName, SseParser, StreamAssembler } from '@switchboard/providers';
+import {
+  adapterFor,
+  ProviderError,
+  type ProviderErrorKind,
+  type ProviderName,
+  SseParser,
+  StreamAssembler,
+} from '@switchboard/providers';
 import { repoRoot } from '../support/paths.js';
 
 const fixtures = join(repoRoot, 'test/fixtures/providers');
-const PROVIDER_DIRS: Record<string, ProviderName> = { openai: 'openai', claude: 'claude', zai: 'zai', perplexity: 'perplexity' };
+const PROVIDER_DIRS: Record<string, ProviderName> = {
+  openai: 'openai',
+  claude: 'claude',
+  zai: 'zai',
+  perplexity: 'perplexity',
+};
 
 /** What each documented error body must map to. */
 const EXPECTED_KIND: Record<string, ProviderErrorKind> = {
@@ -62,7 +74,8 @@ describe('documented provider fixtures parse with the adapters', () => {
         const answer = adapter.parseChatResponse(JSON.parse(read(dir, file)));
         assert.ok(answer.message.content || answer.message.toolCalls?.length, 'text or tool calls');
         assert.ok(answer.usage && answer.usage.totalTokens > 0, 'usage');
-        if (answer.message.toolCalls) for (const call of answer.message.toolCalls) assert.equal(typeof JSON.parse(call.arguments), 'object');
+        if (answer.message.toolCalls)
+          for (const call of answer.message.toolCalls) assert.equal(typeof JSON.parse(call.arguments), 'object');
         if (provider === 'perplexity') assert.ok(answer.citations?.length, 'citations');
         if (file.startsWith('thinking')) assert.ok(answer.message.reasoningContent, 'reasoning content');
       });
@@ -73,7 +86,8 @@ describe('documented provider fixtures parse with the adapters', () => {
         const state = adapter.newStreamState();
         const assembler = new StreamAssembler(provider);
         const run = () => {
-          for (const event of new SseParser().push(read(dir, file))) for (const parsed of adapter.parseStreamEvent(event, state)) assembler.add(parsed);
+          for (const event of new SseParser().push(read(dir, file)))
+            for (const parsed of adapter.parseStreamEvent(event, state)) assembler.add(parsed);
           for (const parsed of adapter.finishStream(state)) assembler.add(parsed);
         };
         if (file.includes('error')) {
@@ -92,11 +106,16 @@ describe('documented provider fixtures parse with the adapters', () => {
     for (const file of readdirSync(join(fixtures, dir, 'errors'))) {
       const key = `${dir}/${file.replace(/\.json$/, '')}`;
       it(`${key}: maps to ${EXPECTED_KIND[key]}`, () => {
-        const fixture = JSON.parse(read(dir, 'errors', file)) as { status: number; headers?: Record<string, string>; body: unknown };
+        const fixture = JSON.parse(read(dir, 'errors', file)) as {
+          status: number;
+          headers?: Record<string, string>;
+          body: unknown;
+        };
         assert.ok(EXPECTED_KIND[key], `no expectation written for ${key}`);
         const error = adapter.parseError(fixture.status, fixture.headers ?? {}, JSON.stringify(fixture.body));
         assert.equal(error.kind, EXPECTED_KIND[key]);
-        if (fixture.headers?.['retry-after']) assert.equal(error.retryAfterMs, Number(fixture.headers['retry-after']) * 1000);
+        if (fixture.headers?.['retry-after'])
+          assert.equal(error.retryAfterMs, Number(fixture.headers['retry-after']) * 1000);
       });
     }
   }

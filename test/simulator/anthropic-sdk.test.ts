@@ -45,7 +45,11 @@ describe('@anthropic-ai/sdk against the simulated Claude instance', () => {
   });
 
   it('streams, and messages.stream(...) assembles the same final message', async () => {
-    const request = { model: 'claude-sonnet-4-6', max_tokens: 256, messages: [{ role: 'user' as const, content: 'Describe circuit breakers' }] };
+    const request = {
+      model: 'claude-sonnet-4-6',
+      max_tokens: 256,
+      messages: [{ role: 'user' as const, content: 'Describe circuit breakers' }],
+    };
     const direct = await client.messages.create(request);
     const stream = client.messages.stream(request);
     const deltas: string[] = [];
@@ -59,7 +63,12 @@ describe('@anthropic-ai/sdk against the simulated Claude instance', () => {
   });
 
   it('raw stream events come in the documented order', async () => {
-    const stream = await client.messages.create({ model: 'claude-haiku-4-5', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'Order please' }] });
+    const stream = await client.messages.create({
+      model: 'claude-haiku-4-5',
+      max_tokens: 64,
+      stream: true,
+      messages: [{ role: 'user', content: 'Order please' }],
+    });
     const types: string[] = [];
     for await (const event of stream) types.push(event.type);
     assert.equal(types[0], 'message_start');
@@ -69,7 +78,12 @@ describe('@anthropic-ai/sdk against the simulated Claude instance', () => {
   });
 
   it('answers with a tool_use block and streams its input as input_json_delta', async () => {
-    const request = { model: 'claude-sonnet-4-6', max_tokens: 256, tools: [WEATHER_TOOL], messages: [{ role: 'user' as const, content: 'Weather in Berlin?' }] };
+    const request = {
+      model: 'claude-sonnet-4-6',
+      max_tokens: 256,
+      tools: [WEATHER_TOOL],
+      messages: [{ role: 'user' as const, content: 'Weather in Berlin?' }],
+    };
     const message = await client.messages.create(request);
     assert.equal(message.stop_reason, 'tool_use');
     const block = message.content[0];
@@ -89,13 +103,22 @@ describe('@anthropic-ai/sdk against the simulated Claude instance', () => {
   });
 
   it('max_tokens caps the answer with stop_reason max_tokens', async () => {
-    const message = await client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 5, messages: [{ role: 'user', content: 'Be long' }] });
+    const message = await client.messages.create({
+      model: 'claude-sonnet-4-6',
+      max_tokens: 5,
+      messages: [{ role: 'user', content: 'Be long' }],
+    });
     assert.equal(message.stop_reason, 'max_tokens');
     assert.equal(message.usage.output_tokens, 5);
   });
 
   it('stop_sequences end the answer with stop_reason stop_sequence', async () => {
-    const message = await client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 256, stop_sequences: ['reply'], messages: [{ role: 'user', content: 'Stop early' }] });
+    const message = await client.messages.create({
+      model: 'claude-sonnet-4-6',
+      max_tokens: 256,
+      stop_sequences: ['reply'],
+      messages: [{ role: 'user', content: 'Stop early' }],
+    });
     assert.equal(message.stop_reason, 'stop_sequence');
     assert.equal(message.stop_sequence, 'reply');
     const block = message.content[0];
@@ -110,7 +133,11 @@ describe('@anthropic-ai/sdk against the simulated Claude instance', () => {
       body: JSON.stringify({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'hi' }] }),
     });
     assert.equal(response.status, 400);
-    const body = (await response.json()) as { type: string; error: { type: string; message: string }; request_id: string };
+    const body = (await response.json()) as {
+      type: string;
+      error: { type: string; message: string };
+      request_id: string;
+    };
     assert.equal(body.type, 'error');
     assert.equal(body.error.type, 'invalid_request_error');
     assert.match(body.error.message, /max_tokens/);
@@ -118,36 +145,62 @@ describe('@anthropic-ai/sdk against the simulated Claude instance', () => {
   });
 
   it('requires x-api-key and anthropic-version', async () => {
-    const noKey = await fetch(`${baseUrl}/v1/messages`, { method: 'POST', headers: { 'anthropic-version': '2023-06-01' }, body: '{}' });
+    const noKey = await fetch(`${baseUrl}/v1/messages`, {
+      method: 'POST',
+      headers: { 'anthropic-version': '2023-06-01' },
+      body: '{}',
+    });
     assert.equal(noKey.status, 401);
     assert.equal(((await noKey.json()) as { error: { type: string } }).error.type, 'authentication_error');
 
-    const noVersion = await fetch(`${baseUrl}/v1/messages`, { method: 'POST', headers: { 'x-api-key': 'sk-ant-test' }, body: '{}' });
+    const noVersion = await fetch(`${baseUrl}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': 'sk-ant-test' },
+      body: '{}',
+    });
     assert.equal(noVersion.status, 400);
     assert.match(((await noVersion.json()) as { error: { message: string } }).error.message, /anthropic-version/);
   });
 
   it('a system role inside messages is rejected as the API does', async () => {
     await assert.rejects(
-      client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'system' as 'user', content: 'no' }] }),
+      client.messages.create({
+        model: 'claude-sonnet-4-6',
+        max_tokens: 10,
+        messages: [{ role: 'system' as 'user', content: 'no' }],
+      }),
       (error: unknown) => error instanceof Anthropic.BadRequestError && /top-level `system`/.test(error.message),
     );
   });
 
   it('a wrong key is an AuthenticationError', async () => {
     const wrong = new Anthropic({ baseURL: baseUrl, apiKey: 'sk-ant-wrong', maxRetries: 0 });
-    await assert.rejects(wrong.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }), Anthropic.AuthenticationError);
+    await assert.rejects(
+      wrong.messages.create({
+        model: 'claude-sonnet-4-6',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+      Anthropic.AuthenticationError,
+    );
   });
 
   it('overload is a 529 APIError of type overloaded_error', async () => {
     await setError({ kind: 'overloaded' });
     try {
-      await assert.rejects(client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }), (error: unknown) => {
-        assert.ok(error instanceof Anthropic.APIError, String(error));
-        assert.equal(error.status, 529);
-        assert.equal(error.type, 'overloaded_error');
-        return true;
-      });
+      await assert.rejects(
+        client.messages.create({
+          model: 'claude-sonnet-4-6',
+          max_tokens: 10,
+          messages: [{ role: 'user', content: 'hi' }],
+        }),
+        (error: unknown) => {
+          assert.ok(error instanceof Anthropic.APIError, String(error));
+          assert.equal(error.status, 529);
+          assert.equal(error.type, 'overloaded_error');
+          return true;
+        },
+      );
     } finally {
       await setError(null);
     }
@@ -156,27 +209,46 @@ describe('@anthropic-ai/sdk against the simulated Claude instance', () => {
   it('rate limits are RateLimitError with retry-after', async () => {
     await setError({ kind: 'rate_limit', retryAfterSeconds: 30 });
     try {
-      await assert.rejects(client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }), (error: unknown) => {
-        assert.ok(error instanceof Anthropic.RateLimitError, String(error));
-        assert.equal(error.headers?.get('retry-after'), '30');
-        return true;
-      });
+      await assert.rejects(
+        client.messages.create({
+          model: 'claude-sonnet-4-6',
+          max_tokens: 10,
+          messages: [{ role: 'user', content: 'hi' }],
+        }),
+        (error: unknown) => {
+          assert.ok(error instanceof Anthropic.RateLimitError, String(error));
+          assert.equal(error.headers?.get('retry-after'), '30');
+          return true;
+        },
+      );
     } finally {
       await setError(null);
     }
   });
 
   it('quota renders the documented spend-limit variants by status', async () => {
-    const request = { model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user' as const, content: 'hi' }] };
+    const request = {
+      model: 'claude-sonnet-4-6',
+      max_tokens: 10,
+      messages: [{ role: 'user' as const, content: 'hi' }],
+    };
     try {
       await setError({ kind: 'quota' });
-      await assert.rejects(client.messages.create(request), (error: unknown) => error instanceof Anthropic.BadRequestError && /usage limits/.test(error.message));
+      await assert.rejects(
+        client.messages.create(request),
+        (error: unknown) => error instanceof Anthropic.BadRequestError && /usage limits/.test(error.message),
+      );
       await setError({ kind: 'quota', status: 402 });
-      await assert.rejects(client.messages.create(request), (error: unknown) => error instanceof Anthropic.APIError && error.status === 402 && error.type === 'billing_error');
+      await assert.rejects(
+        client.messages.create(request),
+        (error: unknown) =>
+          error instanceof Anthropic.APIError && error.status === 402 && error.type === 'billing_error',
+      );
       await setError({ kind: 'quota', status: 429 });
       await assert.rejects(
         client.messages.create(request),
-        (error: unknown) => error instanceof Anthropic.RateLimitError && error.errorCode === 'enforced_spend_limit_reached',
+        (error: unknown) =>
+          error instanceof Anthropic.RateLimitError && error.errorCode === 'enforced_spend_limit_reached',
       );
     } finally {
       await setError(null);

@@ -58,7 +58,12 @@ const openAiLike = (provider: string, id: string, path: string, model: string): 
   id,
   path,
   headers: { authorization: 'Bearer k' },
-  body: (extra) => ({ model, messages: [{ role: 'user', content: 'Compare stream and non-stream answers' }], stream_options: extra.stream ? { include_usage: true } : undefined, ...extra }),
+  body: (extra) => ({
+    model,
+    messages: [{ role: 'user', content: 'Compare stream and non-stream answers' }],
+    stream_options: extra.stream ? { include_usage: true } : undefined,
+    ...extra,
+  }),
   fromJson: (body) => ({
     text: at(body, 'choices', 0, 'message', 'content') as string,
     finish: at(body, 'choices', 0, 'finish_reason') as string,
@@ -69,7 +74,12 @@ const openAiLike = (provider: string, id: string, path: string, model: string): 
     const usage = events.findLast((event) => event.usage)?.usage;
     return {
       text: events.map((event) => (at(event, 'choices', 0, 'delta', 'content') as string | undefined) ?? '').join(''),
-      finish: at(events.findLast((event) => at(event, 'choices', 0, 'finish_reason')), 'choices', 0, 'finish_reason') as string,
+      finish: at(
+        events.findLast((event) => at(event, 'choices', 0, 'finish_reason')),
+        'choices',
+        0,
+        'finish_reason',
+      ) as string,
       promptTokens: at(usage, 'prompt_tokens') as number,
       completionTokens: at(usage, 'completion_tokens') as number,
     };
@@ -106,7 +116,11 @@ const FLAVOURS: Flavour[] = [
       const start = events.find((event) => event.type === 'message_start');
       const end = events.find((event) => event.type === 'message_delta');
       return {
-        text: events.map((event) => (event.type === 'content_block_delta' ? ((at(event, 'delta', 'text') as string | undefined) ?? '') : '')).join(''),
+        text: events
+          .map((event) =>
+            event.type === 'content_block_delta' ? ((at(event, 'delta', 'text') as string | undefined) ?? '') : '',
+          )
+          .join(''),
         finish: at(end, 'delta', 'stop_reason') as string,
         promptTokens: at(start, 'message', 'usage', 'input_tokens') as number,
         completionTokens: at(end, 'usage', 'output_tokens') as number,

@@ -16,7 +16,12 @@ describe('provider simulator control API', () => {
   const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> => {
     const response = await fetch(`${control}${path}`, {
       method,
-      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      ...(body === undefined
+        ? {}
+        : {
+            headers: { 'content-type': 'application/json' },
+            body: typeof body === 'string' ? body : JSON.stringify(body),
+          }),
     });
     const text = await response.text();
     return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
@@ -38,9 +43,22 @@ describe('provider simulator control API', () => {
   });
 
   it('creates an instance on its own port and answers with its base URL', async () => {
-    const { status, body } = await call('POST', '/instances', { id: 'ctl-openai', provider: 'openai', models: ['gpt-4o-mini'], apiKey: 'sk-ctl', knobs: { latencyMs: 5 } });
+    const { status, body } = await call('POST', '/instances', {
+      id: 'ctl-openai',
+      provider: 'openai',
+      models: ['gpt-4o-mini'],
+      apiKey: 'sk-ctl',
+      knobs: { latencyMs: 5 },
+    });
     assert.equal(status, 201);
-    const view = body as { id: string; provider: string; port: number; baseUrl: string; models: string[]; knobs: unknown };
+    const view = body as {
+      id: string;
+      provider: string;
+      port: number;
+      baseUrl: string;
+      models: string[];
+      knobs: unknown;
+    };
     assert.equal(view.id, 'ctl-openai');
     assert.equal(view.provider, 'openai');
     assert.ok(view.port > 0 && view.port !== simulator.controlPort);
@@ -53,7 +71,12 @@ describe('provider simulator control API', () => {
   });
 
   it('gives every provider its documented base path', async () => {
-    const expected: Record<string, string> = { claude: '', zai: '/api/paas/v4', perplexity: '', openai_compatible: '/v1' };
+    const expected: Record<string, string> = {
+      claude: '',
+      zai: '/api/paas/v4',
+      perplexity: '',
+      openai_compatible: '/v1',
+    };
     for (const [provider, basePath] of Object.entries(expected)) {
       const { status, body } = await call('POST', '/instances', { id: `ctl-${provider}`, provider });
       assert.equal(status, 201);
@@ -61,14 +84,28 @@ describe('provider simulator control API', () => {
       assert.equal(view.baseUrl, `http://127.0.0.1:${view.port}${basePath}`);
     }
     const list = (await call('GET', '/instances')).body as { instances: { id: string }[] };
-    assert.deepEqual(list.instances.map((instance) => instance.id).sort(), ['ctl-claude', 'ctl-openai', 'ctl-openai_compatible', 'ctl-perplexity', 'ctl-zai']);
-    for (const provider of Object.keys(expected)) assert.equal((await call('DELETE', `/instances/ctl-${provider}`)).status, 204);
+    assert.deepEqual(list.instances.map((instance) => instance.id).sort(), [
+      'ctl-claude',
+      'ctl-openai',
+      'ctl-openai_compatible',
+      'ctl-perplexity',
+      'ctl-zai',
+    ]);
+    for (const provider of Object.keys(expected))
+      assert.equal((await call('DELETE', `/instances/ctl-${provider}`)).status, 204);
   });
 
   it('merges knob patches; null clears a knob', async () => {
-    let view = (await call('PATCH', '/instances/ctl-openai/knobs', { ttftMs: 10, error: { kind: 'rate_limit', retryAfterSeconds: 3 } })).body as { knobs: unknown };
+    let view = (
+      await call('PATCH', '/instances/ctl-openai/knobs', {
+        ttftMs: 10,
+        error: { kind: 'rate_limit', retryAfterSeconds: 3 },
+      })
+    ).body as { knobs: unknown };
     assert.deepEqual(view.knobs, { latencyMs: 5, ttftMs: 10, error: { kind: 'rate_limit', retryAfterSeconds: 3 } });
-    view = (await call('PATCH', '/instances/ctl-openai/knobs', { latencyMs: null, error: null })).body as { knobs: unknown };
+    view = (await call('PATCH', '/instances/ctl-openai/knobs', { latencyMs: null, error: null })).body as {
+      knobs: unknown;
+    };
     assert.deepEqual(view.knobs, { ttftMs: 10 });
     assert.deepEqual(((await call('GET', '/instances/ctl-openai')).body as { knobs: unknown }).knobs, { ttftMs: 10 });
   });
@@ -83,7 +120,16 @@ describe('provider simulator control API', () => {
       });
     }
     const { body } = await call('GET', '/instances/ctl-openai/requests');
-    const log = body as { served: number; requests: { method: string; path: string; headers: Record<string, string>; body: { messages: { content: string }[] }; time: string }[] };
+    const log = body as {
+      served: number;
+      requests: {
+        method: string;
+        path: string;
+        headers: Record<string, string>;
+        body: { messages: { content: string }[] };
+        time: string;
+      }[];
+    };
     assert.ok(log.served >= 53, `served ${log.served}`);
     assert.equal(log.requests.length, 50);
     const last = log.requests.at(-1)!;
@@ -104,18 +150,90 @@ describe('provider simulator control API', () => {
 
   const badInputs: { name: string; method: string; path: string; body: unknown; field: string }[] = [
     { name: 'a missing id', method: 'POST', path: '/instances', body: { provider: 'openai' }, field: 'id' },
-    { name: 'an unknown provider', method: 'POST', path: '/instances', body: { id: 'x', provider: 'gemini' }, field: 'provider' },
-    { name: 'a port out of range', method: 'POST', path: '/instances', body: { id: 'x', provider: 'openai', port: 70000 }, field: 'port' },
-    { name: 'an empty model name', method: 'POST', path: '/instances', body: { id: 'x', provider: 'openai', models: ['ok', ''] }, field: 'models[1]' },
-    { name: 'an empty apiKey', method: 'POST', path: '/instances', body: { id: 'x', provider: 'openai', apiKey: '' }, field: 'apiKey' },
-    { name: 'an unknown field', method: 'POST', path: '/instances', body: { id: 'x', provider: 'openai', colour: 'red' }, field: 'colour' },
-    { name: 'a negative latency', method: 'POST', path: '/instances', body: { id: 'x', provider: 'openai', knobs: { latencyMs: -1 } }, field: 'knobs.latencyMs' },
-    { name: 'an unknown knob', method: 'PATCH', path: '/instances/ctl-openai/knobs', body: { warpSpeed: 9 }, field: 'knobs.warpSpeed' },
-    { name: 'an errorRate above 1', method: 'PATCH', path: '/instances/ctl-openai/knobs', body: { errorRate: 1.5 }, field: 'knobs.errorRate' },
-    { name: 'an unknown error kind', method: 'PATCH', path: '/instances/ctl-openai/knobs', body: { error: { kind: 'meteor' } }, field: 'knobs.error.kind' },
-    { name: 'a non-error status', method: 'PATCH', path: '/instances/ctl-openai/knobs', body: { error: { status: 200 } }, field: 'knobs.error.status' },
-    { name: 'a fractional chunk count', method: 'PATCH', path: '/instances/ctl-openai/knobs', body: { cutAfterChunks: 1.5 }, field: 'knobs.cutAfterChunks' },
-    { name: 'a non-boolean switch', method: 'PATCH', path: '/instances/ctl-openai/knobs', body: { refuseConnections: 'yes' }, field: 'knobs.refuseConnections' },
+    {
+      name: 'an unknown provider',
+      method: 'POST',
+      path: '/instances',
+      body: { id: 'x', provider: 'gemini' },
+      field: 'provider',
+    },
+    {
+      name: 'a port out of range',
+      method: 'POST',
+      path: '/instances',
+      body: { id: 'x', provider: 'openai', port: 70000 },
+      field: 'port',
+    },
+    {
+      name: 'an empty model name',
+      method: 'POST',
+      path: '/instances',
+      body: { id: 'x', provider: 'openai', models: ['ok', ''] },
+      field: 'models[1]',
+    },
+    {
+      name: 'an empty apiKey',
+      method: 'POST',
+      path: '/instances',
+      body: { id: 'x', provider: 'openai', apiKey: '' },
+      field: 'apiKey',
+    },
+    {
+      name: 'an unknown field',
+      method: 'POST',
+      path: '/instances',
+      body: { id: 'x', provider: 'openai', colour: 'red' },
+      field: 'colour',
+    },
+    {
+      name: 'a negative latency',
+      method: 'POST',
+      path: '/instances',
+      body: { id: 'x', provider: 'openai', knobs: { latencyMs: -1 } },
+      field: 'knobs.latencyMs',
+    },
+    {
+      name: 'an unknown knob',
+      method: 'PATCH',
+      path: '/instances/ctl-openai/knobs',
+      body: { warpSpeed: 9 },
+      field: 'knobs.warpSpeed',
+    },
+    {
+      name: 'an errorRate above 1',
+      method: 'PATCH',
+      path: '/instances/ctl-openai/knobs',
+      body: { errorRate: 1.5 },
+      field: 'knobs.errorRate',
+    },
+    {
+      name: 'an unknown error kind',
+      method: 'PATCH',
+      path: '/instances/ctl-openai/knobs',
+      body: { error: { kind: 'meteor' } },
+      field: 'knobs.error.kind',
+    },
+    {
+      name: 'a non-error status',
+      method: 'PATCH',
+      path: '/instances/ctl-openai/knobs',
+      body: { error: { status: 200 } },
+      field: 'knobs.error.status',
+    },
+    {
+      name: 'a fractional chunk count',
+      method: 'PATCH',
+      path: '/instances/ctl-openai/knobs',
+      body: { cutAfterChunks: 1.5 },
+      field: 'knobs.cutAfterChunks',
+    },
+    {
+      name: 'a non-boolean switch',
+      method: 'PATCH',
+      path: '/instances/ctl-openai/knobs',
+      body: { refuseConnections: 'yes' },
+      field: 'knobs.refuseConnections',
+    },
     { name: 'invalid JSON', method: 'POST', path: '/instances', body: '{"id":', field: 'body' },
   ];
   for (const bad of badInputs) {
@@ -167,7 +285,10 @@ describe('provider simulator control API', () => {
     assert.throws(
       () => readSimulatorEnvironment({ SIMULATOR_PORT: 'abc', SIMULATOR_INSTANCES: 'gemini:g-1,openai' }),
       (error: unknown) =>
-        error instanceof Error && /SIMULATOR_PORT/.test(error.message) && /gemini/.test(error.message) && /provider:id/.test(error.message),
+        error instanceof Error &&
+        /SIMULATOR_PORT/.test(error.message) &&
+        /gemini/.test(error.message) &&
+        /provider:id/.test(error.message),
     );
   });
 });

@@ -53,7 +53,8 @@ function shape(value: unknown, path = '$', into = new Map<string, string>()): Ma
   const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
   into.set(path, type);
   if (Array.isArray(value)) value.forEach((item) => shape(item, `${path}[]`, into));
-  else if (type === 'object') for (const [key, item] of Object.entries(value as Record<string, unknown>)) shape(item, `${path}.${key}`, into);
+  else if (type === 'object')
+    for (const [key, item] of Object.entries(value as Record<string, unknown>)) shape(item, `${path}.${key}`, into);
   return into;
 }
 
@@ -81,7 +82,10 @@ describe('provider fixtures', () => {
 
   it('exist for every provider', () => {
     for (const provider of ['openai', 'claude', 'zai', 'perplexity']) {
-      assert.ok(files.some((path) => relative(FIXTURES, path).startsWith(`${provider}/`)), provider);
+      assert.ok(
+        files.some((path) => relative(FIXTURES, path).startsWith(`${provider}/`)),
+        provider,
+      );
     }
   });
 
@@ -93,11 +97,15 @@ describe('provider fixtures', () => {
         const value = JSON.parse(text) as unknown;
         if (name.includes('/errors/')) {
           const status = at(value, 'status');
-          assert.ok(typeof status === 'number' && status >= 400 && status <= 599, 'an error fixture has its HTTP status');
+          assert.ok(
+            typeof status === 'number' && status >= 400 && status <= 599,
+            'an error fixture has its HTTP status',
+          );
           assert.ok(name.split('/').at(-1)!.startsWith(`${status}-`), 'the file name starts with the status');
           assert.equal(typeof at(value, 'body'), 'object');
           const headers = at(value, 'headers');
-          if (headers !== undefined) assert.ok(Object.values(headers as object).every((header) => typeof header === 'string'));
+          if (headers !== undefined)
+            assert.ok(Object.values(headers as object).every((header) => typeof header === 'string'));
         }
       } else if (name.endsWith('.sse')) {
         const events = parseSseStrict(text);
@@ -137,7 +145,12 @@ describe('simulator answers match the fixtures', () => {
     perplexity: { authorization: 'Bearer sk-fixture' },
     claude: { 'x-api-key': 'sk-fixture', 'anthropic-version': '2023-06-01' },
   };
-  const CHAT_PATH: Record<string, string> = { openai: '/v1/chat/completions', zai: '/api/paas/v4/chat/completions', perplexity: '/chat/completions', claude: '/v1/messages' };
+  const CHAT_PATH: Record<string, string> = {
+    openai: '/v1/chat/completions',
+    zai: '/api/paas/v4/chat/completions',
+    perplexity: '/chat/completions',
+    claude: '/v1/messages',
+  };
 
   const send = async (provider: string, body: unknown, headers: Record<string, string> = AUTH[provider]!) => {
     const response = await fetch(`${origins.get(provider)}${CHAT_PATH[provider]}`, {
@@ -189,7 +202,11 @@ describe('simulator answers match the fixtures', () => {
       const documented = parseSseStrict(readFileSync(join(FIXTURES, transcript), 'utf8'));
       assert.equal(streamed.at(-1)?.data, '[DONE]');
       assertHasShapeOf(JSON.parse(streamed[0]!.data), JSON.parse(documented[0]!.data), `${transcript} first chunk`);
-      assertHasShapeOf(JSON.parse(streamed.at(-2)!.data), JSON.parse(documented.at(-2)!.data), `${transcript} last chunk`);
+      assertHasShapeOf(
+        JSON.parse(streamed.at(-2)!.data),
+        JSON.parse(documented.at(-2)!.data),
+        `${transcript} last chunk`,
+      );
     });
   }
 
@@ -198,7 +215,8 @@ describe('simulator answers match the fixtures', () => {
     ['claude/tool-use-request.json', 'claude/tool-use-stream.sse'],
   ] as const) {
     it(`claude streams send the event sequence of ${transcript}`, async () => {
-      const collapse = (events: SseEvent[]) => events.map((event) => event.event).filter((name, index, names) => name !== names[index - 1]);
+      const collapse = (events: SseEvent[]) =>
+        events.map((event) => event.event).filter((name, index, names) => name !== names[index - 1]);
       const streamed = parseSseStrict((await send('claude', { ...(fixture(request) as object), stream: true })).text);
       const documented = parseSseStrict(readFileSync(join(FIXTURES, transcript), 'utf8'));
       assert.deepEqual(collapse(streamed), collapse(documented));
@@ -218,7 +236,12 @@ describe('simulator answers match the fixtures', () => {
   });
 
   // Which fixture each injected error kind must reproduce, and the fields that identify it.
-  const ERROR_CASES: { provider: string; knob: Record<string, unknown>; file: string; identity: (string | number)[][] }[] = [
+  const ERROR_CASES: {
+    provider: string;
+    knob: Record<string, unknown>;
+    file: string;
+    identity: (string | number)[][];
+  }[] = [
     ...(
       [
         ['auth', '401-invalid-api-key'],
@@ -230,7 +253,15 @@ describe('simulator answers match the fixtures', () => {
         ['overloaded', '503-overloaded'],
         ['server', '500-server-error'],
       ] as const
-    ).map(([kind, file]) => ({ provider: 'openai', knob: { kind }, file: `openai/errors/${file}.json`, identity: [['error', 'type'], ['error', 'code']] })),
+    ).map(([kind, file]) => ({
+      provider: 'openai',
+      knob: { kind },
+      file: `openai/errors/${file}.json`,
+      identity: [
+        ['error', 'type'],
+        ['error', 'code'],
+      ],
+    })),
     ...(
       [
         [{ kind: 'auth' }, '401-authentication'],
@@ -244,7 +275,12 @@ describe('simulator answers match the fixtures', () => {
         [{ kind: 'overloaded' }, '529-overloaded'],
         [{ kind: 'server' }, '500-api-error'],
       ] as const
-    ).map(([knob, file]) => ({ provider: 'claude', knob, file: `claude/errors/${file}.json`, identity: [['type'], ['error', 'type'], ['error', 'details', 'error_code']] })),
+    ).map(([knob, file]) => ({
+      provider: 'claude',
+      knob,
+      file: `claude/errors/${file}.json`,
+      identity: [['type'], ['error', 'type'], ['error', 'details', 'error_code']],
+    })),
     ...(
       [
         ['auth', '401-token-invalid'],
@@ -256,7 +292,12 @@ describe('simulator answers match the fixtures', () => {
         ['overloaded', '503-overloaded'],
         ['server', '500-internal-error'],
       ] as const
-    ).map(([kind, file]) => ({ provider: 'zai', knob: { kind }, file: `zai/errors/${file}.json`, identity: [['error', 'code']] })),
+    ).map(([kind, file]) => ({
+      provider: 'zai',
+      knob: { kind },
+      file: `zai/errors/${file}.json`,
+      identity: [['error', 'code']],
+    })),
     ...(
       [
         ['auth', '401-authentication'],
@@ -265,7 +306,15 @@ describe('simulator answers match the fixtures', () => {
         ['rate_limit', '429-rate-limit'],
         ['server', '500-internal-server-error'],
       ] as const
-    ).map(([kind, file]) => ({ provider: 'perplexity', knob: { kind }, file: `perplexity/errors/${file}.json`, identity: [['error', 'type'], ['error', 'code']] })),
+    ).map(([kind, file]) => ({
+      provider: 'perplexity',
+      knob: { kind },
+      file: `perplexity/errors/${file}.json`,
+      identity: [
+        ['error', 'type'],
+        ['error', 'code'],
+      ],
+    })),
   ];
 
   for (const errorCase of ERROR_CASES) {
@@ -273,14 +322,18 @@ describe('simulator answers match the fixtures', () => {
       const documented = fixture(errorCase.file) as { status: number; body: unknown };
       await simulator.updateKnobs(`fixtures-${errorCase.provider}`, { error: errorCase.knob });
       try {
-        const request = { claude: 'claude/messages-request.json', openai: 'openai/chat-request.json', zai: 'zai/chat-request.json', perplexity: 'perplexity/chat-request.json' }[
-          errorCase.provider
-        ]!;
+        const request = {
+          claude: 'claude/messages-request.json',
+          openai: 'openai/chat-request.json',
+          zai: 'zai/chat-request.json',
+          perplexity: 'perplexity/chat-request.json',
+        }[errorCase.provider]!;
         const answer = await send(errorCase.provider, fixture(request));
         assert.equal(answer.status, documented.status);
         const body = JSON.parse(answer.text) as unknown;
         assertHasShapeOf(body, documented.body, errorCase.file);
-        for (const path of errorCase.identity) assert.deepEqual(at(body, ...path), at(documented.body, ...path), `${path.join('.')}`);
+        for (const path of errorCase.identity)
+          assert.deepEqual(at(body, ...path), at(documented.body, ...path), `${path.join('.')}`);
       } finally {
         await simulator.updateKnobs(`fixtures-${errorCase.provider}`, { error: null });
       }
@@ -288,14 +341,57 @@ describe('simulator answers match the fixtures', () => {
   }
 
   it('spontaneous errors match their fixtures too', async () => {
-    const cases: { provider: string; body: unknown; headers?: Record<string, string>; file: string; identity: (string | number)[] }[] = [
-      { provider: 'openai', body: fixture('openai/chat-request.json'), headers: {}, file: 'openai/errors/401-missing-api-key.json', identity: ['error', 'type'] },
-      { provider: 'openai', body: { model: 'gpt-9', messages: [{ role: 'user', content: 'x' }] }, file: 'openai/errors/404-model-not-found.json', identity: ['error', 'code'] },
-      { provider: 'zai', body: fixture('zai/chat-request.json'), headers: {}, file: 'zai/errors/401-token-missing.json', identity: ['error', 'code'] },
-      { provider: 'zai', body: { model: 'glm-9', messages: [{ role: 'user', content: 'x' }] }, file: 'zai/errors/400-model-not-found.json', identity: ['error', 'code'] },
-      { provider: 'claude', body: { model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'x' }] }, file: 'claude/errors/400-invalid-request.json', identity: ['error', 'message'] },
-      { provider: 'claude', body: { model: 'claude-nonexistent', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }, file: 'claude/errors/404-not-found.json', identity: ['error', 'message'] },
-      { provider: 'perplexity', body: { model: 'sonar-huge', messages: [{ role: 'user', content: 'x' }] }, file: 'perplexity/errors/400-invalid-model.json', identity: ['error', 'message'] },
+    const cases: {
+      provider: string;
+      body: unknown;
+      headers?: Record<string, string>;
+      file: string;
+      identity: (string | number)[];
+    }[] = [
+      {
+        provider: 'openai',
+        body: fixture('openai/chat-request.json'),
+        headers: {},
+        file: 'openai/errors/401-missing-api-key.json',
+        identity: ['error', 'type'],
+      },
+      {
+        provider: 'openai',
+        body: { model: 'gpt-9', messages: [{ role: 'user', content: 'x' }] },
+        file: 'openai/errors/404-model-not-found.json',
+        identity: ['error', 'code'],
+      },
+      {
+        provider: 'zai',
+        body: fixture('zai/chat-request.json'),
+        headers: {},
+        file: 'zai/errors/401-token-missing.json',
+        identity: ['error', 'code'],
+      },
+      {
+        provider: 'zai',
+        body: { model: 'glm-9', messages: [{ role: 'user', content: 'x' }] },
+        file: 'zai/errors/400-model-not-found.json',
+        identity: ['error', 'code'],
+      },
+      {
+        provider: 'claude',
+        body: { model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'x' }] },
+        file: 'claude/errors/400-invalid-request.json',
+        identity: ['error', 'message'],
+      },
+      {
+        provider: 'claude',
+        body: { model: 'claude-nonexistent', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] },
+        file: 'claude/errors/404-not-found.json',
+        identity: ['error', 'message'],
+      },
+      {
+        provider: 'perplexity',
+        body: { model: 'sonar-huge', messages: [{ role: 'user', content: 'x' }] },
+        file: 'perplexity/errors/400-invalid-model.json',
+        identity: ['error', 'message'],
+      },
     ];
     for (const testCase of cases) {
       const documented = fixture(testCase.file) as { status: number; body: unknown };

@@ -91,7 +91,8 @@ describe('simulator knobs', () => {
     await knobs({ tokensPerSecond: 150 });
     const started = performance.now();
     let text = '';
-    for await (const chunk of await openai.chat.completions.create({ ...CHAT, stream: true })) text += chunk.choices[0]?.delta.content ?? '';
+    for await (const chunk of await openai.chat.completions.create({ ...CHAT, stream: true }))
+      text += chunk.choices[0]?.delta.content ?? '';
     const paced = performance.now() - started;
     assert.match(text, /^Simulated OpenAI reply/);
     assert.ok(paced >= 180, `paced stream took ${paced} ms`);
@@ -128,7 +129,10 @@ describe('simulator knobs', () => {
   it('hangBeforeHeaders accepts the request and never answers', async () => {
     await knobs({ hangBeforeHeaders: true });
     const started = performance.now();
-    await assert.rejects(post(CHAT, AbortSignal.timeout(200)), (error: unknown) => error instanceof Error && error.name === 'TimeoutError');
+    await assert.rejects(
+      post(CHAT, AbortSignal.timeout(200)),
+      (error: unknown) => error instanceof Error && error.name === 'TimeoutError',
+    );
     assert.ok(performance.now() - started >= 190);
     const log = simulator.requests('knobs-openai');
     assert.equal(log.requests.at(-1)?.path, '/v1/chat/completions', 'the request was received');
@@ -148,15 +152,22 @@ describe('simulator knobs', () => {
     const received: string[] = [];
     await assert.rejects(
       (async () => {
-        for await (const chunk of await openai.chat.completions.create({ ...CHAT, stream: true })) received.push(chunk.choices[0]?.delta.content ?? '');
+        for await (const chunk of await openai.chat.completions.create({ ...CHAT, stream: true }))
+          received.push(chunk.choices[0]?.delta.content ?? '');
       })(),
     );
     assert.equal(received.length, 4);
 
-    const anthropicUrl = (await simulator.addInstance({ id: 'knobs-claude', provider: 'claude', knobs: { cutAfterChunks: 5 } })).baseUrl;
+    const anthropicUrl = (
+      await simulator.addInstance({ id: 'knobs-claude', provider: 'claude', knobs: { cutAfterChunks: 5 } })
+    ).baseUrl;
     try {
       const claude = new Anthropic({ baseURL: anthropicUrl, apiKey: KEY, maxRetries: 0 });
-      await assert.rejects(claude.messages.stream({ model: 'claude-haiku-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'cut me' }] }).finalMessage());
+      await assert.rejects(
+        claude.messages
+          .stream({ model: 'claude-haiku-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'cut me' }] })
+          .finalMessage(),
+      );
     } finally {
       await simulator.removeInstance('knobs-claude');
     }
@@ -231,7 +242,10 @@ describe('simulator knobs', () => {
 
     it('are refused with the instance', async () => {
       await knobs({ refuseConnections: true });
-      await assert.rejects(probe(), (error: unknown) => (error as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED');
+      await assert.rejects(
+        probe(),
+        (error: unknown) => (error as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED',
+      );
     });
 
     it('require the provider auth header', async () => {

@@ -19,7 +19,10 @@ export class AppProcess {
     };
     child.stdout!.on('data', append);
     child.stderr!.on('data', append);
-    this.exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+    this.exited = once(child, 'exit').then(([code, signal]) => ({
+      code: code as number | null,
+      signal: signal as NodeJS.Signals | null,
+    }));
   }
 
   static spawn(name: string, port: number, env: Record<string, string>): AppProcess {
@@ -33,10 +36,15 @@ export class AppProcess {
   /** Spawns and waits until the app says it listens. */
   static async start(name: string, port: number, env: Record<string, string>): Promise<AppProcess> {
     const app = AppProcess.spawn(name, port, env);
-    await waitFor(`${name} to listen on ${port}`, () => {
-      if (app.child.exitCode !== null) throw new Error(`${name} exited with ${app.child.exitCode}: ${app.logs.slice(-2_000)}`);
-      return app.logs.includes('listening on');
-    }, 30_000);
+    await waitFor(
+      `${name} to listen on ${port}`,
+      () => {
+        if (app.child.exitCode !== null)
+          throw new Error(`${name} exited with ${app.child.exitCode}: ${app.logs.slice(-2_000)}`);
+        return app.logs.includes('listening on');
+      },
+      30_000,
+    );
     return app;
   }
 

@@ -28,7 +28,15 @@ export class ConsulAgent {
   private tlsHcl = '';
 
   private constructor(
-    private readonly ports: { http: number; https: number; dns: number; grpc: number; server: number; serfLan: number; serfWan: number },
+    private readonly ports: {
+      http: number;
+      https: number;
+      dns: number;
+      grpc: number;
+      server: number;
+      serfLan: number;
+      serfWan: number;
+    },
     private readonly options: ConsulAgentOptions,
   ) {
     this.managementToken = options.acl ? randomUUID() : undefined;
@@ -36,7 +44,10 @@ export class ConsulAgent {
 
   static async start(options: ConsulAgentOptions = {}): Promise<ConsulAgent> {
     const [http, https, dns, grpc, server, serfLan, serfWan] = await freePorts(7);
-    const agent = new ConsulAgent({ http: http!, https: https!, dns: dns!, grpc: grpc!, server: server!, serfLan: serfLan!, serfWan: serfWan! }, options);
+    const agent = new ConsulAgent(
+      { http: http!, https: https!, dns: dns!, grpc: grpc!, server: server!, serfLan: serfLan!, serfWan: serfWan! },
+      options,
+    );
     if (options.tls) await agent.makeCertificates();
     await agent.launch();
     return agent;
@@ -74,7 +85,9 @@ export class ConsulAgent {
   /** A CA and a server certificate for dc1 (SANs include 127.0.0.1 and localhost). */
   private async makeCertificates(): Promise<void> {
     const dir = await mkdtemp(join(tmpdir(), 'consul-tls-'));
-    const consul = process.env.CONSUL_BIN ?? execFileSync('bash', [join(repoRoot, 'consul/scripts/install_consul.sh')], { encoding: 'utf8' }).trim();
+    const consul =
+      process.env.CONSUL_BIN ??
+      execFileSync('bash', [join(repoRoot, 'consul/scripts/install_consul.sh')], { encoding: 'utf8' }).trim();
     execFileSync(consul, ['tls', 'ca', 'create'], { cwd: dir, stdio: 'ignore' });
     execFileSync(consul, ['tls', 'cert', 'create', '-server', '-dc', 'dc1'], { cwd: dir, stdio: 'ignore' });
     this.caFile = join(dir, 'consul-agent-ca.pem');
@@ -112,7 +125,8 @@ export class ConsulAgent {
       await waitFor(
         `Consul dev agent on ${this.address} to elect a leader`,
         async () => {
-          if (child.exitCode !== null) throw new Error(`agent exited with ${child.exitCode}: ${this.output.slice(-2_000)}`);
+          if (child.exitCode !== null)
+            throw new Error(`agent exited with ${child.exitCode}: ${this.output.slice(-2_000)}`);
           const leader = await fetch(`${this.address}/v1/status/leader`, { headers });
           const text = leader.ok ? await leader.text() : '';
           if (text.length <= 2) return false;

@@ -37,25 +37,39 @@ export class FormatBridge {
         const upstream = String(request.headers['x-upstream'] ?? 'openai') as ProviderName;
         const target = targets.get(upstream)!;
         const body = JSON.parse(await readBody(request)) as unknown;
-        const chat: ChatRequest = { ...(format === 'openai' ? fromOpenAIRequest(body) : fromAnthropicRequest(body)), model: target.model };
+        const chat: ChatRequest = {
+          ...(format === 'openai' ? fromOpenAIRequest(body) : fromAnthropicRequest(body)),
+          model: target.model,
+        };
         const adapter = adapterFor(upstream);
         if (!chat.stream) {
           try {
             const answer = await client.chat(adapter, target, chat);
-            response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(format === 'openai' ? toOpenAIResponse(answer) : toAnthropicMessage(answer)));
+            response
+              .writeHead(200, { 'content-type': 'application/json' })
+              .end(JSON.stringify(format === 'openai' ? toOpenAIResponse(answer) : toAnthropicMessage(answer)));
           } catch (error) {
-            const failure = error instanceof ProviderError ? error : new ProviderError({ provider: upstream, kind: 'server_error', status: 0, message: String(error) });
+            const failure =
+              error instanceof ProviderError
+                ? error
+                : new ProviderError({ provider: upstream, kind: 'server_error', status: 0, message: String(error) });
             const body = format === 'openai' ? openAIErrorBody(failure) : anthropicErrorBody(failure);
-            response.writeHead(clientErrorShape(failure.kind).status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+            response
+              .writeHead(clientErrorShape(failure.kind).status, { 'content-type': 'application/json' })
+              .end(JSON.stringify(body));
           }
           return;
         }
-        const writer = format === 'openai' ? new OpenAIStreamWriter(chat.includeUsage === true) : new AnthropicStreamWriter();
+        const writer =
+          format === 'openai' ? new OpenAIStreamWriter(chat.includeUsage === true) : new AnthropicStreamWriter();
         response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
         try {
           for await (const event of client.stream(adapter, target, chat)) response.write(writer.write(event));
         } catch (error) {
-          const failure = error instanceof ProviderError ? error : new ProviderError({ provider: upstream, kind: 'server_error', status: 0, message: String(error) });
+          const failure =
+            error instanceof ProviderError
+              ? error
+              : new ProviderError({ provider: upstream, kind: 'server_error', status: 0, message: String(error) });
           response.write(writer.error(failure));
         }
         response.end();

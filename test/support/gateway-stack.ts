@@ -39,7 +39,15 @@ export interface StackOptions {
 export interface PoolView {
   pool: string;
   usable: number;
-  instances: { id: string; name: string; status: string; circuit: string; usable: boolean; inFlight: number; healthScore: number }[];
+  instances: {
+    id: string;
+    name: string;
+    status: string;
+    circuit: string;
+    usable: boolean;
+    inFlight: number;
+    healthScore: number;
+  }[];
 }
 
 /**
@@ -63,10 +71,21 @@ export class GatewayStack {
   ) {}
 
   static async start(options: StackOptions): Promise<GatewayStack> {
-    const [agent, database, simulator] = await Promise.all([ConsulAgent.start(), createTestDatabase(), ProviderSimulator.start({ controlPort: 0 })]);
+    const [agent, database, simulator] = await Promise.all([
+      ConsulAgent.start(),
+      createTestDatabase(),
+      ProviderSimulator.start({ controlPort: 0 }),
+    ]);
     const consul = new ConsulClient({ address: agent.address });
     const [managerPort] = await freePorts(1);
-    const manager = await AppProcess.start('instance-manager', managerPort!, instanceManagerEnv(agent.address, database.url, { ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}), ...options.managerEnv }));
+    const manager = await AppProcess.start(
+      'instance-manager',
+      managerPort!,
+      instanceManagerEnv(agent.address, database.url, {
+        ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+        ...options.managerEnv,
+      }),
+    );
     const stack = new GatewayStack(agent, consul, database, simulator, manager, options);
     try {
       for (const spec of options.instances) await stack.addInstance(spec);
@@ -93,7 +112,13 @@ export class GatewayStack {
 
   async addInstance(spec: StackInstanceSpec): Promise<string> {
     const apiKey = `sim-key-${spec.name}`;
-    const simulated = await this.simulator.addInstance({ id: spec.name, provider: spec.provider, apiKey, ...(spec.models ? { models: spec.models } : {}), ...(spec.knobs ? { knobs: spec.knobs } : {}) });
+    const simulated = await this.simulator.addInstance({
+      id: spec.name,
+      provider: spec.provider,
+      apiKey,
+      ...(spec.models ? { models: spec.models } : {}),
+      ...(spec.knobs ? { knobs: spec.knobs } : {}),
+    });
     const created = await admin(this.manager.url)('POST', '/admin/instances', {
       name: spec.name,
       provider: spec.provider,
@@ -107,7 +132,8 @@ export class GatewayStack {
       ...(spec.firstTokenTimeoutMs !== undefined ? { firstTokenTimeoutMs: spec.firstTokenTimeoutMs } : {}),
       ...(spec.idleTimeoutMs !== undefined ? { idleTimeoutMs: spec.idleTimeoutMs } : {}),
     });
-    if (created.status !== 201) throw new Error(`creating instance ${spec.name} failed: ${created.status} ${created.text}`);
+    if (created.status !== 201)
+      throw new Error(`creating instance ${spec.name} failed: ${created.status} ${created.text}`);
     this.ids.set(spec.name, created.body.id as string);
     return created.body.id as string;
   }
@@ -139,14 +165,21 @@ export class GatewayStack {
   }
 
   /** Waits until every replica sees the named instances usable (or, with `usable` false, not). */
-  async waitUntilUsable(names: string[], usable = true, apps: AppProcess[] = this.gateways, timeoutMs = 20_000): Promise<void> {
+  async waitUntilUsable(
+    names: string[],
+    usable = true,
+    apps: AppProcess[] = this.gateways,
+    timeoutMs = 20_000,
+  ): Promise<void> {
     const ids = names.map((name) => this.ids.get(name)!);
     for (const app of apps) {
       await waitFor(
         `${app.name} to see ${names.join(', ')} ${usable ? 'usable' : 'unusable'}`,
         async () => {
           const seen = new Map<string, boolean>();
-          for (const pool of await this.pools(app)) for (const instance of pool.instances) seen.set(instance.id, (seen.get(instance.id) ?? true) && instance.usable);
+          for (const pool of await this.pools(app))
+            for (const instance of pool.instances)
+              seen.set(instance.id, (seen.get(instance.id) ?? true) && instance.usable);
           return ids.every((id) => seen.get(id) === usable);
         },
         timeoutMs,
@@ -155,7 +188,11 @@ export class GatewayStack {
     }
   }
 
-  async chat(body: Record<string, unknown>, headers: Record<string, string> = {}, gateway: AppProcess = this.gateway): Promise<Response> {
+  async chat(
+    body: Record<string, unknown>,
+    headers: Record<string, string> = {},
+    gateway: AppProcess = this.gateway,
+  ): Promise<Response> {
     return fetch(`${gateway.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TEST_CLIENT_KEY}`, 'content-type': 'application/json', ...headers },
@@ -168,7 +205,9 @@ export class GatewayStack {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.gateways, this.loadBalancer, this.intelligentRouter, this.manager].map((app) => app?.stop()));
+    await Promise.all(
+      [...this.gateways, this.loadBalancer, this.intelligentRouter, this.manager].map((app) => app?.stop()),
+    );
     await this.consul.close();
     await Promise.all([this.agent.stop(), this.simulator.stop()]);
     await this.database.drop();
@@ -176,6 +215,10 @@ export class GatewayStack {
 }
 
 export function defaultModels(provider: StackInstanceSpec['provider']): string[] {
-  return { openai: ['gpt-4o', 'gpt-4o-mini'], claude: ['claude-sonnet-4-6', 'claude-haiku-4-5'], zai: ['glm-4.6', 'glm-4.5-air'], perplexity: ['sonar', 'sonar-pro'] }[provider];
+  return {
+    openai: ['gpt-4o', 'gpt-4o-mini'],
+    claude: ['claude-sonnet-4-6', 'claude-haiku-4-5'],
+    zai: ['glm-4.6', 'glm-4.5-air'],
+    perplexity: ['sonar', 'sonar-pro'],
+  }[provider];
 }
-

@@ -2,7 +2,11 @@
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const TEST_CREDENTIALS_KEY = 'ab'.repeat(32);
 
-export function instanceManagerEnv(consulAddress: string, databaseUrl: string, overrides: Record<string, string> = {}): Record<string, string> {
+export function instanceManagerEnv(
+  consulAddress: string,
+  databaseUrl: string,
+  overrides: Record<string, string> = {},
+): Record<string, string> {
   return {
     CONSUL_HTTP_ADDR: consulAddress,
     CONSUL_CHECK_INTERVAL: '1s',
@@ -25,10 +29,18 @@ export function instanceManagerEnv(consulAddress: string, databaseUrl: string, o
 
 /** fetch against the admin API with the admin token. */
 export function admin(baseUrl: string) {
-  return async (method: string, path: string, body?: unknown, token = TEST_ADMIN_TOKEN): Promise<{ status: number; body: any; text: string }> => {
+  return async (
+    method: string,
+    path: string,
+    body?: unknown,
+    token = TEST_ADMIN_TOKEN,
+  ): Promise<{ status: number; body: any; text: string }> => {
     const response = await fetch(`${baseUrl}${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();

@@ -1,7 +1,12 @@
 import { setTimeout as delay } from 'node:timers/promises';
 
 /** Polls until check() returns a truthy value, or fails with the description after timeoutMs. */
-export async function waitFor<T>(description: string, check: () => Promise<T> | T, timeoutMs = 10_000, intervalMs = 100): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  description: string,
+  check: () => Promise<T> | T,
+  timeoutMs = 10_000,
+  intervalMs = 100,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {

@@ -17,7 +17,15 @@ export class ApiGatewayController {
       service: this.config.appName,
       id: this.config.serviceId,
       description: 'Public API: OpenAI- and Anthropic-compatible chat and models, authenticated by client keys.',
-      endpoints: ['POST /v1/chat/completions', 'POST /v1/messages', 'GET /v1/models', 'GET /pools', '/health/live', '/health/ready', '/metrics'],
+      endpoints: [
+        'POST /v1/chat/completions',
+        'POST /v1/messages',
+        'GET /v1/models',
+        'GET /pools',
+        '/health/live',
+        '/health/ready',
+        '/metrics',
+      ],
       routingPolicy: this.policies.status,
     };
   }

@@ -1,5 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { ChatOrchestrator, InstanceTable, NoHealthyInstanceError, parsePreferredProvider, PREFERRED_PROVIDER_HEADER, RequestCancelledError, RoutingPolicyStore, type ServedReport, type StreamSink } from '@switchboard/routing';
+import {
+  ChatOrchestrator,
+  InstanceTable,
+  NoHealthyInstanceError,
+  parsePreferredProvider,
+  PREFERRED_PROVIDER_HEADER,
+  RequestCancelledError,
+  RoutingPolicyStore,
+  type ServedReport,
+  type StreamSink,
+} from '@switchboard/routing';
 import { MetricsService } from '@switchboard/kernel';
 import {
   AnthropicStreamWriter,
@@ -39,18 +49,32 @@ export class ChatService {
     reply.raw.once('close', onClose);
     try {
       const chat = format === 'openai' ? fromOpenAIRequest(body) : fromAnthropicRequest(body);
-      decision = routeChat(chat, { preferredProvider: parsePreferredProvider(request.headers[PREFERRED_PROVIDER_HEADER]) }, this.policies.policy, this.table);
+      decision = routeChat(
+        chat,
+        { preferredProvider: parsePreferredProvider(request.headers[PREFERRED_PROVIDER_HEADER]) },
+        this.policies.policy,
+        this.table,
+      );
       if (chat.stream) {
-        const writer = format === 'openai' ? new OpenAIStreamWriter(chat.includeUsage === true) : new AnthropicStreamWriter();
+        const writer =
+          format === 'openai' ? new OpenAIStreamWriter(chat.includeUsage === true) : new AnthropicStreamWriter();
         // Usage is always asked of the upstream (token metrics); the client gets it only if it asked.
-        await this.orchestrator.stream({ ...chat, includeUsage: true }, decision, abort.signal, new SseSink(reply, writer, decision, format, this.metrics));
+        await this.orchestrator.stream(
+          { ...chat, includeUsage: true },
+          decision,
+          abort.signal,
+          new SseSink(reply, writer, decision, format, this.metrics),
+        );
         return;
       }
       const { response, report } = await this.orchestrator.complete(chat, decision, abort.signal);
       const payload = format === 'openai' ? toOpenAIResponse(response) : toAnthropicMessage(response);
       const overheadMs = overhead(reply, report);
       this.metrics.gatewayOverhead.observe({ format }, overheadMs / 1000);
-      reply.headers(servedHeaders(report, decision, overheadMs)).status(200).send(payload);
+      reply
+        .headers(servedHeaders(report, decision, overheadMs))
+        .status(200)
+        .send(payload);
     } catch (error) {
       this.orchestrator.countFailedRequest(decision?.candidates[0], outcomeOf(error));
       throw error;
@@ -63,7 +87,10 @@ export class ChatService {
 function outcomeOf(error: unknown): string {
   if (error instanceof RequestCancelledError) return 'cancelled';
   if (error instanceof NoHealthyInstanceError) return error.lastError ? 'upstream_error' : 'no_instance';
-  if (error instanceof ProviderError) return error.kind === 'bad_request' || error.kind === 'context_length' || error.kind === 'not_found' ? 'client_error' : 'upstream_error';
+  if (error instanceof ProviderError)
+    return error.kind === 'bad_request' || error.kind === 'context_length' || error.kind === 'not_found'
+      ? 'client_error'
+      : 'upstream_error';
   return 'client_error';
 }
 

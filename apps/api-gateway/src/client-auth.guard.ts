@@ -28,22 +28,38 @@ export class ClientAuthGuard implements CanActivate {
     const request = http.getRequest<FastifyRequest>();
     const key = keyFrom(request);
     if (!key) {
-      throw new GatewayHttpError(401, 'authentication', 'No API key: send your Switchboard client key as "Authorization: Bearer <key>" or "x-api-key: <key>"');
+      throw new GatewayHttpError(
+        401,
+        'authentication',
+        'No API key: send your Switchboard client key as "Authorization: Bearer <key>" or "x-api-key: <key>"',
+      );
     }
     const identity = await this.keys.authenticate(key);
     if (!identity) {
-      throw new GatewayHttpError(401, 'authentication', 'Invalid API key: it is unknown or revoked. Operators create keys with POST /admin/client-keys on the instance-manager');
+      throw new GatewayHttpError(
+        401,
+        'authentication',
+        'Invalid API key: it is unknown or revoked. Operators create keys with POST /admin/client-keys on the instance-manager',
+      );
     }
     request.client = identity;
     if (identity.rateLimitRpm !== null) {
       const decision = await this.limiter.check(identity.id, identity.rateLimitRpm);
-      const headers = { 'x-ratelimit-limit-requests': String(decision.limit), 'x-ratelimit-remaining-requests': String(decision.remaining) };
+      const headers = {
+        'x-ratelimit-limit-requests': String(decision.limit),
+        'x-ratelimit-remaining-requests': String(decision.remaining),
+      };
       if (!decision.allowed) {
         this.metrics.rateLimited.inc({ format: formatOf(request.url) });
-        throw new GatewayHttpError(429, 'rate_limit', `Rate limit of ${decision.limit} requests per minute reached for this key; retry in ${decision.retryAfterSeconds} s`, {
-          ...headers,
-          'retry-after': String(decision.retryAfterSeconds),
-        });
+        throw new GatewayHttpError(
+          429,
+          'rate_limit',
+          `Rate limit of ${decision.limit} requests per minute reached for this key; retry in ${decision.retryAfterSeconds} s`,
+          {
+            ...headers,
+            'retry-after': String(decision.retryAfterSeconds),
+          },
+        );
       }
       http.getResponse<FastifyReply>().headers(headers);
     }
@@ -53,7 +69,8 @@ export class ClientAuthGuard implements CanActivate {
 
 function keyFrom(request: FastifyRequest): string | undefined {
   const authorization = request.headers.authorization;
-  if (typeof authorization === 'string' && authorization.toLowerCase().startsWith('bearer ')) return authorization.slice(7).trim() || undefined;
+  if (typeof authorization === 'string' && authorization.toLowerCase().startsWith('bearer '))
+    return authorization.slice(7).trim() || undefined;
   const apiKey = request.headers['x-api-key'];
   return typeof apiKey === 'string' && apiKey.trim() ? apiKey.trim() : undefined;
 }

@@ -19,7 +19,8 @@ export class ClientFormatFilter implements ExceptionFilter {
       return;
     }
     const rendered = renderError(formatOf(request.url), error);
-    if (rendered.status === 500) this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    if (rendered.status === 500)
+      this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     reply.status(rendered.status).headers(rendered.headers).send(rendered.body);
   }
 }

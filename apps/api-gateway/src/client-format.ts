@@ -1,6 +1,12 @@
 import { HttpException } from '@nestjs/common';
 import { GatewayHttpError, InvalidPreferredProviderError, NoHealthyInstanceError } from '@switchboard/routing';
-import { anthropicErrorBody, clientErrorShape, openAIErrorBody, ProviderError, RequestFormatError } from '@switchboard/providers';
+import {
+  anthropicErrorBody,
+  clientErrorShape,
+  openAIErrorBody,
+  ProviderError,
+  RequestFormatError,
+} from '@switchboard/providers';
 import { UnknownModelError } from '@switchboard/routing';
 
 export type ClientFormat = 'openai' | 'anthropic';
@@ -34,10 +40,14 @@ function gatewayBody(format: ClientFormat, kind: string, message: string, param:
 
 /** Any failure as the client's API format would have it: status, body and headers. */
 export function renderError(format: ClientFormat, error: unknown): RenderedError {
-  if (error instanceof GatewayHttpError) return { status: error.status, body: gatewayBody(format, error.kind, error.message), headers: error.headers };
-  if (error instanceof InvalidPreferredProviderError) return { status: 400, body: gatewayBody(format, 'invalid_request', error.message), headers: {} };
-  if (error instanceof RequestFormatError) return { status: 400, body: gatewayBody(format, 'invalid_request', error.message, error.field), headers: {} };
-  if (error instanceof UnknownModelError) return { status: 404, body: gatewayBody(format, 'model_not_found', error.message, 'model'), headers: {} };
+  if (error instanceof GatewayHttpError)
+    return { status: error.status, body: gatewayBody(format, error.kind, error.message), headers: error.headers };
+  if (error instanceof InvalidPreferredProviderError)
+    return { status: 400, body: gatewayBody(format, 'invalid_request', error.message), headers: {} };
+  if (error instanceof RequestFormatError)
+    return { status: 400, body: gatewayBody(format, 'invalid_request', error.message, error.field), headers: {} };
+  if (error instanceof UnknownModelError)
+    return { status: 404, body: gatewayBody(format, 'model_not_found', error.message, 'model'), headers: {} };
   if (error instanceof NoHealthyInstanceError) {
     if (error.lastError) return renderProviderError(format, error.lastError, error.message);
     return { status: 503, body: gatewayBody(format, 'unavailable', error.message), headers: { 'retry-after': '1' } };
@@ -46,17 +56,41 @@ export function renderError(format: ClientFormat, error: unknown): RenderedError
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const response = error.getResponse();
-    const message = typeof response === 'object' && response !== null && 'message' in response ? [(response as { message: unknown }).message].flat().join('; ') : error.message;
-    const kind = status === 404 ? 'not_found' : status === 401 ? 'authentication' : status === 429 ? 'rate_limit' : status >= 500 ? 'unavailable' : 'invalid_request';
+    const message =
+      typeof response === 'object' && response !== null && 'message' in response
+        ? [(response as { message: unknown }).message].flat().join('; ')
+        : error.message;
+    const kind =
+      status === 404
+        ? 'not_found'
+        : status === 401
+          ? 'authentication'
+          : status === 429
+            ? 'rate_limit'
+            : status >= 500
+              ? 'unavailable'
+              : 'invalid_request';
     return { status, body: gatewayBody(format, kind, message), headers: {} };
   }
-  return { status: 500, body: gatewayBody(format, 'unavailable', 'Internal gateway error; the request id in x-request-id finds it in the logs'), headers: {} };
+  return {
+    status: 500,
+    body: gatewayBody(
+      format,
+      'unavailable',
+      'Internal gateway error; the request id in x-request-id finds it in the logs',
+    ),
+    headers: {},
+  };
 }
 
 function renderProviderError(format: ClientFormat, error: ProviderError, message: string): RenderedError {
   const shape = clientErrorShape(error.kind);
-  const body = format === 'openai' ? openAIErrorBody({ kind: error.kind, message }) : anthropicErrorBody({ kind: error.kind, message });
+  const body =
+    format === 'openai'
+      ? openAIErrorBody({ kind: error.kind, message })
+      : anthropicErrorBody({ kind: error.kind, message });
   const headers: Record<string, string> = {};
-  if (shape.status === 429 || shape.status === 503) headers['retry-after'] = String(Math.max(1, Math.ceil((error.retryAfterMs ?? 1000) / 1000)));
+  if (shape.status === 429 || shape.status === 503)
+    headers['retry-after'] = String(Math.max(1, Math.ceil((error.retryAfterMs ?? 1000) / 1000)));
   return { status: shape.status, body, headers };
 }

@@ -35,9 +35,17 @@ export class ModelsController {
     if (ids.size > 0) for (const auto of this.policies.policy.autoModels) ids.set(auto, 'switchboard');
     const entries = [...ids.entries()].sort(([a], [b]) => a.localeCompare(b));
     if (request.headers['anthropic-version']) {
-      const data = entries.map(([id]) => ({ type: 'model', id, display_name: id, created_at: new Date(STARTED * 1000).toISOString() }));
+      const data = entries.map(([id]) => ({
+        type: 'model',
+        id,
+        display_name: id,
+        created_at: new Date(STARTED * 1000).toISOString(),
+      }));
       return { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
     }
-    return { object: 'list', data: entries.map(([id, owner]) => ({ id, object: 'model', created: STARTED, owned_by: owner })) };
+    return {
+      object: 'list',
+      data: entries.map(([id, owner]) => ({ id, object: 'model', created: STARTED, owned_by: owner })),
+    };
   }
 }

@@ -1,6 +1,23 @@
-import { BadRequestException, Body, Controller, Get, Headers, HttpCode, NotFoundException, Post, Query } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  NotFoundException,
+  Post,
+  Query,
+} from '@nestjs/common';
 import { AppConfig } from '@switchboard/kernel';
-import { InstanceBalancer, InstanceTable, InvalidPreferredProviderError, parsePreferredProvider, PREFERRED_PROVIDER_HEADER, RoutingPolicyStore } from '@switchboard/routing';
+import {
+  InstanceBalancer,
+  InstanceTable,
+  InvalidPreferredProviderError,
+  parsePreferredProvider,
+  PREFERRED_PROVIDER_HEADER,
+  RoutingPolicyStore,
+} from '@switchboard/routing';
 import { fromAnthropicRequest, fromOpenAIRequest, RequestFormatError } from '@switchboard/providers';
 import { routeChat, UnknownModelError } from '@switchboard/routing';
 
@@ -34,18 +51,33 @@ export class IntelligentRouterController {
    */
   @Post('route')
   @HttpCode(200)
-  route(@Body() body: unknown, @Query('format') format: string | undefined, @Headers(PREFERRED_PROVIDER_HEADER) preferred: string | undefined) {
-    if (format !== undefined && format !== 'openai' && format !== 'anthropic') throw new BadRequestException('format must be openai or anthropic');
+  route(
+    @Body() body: unknown,
+    @Query('format') format: string | undefined,
+    @Headers(PREFERRED_PROVIDER_HEADER) preferred: string | undefined,
+  ) {
+    if (format !== undefined && format !== 'openai' && format !== 'anthropic')
+      throw new BadRequestException('format must be openai or anthropic');
     try {
       const chat = format === 'anthropic' ? fromAnthropicRequest(body) : fromOpenAIRequest(body);
-      const decision = routeChat(chat, { preferredProvider: parsePreferredProvider(preferred) }, this.policies.policy, this.table);
+      const decision = routeChat(
+        chat,
+        { preferredProvider: parsePreferredProvider(preferred) },
+        this.policies.policy,
+        this.table,
+      );
       return {
         ...decision,
-        candidates: decision.candidates.map((candidate) => ({ ...candidate, usableInstances: this.balancer.usableCount(candidate.pool), strategy: this.balancer.strategyFor(candidate.pool) })),
+        candidates: decision.candidates.map((candidate) => ({
+          ...candidate,
+          usableInstances: this.balancer.usableCount(candidate.pool),
+          strategy: this.balancer.strategyFor(candidate.pool),
+        })),
         policy: this.policies.status,
       };
     } catch (error) {
-      if (error instanceof RequestFormatError || error instanceof InvalidPreferredProviderError) throw new BadRequestException(error.message);
+      if (error instanceof RequestFormatError || error instanceof InvalidPreferredProviderError)
+        throw new BadRequestException(error.message);
       if (error instanceof UnknownModelError) throw new NotFoundException(error.message);
       throw error;
     }

@@ -5,6 +5,10 @@ import { IntelligentRouterController } from './intelligent-router.controller.js'
 @Module({})
 export class IntelligentRouterModule {
   static register(platform: DynamicModule): DynamicModule {
-    return { module: IntelligentRouterModule, imports: [platform, RoutingModule.forRoot({ servesClients: false })], controllers: [IntelligentRouterController] };
+    return {
+      module: IntelligentRouterModule,
+      imports: [platform, RoutingModule.forRoot({ servesClients: false })],
+      controllers: [IntelligentRouterController],
+    };
   }
 }

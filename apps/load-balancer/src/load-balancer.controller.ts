@@ -30,10 +30,14 @@ export class LoadBalancerController {
   @Post('select')
   @HttpCode(200)
   select(@Body() body: SelectRequestDto) {
-    if (this.table.pool(body.pool).length === 0) throw new NotFoundException(`No instance serves pool ${body.pool}; GET /pools lists the pools`);
+    if (this.table.pool(body.pool).length === 0)
+      throw new NotFoundException(`No instance serves pool ${body.pool}; GET /pools lists the pools`);
     const strategy = body.strategy ?? this.balancer.strategyFor(body.pool);
     const chosen = this.balancer.select(body.pool, new Set(body.exclude ?? []), strategy);
-    if (!chosen) throw new ServiceUnavailableException(`No usable instance in pool ${body.pool} (all critical, draining, excluded, busy or with an open circuit)`);
+    if (!chosen)
+      throw new ServiceUnavailableException(
+        `No usable instance in pool ${body.pool} (all critical, draining, excluded, busy or with an open circuit)`,
+      );
     const view = this.balancer.describe(body.pool).find((member) => member.id === chosen.id)!;
     return { pool: body.pool, strategy, instance: view };
   }

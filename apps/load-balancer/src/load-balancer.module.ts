@@ -5,6 +5,10 @@ import { LoadBalancerController } from './load-balancer.controller.js';
 @Module({})
 export class LoadBalancerModule {
   static register(platform: DynamicModule): DynamicModule {
-    return { module: LoadBalancerModule, imports: [platform, RoutingModule.forRoot({ servesClients: false })], controllers: [LoadBalancerController] };
+    return {
+      module: LoadBalancerModule,
+      imports: [platform, RoutingModule.forRoot({ servesClients: false })],
+      controllers: [LoadBalancerController],
+    };
   }
 }

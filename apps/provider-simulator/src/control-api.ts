@@ -16,12 +16,18 @@ import { pathOf, readBody, sendEmpty, sendJson } from './http-util.js';
 import { SimulatorInputError } from './knobs.js';
 import { SimulatorConflictError, SimulatorNotFoundError, type ProviderSimulator } from './simulator.js';
 
-export async function handleControlRequest(simulator: ProviderSimulator, request: IncomingMessage, response: ServerResponse): Promise<void> {
+export async function handleControlRequest(
+  simulator: ProviderSimulator,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
   try {
     await route(simulator, request, response);
   } catch (error) {
-    if (error instanceof SimulatorInputError) sendJson(response, 400, { error: { message: error.message, field: error.field } });
-    else if (error instanceof SimulatorConflictError) sendJson(response, 409, { error: { message: error.message, field: error.field } });
+    if (error instanceof SimulatorInputError)
+      sendJson(response, 400, { error: { message: error.message, field: error.field } });
+    else if (error instanceof SimulatorConflictError)
+      sendJson(response, 409, { error: { message: error.message, field: error.field } });
     else if (error instanceof SimulatorNotFoundError) sendJson(response, 404, { error: { message: error.message } });
     else sendJson(response, 500, { error: { message: error instanceof Error ? error.message : String(error) } });
   }
@@ -47,7 +53,8 @@ async function route(simulator: ProviderSimulator, request: IncomingMessage, res
       return sendEmpty(response, 204);
     }
   } else if (id !== undefined && segments.length === 3) {
-    if (action === 'knobs' && method === 'PATCH') return sendJson(response, 200, await simulator.updateKnobs(id, await readJson(request)));
+    if (action === 'knobs' && method === 'PATCH')
+      return sendJson(response, 200, await simulator.updateKnobs(id, await readJson(request)));
     if (action === 'reset' && method === 'POST') return sendJson(response, 200, await simulator.reset(id));
     if (action === 'requests' && method === 'GET') return sendJson(response, 200, simulator.requests(id));
   }

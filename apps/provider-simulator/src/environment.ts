@@ -27,7 +27,10 @@ export function readSimulatorEnvironment(env: NodeJS.ProcessEnv): SimulatorEnvir
   const apiKey = env.SIMULATOR_API_KEY?.trim() || undefined;
 
   const instances: SimulatorEnvironment['instances'] = [];
-  const entries = (env.SIMULATOR_INSTANCES ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = (env.SIMULATOR_INSTANCES ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   entries.forEach((entry, index) => {
     const [provider, id, extra] = entry.split(':').map((part) => part.trim());
     if (!provider || !id || extra !== undefined) {
@@ -45,7 +48,8 @@ export function readSimulatorEnvironment(env: NodeJS.ProcessEnv): SimulatorEnvir
       ...(apiKey !== undefined ? { apiKey } : {}),
     });
   });
-  if (basePort !== undefined && basePort + entries.length - 1 > 65535) problems.push('SIMULATOR_BASE_PORT leaves no room for every instance below 65536');
+  if (basePort !== undefined && basePort + entries.length - 1 > 65535)
+    problems.push('SIMULATOR_BASE_PORT leaves no room for every instance below 65536');
 
   if (problems.length > 0) throw new Error(`invalid provider-simulator configuration:\n  - ${problems.join('\n  - ')}`);
   return { controlPort, instances };

@@ -128,7 +128,8 @@ export function applyKnobPatch(current: Knobs, patch: KnobPatch): Knobs {
 }
 
 function parseErrorKnob(value: unknown, field: string): ErrorKnob {
-  if (!isRecord(value)) throw new SimulatorInputError(field, 'must be an object like { kind, status?, retryAfterSeconds?, message? }');
+  if (!isRecord(value))
+    throw new SimulatorInputError(field, 'must be an object like { kind, status?, retryAfterSeconds?, message? }');
   for (const key of Object.keys(value)) {
     if (!['kind', 'status', 'retryAfterSeconds', 'message'].includes(key)) {
       throw new SimulatorInputError(`${field}.${key}`, 'is not a known error field');
@@ -137,7 +138,8 @@ function parseErrorKnob(value: unknown, field: string): ErrorKnob {
   let status: number | undefined;
   if (value.status !== undefined) {
     status = positiveInteger(value.status, `${field}.status`);
-    if (status < 400 || status > 599) throw new SimulatorInputError(`${field}.status`, 'must be an HTTP error status (400-599)');
+    if (status < 400 || status > 599)
+      throw new SimulatorInputError(`${field}.status`, 'must be an HTTP error status (400-599)');
   }
   let kind: ErrorKind | undefined;
   if (value.kind !== undefined) {
@@ -152,9 +154,11 @@ function parseErrorKnob(value: unknown, field: string): ErrorKnob {
   }
   const knob: ErrorKnob = { kind };
   if (status !== undefined) knob.status = status;
-  if (value.retryAfterSeconds !== undefined) knob.retryAfterSeconds = nonNegativeNumber(value.retryAfterSeconds, `${field}.retryAfterSeconds`);
+  if (value.retryAfterSeconds !== undefined)
+    knob.retryAfterSeconds = nonNegativeNumber(value.retryAfterSeconds, `${field}.retryAfterSeconds`);
   if (value.message !== undefined) {
-    if (typeof value.message !== 'string' || value.message === '') throw new SimulatorInputError(`${field}.message`, 'must be a non-empty string');
+    if (typeof value.message !== 'string' || value.message === '')
+      throw new SimulatorInputError(`${field}.message`, 'must be a non-empty string');
     knob.message = value.message;
   }
   return knob;
@@ -165,10 +169,12 @@ function parseToolCallKnob(value: unknown, field: string): boolean | ToolCallKno
   if (!isRecord(value)) throw new SimulatorInputError(field, 'must be a boolean or { name?, arguments? }');
   const knob: ToolCallKnob = {};
   for (const key of Object.keys(value)) {
-    if (key !== 'name' && key !== 'arguments') throw new SimulatorInputError(`${field}.${key}`, 'is not a known toolCall field');
+    if (key !== 'name' && key !== 'arguments')
+      throw new SimulatorInputError(`${field}.${key}`, 'is not a known toolCall field');
   }
   if (value.name !== undefined) {
-    if (typeof value.name !== 'string' || value.name === '') throw new SimulatorInputError(`${field}.name`, 'must be a non-empty string');
+    if (typeof value.name !== 'string' || value.name === '')
+      throw new SimulatorInputError(`${field}.name`, 'must be a non-empty string');
     knob.name = value.name;
   }
   if (value.arguments !== undefined) {

@@ -20,7 +20,8 @@ async function main(): Promise<void> {
 
   const simulator = await ProviderSimulator.start({ controlPort: settings.controlPort, instances: settings.instances });
   console.log(`provider-simulator control API ${simulator.controlUrl}`);
-  for (const instance of simulator.list()) console.log(`provider-simulator instance ${instance.id} (${instance.provider}) ${instance.baseUrl}`);
+  for (const instance of simulator.list())
+    console.log(`provider-simulator instance ${instance.id} (${instance.provider}) ${instance.baseUrl}`);
 
   let stopping = false;
   const stop = (signal: string) => {

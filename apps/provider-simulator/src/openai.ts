@@ -37,7 +37,8 @@ const ERRORS: Record<ErrorKind, OpenAiErrorTemplate> = {
     type: 'invalid_request_error',
     code: 'empty_array',
     param: 'messages',
-    message: "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+    message:
+      "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
   },
   context_length: {
     status: 400,
@@ -52,7 +53,8 @@ const ERRORS: Record<ErrorKind, OpenAiErrorTemplate> = {
     type: 'requests',
     code: 'rate_limit_exceeded',
     param: null,
-    message: 'Rate limit reached for requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again later. Visit https://platform.openai.com/account/rate-limits to learn more.',
+    message:
+      'Rate limit reached for requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again later. Visit https://platform.openai.com/account/rate-limits to learn more.',
     headers: { 'x-ratelimit-limit-requests': '500', 'x-ratelimit-remaining-requests': '0' },
   },
   quota: {
@@ -83,7 +85,12 @@ export function openAiErrorBody(message: string, type: string, param: string | n
   return { error: { message, type, param, code } };
 }
 
-const FINISH: Record<ReplyFinish, string> = { stop: 'stop', stop_sequence: 'stop', length: 'length', tool_calls: 'tool_calls' };
+const FINISH: Record<ReplyFinish, string> = {
+  stop: 'stop',
+  stop_sequence: 'stop',
+  length: 'length',
+  tool_calls: 'tool_calls',
+};
 
 export function createOpenAiFormat(provider: 'openai' | 'openai_compatible'): WireFormat {
   const label = provider === 'openai' ? 'OpenAI' : 'OpenAI-compatible';
@@ -160,7 +167,12 @@ export function createOpenAiFormat(provider: 'openai' | 'openai_compatible'): Wi
           type: 'error',
           error: {
             status: 404,
-            body: openAiErrorBody(`The model \`${request.model}\` does not exist or you do not have access to it.`, 'invalid_request_error', null, 'model_not_found'),
+            body: openAiErrorBody(
+              `The model \`${request.model}\` does not exist or you do not have access to it.`,
+              'invalid_request_error',
+              null,
+              'model_not_found',
+            ),
           },
         };
       }
@@ -176,7 +188,10 @@ export function createOpenAiFormat(provider: 'openai' | 'openai_compatible'): Wi
       });
       const id = `chatcmpl-sim${context.serial.toString(36).padStart(8, '0')}`;
       if (!request.stream) return { type: 'json', body: openAiCompletion(id, request.model, context.created, plan) };
-      return { type: 'stream', frames: openAiStreamFrames(id, request.model, context.created, plan, request.includeUsage) };
+      return {
+        type: 'stream',
+        frames: openAiStreamFrames(id, request.model, context.created, plan, request.includeUsage),
+      };
     },
   };
 }
@@ -193,7 +208,12 @@ export function renderOpenAiError(error: ErrorKnob): ErrorResponse {
 export function openAiRequestProblem(problem: RequestProblem): ErrorResponse {
   return {
     status: 400,
-    body: openAiErrorBody(problem.message, 'invalid_request_error', problem.param, problem.code === 'missing' ? 'missing_required_parameter' : null),
+    body: openAiErrorBody(
+      problem.message,
+      'invalid_request_error',
+      problem.param,
+      problem.code === 'missing' ? 'missing_required_parameter' : null,
+    ),
   };
 }
 
@@ -203,7 +223,12 @@ export function openAiUsage(plan: ReplyPlan): Record<string, unknown> {
     completion_tokens: plan.completionTokens,
     total_tokens: plan.promptTokens + plan.completionTokens,
     prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: 0,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
   };
 }
 
@@ -212,7 +237,13 @@ function openAiCompletion(id: string, model: string, created: number, plan: Repl
     ? {
         role: 'assistant',
         content: null,
-        tool_calls: [{ id: `call_${plan.toolCall.id}`, type: 'function', function: { name: plan.toolCall.name, arguments: plan.toolCall.argumentsJson } }],
+        tool_calls: [
+          {
+            id: `call_${plan.toolCall.id}`,
+            type: 'function',
+            function: { name: plan.toolCall.name, arguments: plan.toolCall.argumentsJson },
+          },
+        ],
         refusal: null,
         annotations: [],
       }
@@ -229,7 +260,13 @@ function openAiCompletion(id: string, model: string, created: number, plan: Repl
   };
 }
 
-function openAiStreamFrames(id: string, model: string, created: number, plan: ReplyPlan, includeUsage: boolean): StreamFrame[] {
+function openAiStreamFrames(
+  id: string,
+  model: string,
+  created: number,
+  plan: ReplyPlan,
+  includeUsage: boolean,
+): StreamFrame[] {
   const chunk = (delta: Record<string, unknown>, finishReason: string | null, tokens = 0): StreamFrame =>
     jsonFrame(
       {
@@ -248,17 +285,38 @@ function openAiStreamFrames(id: string, model: string, created: number, plan: Re
   if (plan.toolCall) {
     const call = plan.toolCall;
     frames.push(
-      chunk({ role: 'assistant', content: null, tool_calls: [{ index: 0, id: `call_${call.id}`, type: 'function', function: { name: call.name, arguments: '' } }], refusal: null }, null),
+      chunk(
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            { index: 0, id: `call_${call.id}`, type: 'function', function: { name: call.name, arguments: '' } },
+          ],
+          refusal: null,
+        },
+        null,
+      ),
     );
-    for (const fragment of call.argumentFragments) frames.push(chunk({ tool_calls: [{ index: 0, function: { arguments: fragment } }] }, null, 1));
+    for (const fragment of call.argumentFragments)
+      frames.push(chunk({ tool_calls: [{ index: 0, function: { arguments: fragment } }] }, null, 1));
   } else {
     frames.push(chunk({ role: 'assistant', content: '', refusal: null }, null));
-    for (const tokens of chunkTokens(plan.textTokens)) frames.push(chunk({ content: tokens.join('') }, null, tokens.length));
+    for (const tokens of chunkTokens(plan.textTokens))
+      frames.push(chunk({ content: tokens.join('') }, null, tokens.length));
   }
   frames.push(chunk({}, FINISH[plan.finish]));
   if (includeUsage) {
     frames.push(
-      jsonFrame({ id, object: 'chat.completion.chunk', created, model, service_tier: 'default', system_fingerprint: 'fp_simulated', choices: [], usage: openAiUsage(plan) }),
+      jsonFrame({
+        id,
+        object: 'chat.completion.chunk',
+        created,
+        model,
+        service_tier: 'default',
+        system_fingerprint: 'fp_simulated',
+        choices: [],
+        usage: openAiUsage(plan),
+      }),
     );
   }
   frames.push({ data: '[DONE]', tokens: 0 });

@@ -17,16 +17,32 @@ interface PerplexityErrorTemplate {
 // code } }` shape its API returns (see the fixtures README for which parts are observed).
 const ERRORS: Record<ErrorKind, PerplexityErrorTemplate> = {
   auth: { status: 401, type: 'authentication_error', message: 'Invalid API key provided.' },
-  permission: { status: 403, type: 'permission_denied', message: 'Your API key does not have access to this resource.' },
+  permission: {
+    status: 403,
+    type: 'permission_denied',
+    message: 'Your API key does not have access to this resource.',
+  },
   bad_request: {
     status: 400,
     type: 'invalid_message',
     message: 'After the (optional) system message(s), user and assistant roles should be alternating.',
   },
-  context_length: { status: 400, type: 'invalid_parameter', message: 'The request exceeds the maximum context length of 127072 tokens for this model.' },
+  context_length: {
+    status: 400,
+    type: 'invalid_parameter',
+    message: 'The request exceeds the maximum context length of 127072 tokens for this model.',
+  },
   rate_limit: { status: 429, type: 'rate_limit_exceeded', message: 'Rate limit exceeded. Please try again later.' },
-  quota: { status: 429, type: 'insufficient_quota', message: 'You have run out of API credits. Please add credits to continue.' },
-  overloaded: { status: 503, type: 'service_unavailable', message: 'The service is temporarily overloaded. Please try again later.' },
+  quota: {
+    status: 429,
+    type: 'insufficient_quota',
+    message: 'You have run out of API credits. Please add credits to continue.',
+  },
+  overloaded: {
+    status: 503,
+    type: 'service_unavailable',
+    message: 'The service is temporarily overloaded. Please try again later.',
+  },
   server: { status: 500, type: 'internal_server_error', message: 'Internal server error.' },
 };
 
@@ -37,7 +53,12 @@ const PRICES: Record<string, { input: number; output: number; request: number }>
   'sonar-reasoning': { input: 1, output: 5, request: 0.005 },
 };
 
-const FINISH: Record<ReplyFinish, string> = { stop: 'stop', stop_sequence: 'stop', length: 'length', tool_calls: 'stop' };
+const FINISH: Record<ReplyFinish, string> = {
+  stop: 'stop',
+  stop_sequence: 'stop',
+  length: 'length',
+  tool_calls: 'stop',
+};
 
 function perplexityError(status: number, type: string, message: string): ErrorResponse {
   return { status, body: { error: { message, type, code: status } } };
@@ -59,7 +80,8 @@ export function createPerplexityFormat(): WireFormat {
 
     authenticate(headers, apiKey) {
       const token = bearerToken(headers);
-      if (token === undefined || (apiKey !== undefined && token !== apiKey)) return perplexityError(401, ERRORS.auth.type, ERRORS.auth.message);
+      if (token === undefined || (apiKey !== undefined && token !== apiKey))
+        return perplexityError(401, ERRORS.auth.type, ERRORS.auth.message);
       return undefined;
     },
 
@@ -79,13 +101,18 @@ export function createPerplexityFormat(): WireFormat {
       try {
         request = parseOpenAiStyleRequest(body);
       } catch (problem) {
-        if (problem instanceof RequestProblem) return { type: 'error', error: perplexityError(400, 'invalid_parameter', problem.message) };
+        if (problem instanceof RequestProblem)
+          return { type: 'error', error: perplexityError(400, 'invalid_parameter', problem.message) };
         throw problem;
       }
       if (!context.models.includes(request.model)) {
         return {
           type: 'error',
-          error: perplexityError(400, 'invalid_model', `Invalid model '${request.model}'. Permitted models can be found in the documentation at https://docs.perplexity.ai/getting-started/models.`),
+          error: perplexityError(
+            400,
+            'invalid_model',
+            `Invalid model '${request.model}'. Permitted models can be found in the documentation at https://docs.perplexity.ai/getting-started/models.`,
+          ),
         };
       }
       // Sonar chat completions take no tools, so a weather question gets a normal answer.
@@ -100,7 +127,11 @@ export function createPerplexityFormat(): WireFormat {
       });
       const id = perplexityId(context.serial);
       const sources = searchResults(request.lastUserText);
-      const extras = { usage: perplexityUsage(request.model, plan), citations: sources.map((source) => source.url), search_results: sources };
+      const extras = {
+        usage: perplexityUsage(request.model, plan),
+        citations: sources.map((source) => source.url),
+        search_results: sources,
+      };
       if (!request.stream) {
         return {
           type: 'json',
@@ -111,7 +142,12 @@ export function createPerplexityFormat(): WireFormat {
             ...extras,
             object: 'chat.completion',
             choices: [
-              { index: 0, finish_reason: FINISH[plan.finish], message: { role: 'assistant', content: plan.text }, delta: { role: 'assistant', content: '' } },
+              {
+                index: 0,
+                finish_reason: FINISH[plan.finish],
+                message: { role: 'assistant', content: plan.text },
+                delta: { role: 'assistant', content: '' },
+              },
             ],
           },
         };
@@ -138,7 +174,11 @@ interface SearchResult {
 
 function searchResults(lastUserText: string): SearchResult[] {
   const topic = firstWords(lastUserText, 4) || 'empty query';
-  const slug = topic.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'query';
+  const slug =
+    topic
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'query';
   return [1, 2, 3].map((rank) => ({
     title: `Simulated source ${rank} about ${topic}`,
     url: `https://example.com/simulated/${slug}/${rank}`,
@@ -159,11 +199,22 @@ function perplexityUsage(model: string, plan: ReplyPlan): Record<string, unknown
     completion_tokens: plan.completionTokens,
     total_tokens: plan.promptTokens + plan.completionTokens,
     search_context_size: 'low',
-    cost: { input_tokens_cost: inputCost, output_tokens_cost: outputCost, request_cost: price.request, total_cost: round(inputCost + outputCost + price.request) },
+    cost: {
+      input_tokens_cost: inputCost,
+      output_tokens_cost: outputCost,
+      request_cost: price.request,
+      total_cost: round(inputCost + outputCost + price.request),
+    },
   };
 }
 
-function perplexityStreamFrames(id: string, model: string, created: number, plan: ReplyPlan, extras: Record<string, unknown>): StreamFrame[] {
+function perplexityStreamFrames(
+  id: string,
+  model: string,
+  created: number,
+  plan: ReplyPlan,
+  extras: Record<string, unknown>,
+): StreamFrame[] {
   const frames: StreamFrame[] = [];
   let soFar = '';
   for (const tokens of chunkTokens(plan.textTokens)) {
@@ -176,7 +227,14 @@ function perplexityStreamFrames(id: string, model: string, created: number, plan
           model,
           created,
           object: 'chat.completion.chunk',
-          choices: [{ index: 0, finish_reason: null, message: { role: 'assistant', content: soFar }, delta: { role: 'assistant', content: piece } }],
+          choices: [
+            {
+              index: 0,
+              finish_reason: null,
+              message: { role: 'assistant', content: soFar },
+              delta: { role: 'assistant', content: piece },
+            },
+          ],
         },
         tokens.length,
       ),
@@ -190,7 +248,14 @@ function perplexityStreamFrames(id: string, model: string, created: number, plan
       created,
       ...extras,
       object: 'chat.completion.chunk',
-      choices: [{ index: 0, finish_reason: FINISH[plan.finish], message: { role: 'assistant', content: soFar }, delta: { role: 'assistant', content: '' } }],
+      choices: [
+        {
+          index: 0,
+          finish_reason: FINISH[plan.finish],
+          message: { role: 'assistant', content: soFar },
+          delta: { role: 'assistant', content: '' },
+        },
+      ],
     }),
   );
   frames.push({ data: '[DONE]', tokens: 0 });

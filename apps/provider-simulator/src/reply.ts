@@ -9,9 +9,36 @@ export const REPLY_WORDS = 32;
 export const TOKENS_PER_CHUNK = 3;
 
 const PADDING_WORDS = [
-  'the', 'gateway', 'routes', 'each', 'request', 'to', 'a', 'healthy', 'instance', 'and',
-  'keeps', 'latency', 'low', 'while', 'providers', 'answer', 'with', 'tokens', 'that', 'arrive',
-  'in', 'small', 'chunks', 'so', 'clients', 'see', 'progress', 'early', 'every', 'time',
+  'the',
+  'gateway',
+  'routes',
+  'each',
+  'request',
+  'to',
+  'a',
+  'healthy',
+  'instance',
+  'and',
+  'keeps',
+  'latency',
+  'low',
+  'while',
+  'providers',
+  'answer',
+  'with',
+  'tokens',
+  'that',
+  'arrive',
+  'in',
+  'small',
+  'chunks',
+  'so',
+  'clients',
+  'see',
+  'progress',
+  'early',
+  'every',
+  'time',
 ];
 
 export type ReplyFinish = 'stop' | 'length' | 'stop_sequence' | 'tool_calls';
@@ -81,7 +108,16 @@ export function planReply(request: ReplyRequest): ReplyPlan {
   const toolCall = planToolCall(request);
   if (toolCall) {
     const completionTokens = Math.max(1, Math.ceil((toolCall.name.length + toolCall.argumentsJson.length) / 4));
-    return { text: '', textTokens: [], reasoning: '', reasoningTokens: [], toolCall, finish: 'tool_calls', promptTokens, completionTokens };
+    return {
+      text: '',
+      textTokens: [],
+      reasoning: '',
+      reasoningTokens: [],
+      toolCall,
+      finish: 'tool_calls',
+      promptTokens,
+      completionTokens,
+    };
   }
 
   const reasoning = request.reasoning ? reasoningText(request.lastUserText) : '';
@@ -122,7 +158,8 @@ export function planReply(request: ReplyRequest): ReplyPlan {
 /** Groups tokens into stream chunks of TOKENS_PER_CHUNK. */
 export function chunkTokens(tokens: string[]): string[][] {
   const chunks: string[][] = [];
-  for (let index = 0; index < tokens.length; index += TOKENS_PER_CHUNK) chunks.push(tokens.slice(index, index + TOKENS_PER_CHUNK));
+  for (let index = 0; index < tokens.length; index += TOKENS_PER_CHUNK)
+    chunks.push(tokens.slice(index, index + TOKENS_PER_CHUNK));
   return chunks;
 }
 
@@ -161,12 +198,12 @@ function planToolCall(request: ReplyRequest): ToolCallPlan | undefined {
   if (tools.length === 0) return undefined;
   const asksForWeather = /\bweather\b/i.test(request.lastUserText);
   if (!request.forcedToolCall && !asksForWeather) return undefined;
-  const name =
-    request.forcedToolCall?.name ?? tools.find((tool) => /weather/i.test(tool.name))?.name ?? tools[0]!.name;
+  const name = request.forcedToolCall?.name ?? tools.find((tool) => /weather/i.test(tool.name))?.name ?? tools[0]!.name;
   const args = request.forcedToolCall?.arguments ?? { location: locationIn(request.lastUserText) };
   const argumentsJson = JSON.stringify(args);
   const argumentFragments: string[] = [];
-  for (let index = 0; index < argumentsJson.length; index += 8) argumentFragments.push(argumentsJson.slice(index, index + 8));
+  for (let index = 0; index < argumentsJson.length; index += 8)
+    argumentFragments.push(argumentsJson.slice(index, index + 8));
   const id = `${(hashText(request.lastUserText) ^ request.serial).toString(36)}${request.serial.toString(36)}`;
   return { id, name, argumentsJson, argumentFragments };
 }

@@ -1,7 +1,13 @@
 // One simulated provider instance: its own listener on 127.0.0.1 (so refusing connections
 // really closes a port), its knobs, and a short log of what it received. The provider's wire
 // format decides what the answers look like; this class decides when and whether they come.
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ProviderName } from '@switchboard/providers';
@@ -156,8 +162,7 @@ export class SimulatedInstance {
       // Let clients see the FIN on their pooled sockets before the caller sends the next
       // request; otherwise that request fails as a reset connection instead of ECONNREFUSED.
       await this.wait(25);
-    }
-    else if (!this.knobs.refuseConnections && !this.server && !this.shutdown.signal.aborted) await this.listen();
+    } else if (!this.knobs.refuseConnections && !this.server && !this.shutdown.signal.aborted) await this.listen();
   }
 
   private async listen(): Promise<void> {
@@ -195,7 +200,13 @@ export class SimulatedInstance {
 
   private record(request: IncomingMessage, path: string, body: unknown): void {
     if (this.log.length === REQUEST_LOG_SIZE) this.log.shift();
-    this.log.push({ method: request.method ?? 'GET', path, headers: redact(request.headers), body, time: new Date().toISOString() });
+    this.log.push({
+      method: request.method ?? 'GET',
+      path,
+      headers: redact(request.headers),
+      body,
+      time: new Date().toISOString(),
+    });
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -226,15 +237,22 @@ export class SimulatedInstance {
       sendJson(response, answer.status, answer.body, { ...headers, ...answer.headers, ...extra });
 
     const method = request.method ?? 'GET';
-    const route = method === 'POST' && path === format.chatPath ? 'chat' : method === 'GET' && path === format.modelsPath ? 'models' : undefined;
+    const route =
+      method === 'POST' && path === format.chatPath
+        ? 'chat'
+        : method === 'GET' && path === format.modelsPath
+          ? 'models'
+          : undefined;
     if (!route) return send(format.notFound(method, path, requestId));
 
-    const denied = format.authenticate(request.headers, this.apiKey, requestId) ?? format.checkHeaders(request.headers, requestId);
+    const denied =
+      format.authenticate(request.headers, this.apiKey, requestId) ?? format.checkHeaders(request.headers, requestId);
     if (denied) return send(denied);
 
     const injected = this.injectedError(route, knobs);
     if (injected) {
-      const retryAfter: Record<string, string> = injected.retryAfterSeconds !== undefined ? { 'retry-after': String(injected.retryAfterSeconds) } : {};
+      const retryAfter: Record<string, string> =
+        injected.retryAfterSeconds !== undefined ? { 'retry-after': String(injected.retryAfterSeconds) } : {};
       return send(format.renderError(injected, requestId), retryAfter);
     }
 

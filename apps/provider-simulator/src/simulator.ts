@@ -10,7 +10,13 @@ import type { AddressInfo } from 'node:net';
 import { PROVIDER_NAMES, type ProviderName } from '@switchboard/providers';
 import { handleControlRequest } from './control-api.js';
 import { isRecord, parseKnobPatch, applyKnobPatch, SimulatorInputError, type Knobs } from './knobs.js';
-import { HOST, SimulatedInstance, type InstanceSpec, type InstanceView, type RecordedRequest } from './simulated-instance.js';
+import {
+  HOST,
+  SimulatedInstance,
+  type InstanceSpec,
+  type InstanceView,
+  type RecordedRequest,
+} from './simulated-instance.js';
 
 export const DEFAULT_CONTROL_PORT = 8100;
 
@@ -44,7 +50,8 @@ const SPEC_FIELDS = new Set(['id', 'provider', 'port', 'models', 'apiKey', 'knob
 /** Validates an instance description from the control API or from code. */
 export function parseInstanceSpec(input: unknown): InstanceSpec {
   if (!isRecord(input)) throw new SimulatorInputError('body', 'must be a JSON object');
-  for (const key of Object.keys(input)) if (!SPEC_FIELDS.has(key)) throw new SimulatorInputError(key, 'is not a known field');
+  for (const key of Object.keys(input))
+    if (!SPEC_FIELDS.has(key)) throw new SimulatorInputError(key, 'is not a known field');
   const { id, provider, port, models, apiKey, knobs } = input;
   if (typeof id !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(id)) {
     throw new SimulatorInputError('id', 'must be 1-64 characters of letters, digits, ".", "_" or "-"');
@@ -54,18 +61,22 @@ export function parseInstanceSpec(input: unknown): InstanceSpec {
   }
   const spec: InstanceSpec = { id, provider: provider as ProviderName };
   if (port !== undefined) {
-    if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) throw new SimulatorInputError('port', 'must be an integer from 0 to 65535');
+    if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535)
+      throw new SimulatorInputError('port', 'must be an integer from 0 to 65535');
     spec.port = port;
   }
   if (models !== undefined) {
-    if (!Array.isArray(models) || models.length === 0) throw new SimulatorInputError('models', 'must be a non-empty array of model names');
+    if (!Array.isArray(models) || models.length === 0)
+      throw new SimulatorInputError('models', 'must be a non-empty array of model names');
     models.forEach((model, index) => {
-      if (typeof model !== 'string' || model.trim() === '') throw new SimulatorInputError(`models[${index}]`, 'must be a non-empty string');
+      if (typeof model !== 'string' || model.trim() === '')
+        throw new SimulatorInputError(`models[${index}]`, 'must be a non-empty string');
     });
     spec.models = models as string[];
   }
   if (apiKey !== undefined) {
-    if (typeof apiKey !== 'string' || apiKey === '') throw new SimulatorInputError('apiKey', 'must be a non-empty string');
+    if (typeof apiKey !== 'string' || apiKey === '')
+      throw new SimulatorInputError('apiKey', 'must be a non-empty string');
     spec.apiKey = apiKey;
   }
   if (knobs !== undefined) spec.knobs = applyKnobPatch({}, parseKnobPatch(knobs, 'knobs')) satisfies Knobs;
@@ -104,13 +115,15 @@ export class ProviderSimulator {
     const spec = parseInstanceSpec(input);
     if (this.instances.has(spec.id)) throw new SimulatorConflictError('id', `an instance "${spec.id}" already exists`);
     for (const other of this.instances.values()) {
-      if (spec.port && other.view().port === spec.port) throw new SimulatorConflictError('port', `${spec.port} is used by instance "${other.id}"`);
+      if (spec.port && other.view().port === spec.port)
+        throw new SimulatorConflictError('port', `${spec.port} is used by instance "${other.id}"`);
     }
     let instance: SimulatedInstance;
     try {
       instance = await SimulatedInstance.start(spec);
     } catch (error) {
-      if (isErrnoException(error) && error.code === 'EADDRINUSE') throw new SimulatorConflictError('port', `${spec.port} is already in use`);
+      if (isErrnoException(error) && error.code === 'EADDRINUSE')
+        throw new SimulatorConflictError('port', `${spec.port} is already in use`);
       throw error;
     }
     // A second addInstance with the same id may have finished first while this one listened.

@@ -20,7 +20,9 @@ export const SSE_HEADERS = {
 } as const;
 
 export function jsonFrame(payload: unknown, tokens = 0, event?: string): StreamFrame {
-  return event === undefined ? { data: JSON.stringify(payload), tokens } : { event, data: JSON.stringify(payload), tokens };
+  return event === undefined
+    ? { data: JSON.stringify(payload), tokens }
+    : { event, data: JSON.stringify(payload), tokens };
 }
 
 export function serializeFrame(frame: StreamFrame, malformed = false): string {
@@ -64,7 +66,8 @@ export async function writeStream(
       const frame = frames[index]!;
       const number = index + 1;
       if (index === 0 && knobs.ttftMs !== undefined) await delay(knobs.ttftMs, undefined, { signal });
-      else if (tokensPerSecond > 0 && frame.tokens > 0) await delay((frame.tokens / tokensPerSecond) * 1000, undefined, { signal });
+      else if (tokensPerSecond > 0 && frame.tokens > 0)
+        await delay((frame.tokens / tokensPerSecond) * 1000, undefined, { signal });
       if (response.destroyed) return;
       const canContinue = response.write(serializeFrame(frame, knobs.malformedChunkAt === number));
       if (knobs.cutAfterChunks === number) {

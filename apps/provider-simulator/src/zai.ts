@@ -17,17 +17,35 @@ interface ZaiErrorTemplate {
 // documentation gives no HTTP status for a code, the status is the one seen in practice; the
 // fixtures README lists which is which.
 const ERRORS: Record<ErrorKind, ZaiErrorTemplate> = {
-  auth: { status: 401, code: '1002', message: 'Authorization Token is invalid, please ensure that the Authorization Token is correctly provided.' },
+  auth: {
+    status: 401,
+    code: '1002',
+    message: 'Authorization Token is invalid, please ensure that the Authorization Token is correctly provided.',
+  },
   permission: { status: 403, code: '1220', message: 'You do not have permission to access this API' },
   bad_request: { status: 400, code: '1214', message: 'Input cannot be empty' },
   context_length: { status: 400, code: '1261', message: 'Prompt exceeds max length' },
-  rate_limit: { status: 429, code: '1302', message: 'High concurrency usage of this API, please reduce concurrency or contact customer service to increase limits' },
+  rate_limit: {
+    status: 429,
+    code: '1302',
+    message:
+      'High concurrency usage of this API, please reduce concurrency or contact customer service to increase limits',
+  },
   quota: { status: 429, code: '1113', message: 'Your account is in arrears, please recharge and try again' },
-  overloaded: { status: 503, code: '1305', message: 'The service may be temporarily overloaded, please try again later' },
+  overloaded: {
+    status: 503,
+    code: '1305',
+    message: 'The service may be temporarily overloaded, please try again later',
+  },
   server: { status: 500, code: '500', message: 'Internal Error' },
 };
 
-const FINISH: Record<ReplyFinish, string> = { stop: 'stop', stop_sequence: 'stop', length: 'length', tool_calls: 'tool_calls' };
+const FINISH: Record<ReplyFinish, string> = {
+  stop: 'stop',
+  stop_sequence: 'stop',
+  length: 'length',
+  tool_calls: 'tool_calls',
+};
 
 function zaiError(status: number, code: string, message: string): ErrorResponse {
   return { status, body: { error: { code, message } } };
@@ -63,7 +81,10 @@ export function createZaiFormat(): WireFormat {
 
     invalidJson: () => zaiError(400, '1210', 'Incorrect API call parameters, please check the documentation'),
 
-    modelsBody: (models, created) => ({ object: 'list', data: models.map((id) => ({ id, object: 'model', created, owned_by: 'z-ai' })) }),
+    modelsBody: (models, created) => ({
+      object: 'list',
+      data: models.map((id) => ({ id, object: 'model', created, owned_by: 'z-ai' })),
+    }),
 
     chat(body, context) {
       let request: OpenAiStyleRequest;
@@ -73,7 +94,10 @@ export function createZaiFormat(): WireFormat {
         if (!(problem instanceof RequestProblem)) throw problem;
         return problem.code === 'missing'
           ? { type: 'error', error: zaiError(400, '1213', `${problem.param} parameter not received properly`) }
-          : { type: 'error', error: zaiError(400, '1214', `Invalid ${problem.param} parameter. Please check the documentation`) };
+          : {
+              type: 'error',
+              error: zaiError(400, '1214', `Invalid ${problem.param} parameter. Please check the documentation`),
+            };
       }
       if (!context.models.includes(request.model)) {
         return { type: 'error', error: zaiError(400, '1211', 'Model does not exist, please check the model code') };
@@ -92,8 +116,12 @@ export function createZaiFormat(): WireFormat {
       });
       const id = `2025${context.serial.toString().padStart(12, '0')}sim`;
       const requestId = typeof request.body.request_id === 'string' ? request.body.request_id : id;
-      if (!request.stream) return { type: 'json', body: zaiCompletion(id, requestId, request.model, context.created, plan) };
-      return { type: 'stream', frames: zaiStreamFrames(id, request.model, context.created, plan, request.body.tool_stream === true) };
+      if (!request.stream)
+        return { type: 'json', body: zaiCompletion(id, requestId, request.model, context.created, plan) };
+      return {
+        type: 'stream',
+        frames: zaiStreamFrames(id, request.model, context.created, plan, request.body.tool_stream === true),
+      };
     },
   };
 }
@@ -110,7 +138,12 @@ function zaiUsage(plan: ReplyPlan): Record<string, unknown> {
 function zaiToolCall(plan: ReplyPlan, argumentsText: string): Record<string, unknown> | undefined {
   if (!plan.toolCall) return undefined;
   // Documented as an object, but the API sends a JSON string, like OpenAI (what clients parse).
-  return { id: `call_${plan.toolCall.id}`, type: 'function', index: 0, function: { name: plan.toolCall.name, arguments: argumentsText } };
+  return {
+    id: `call_${plan.toolCall.id}`,
+    type: 'function',
+    index: 0,
+    function: { name: plan.toolCall.name, arguments: argumentsText },
+  };
 }
 
 function zaiCompletion(id: string, requestId: string, model: string, created: number, plan: ReplyPlan): unknown {
@@ -128,23 +161,42 @@ function zaiCompletion(id: string, requestId: string, model: string, created: nu
   };
 }
 
-function zaiStreamFrames(id: string, model: string, created: number, plan: ReplyPlan, toolStream: boolean): StreamFrame[] {
-  const chunk = (delta: Record<string, unknown>, tokens: number, finishReason: string | null = null, usage?: unknown): StreamFrame =>
-    jsonFrame({ id, created, model, choices: [{ index: 0, delta, finish_reason: finishReason }], ...(usage ? { usage } : {}) }, tokens);
+function zaiStreamFrames(
+  id: string,
+  model: string,
+  created: number,
+  plan: ReplyPlan,
+  toolStream: boolean,
+): StreamFrame[] {
+  const chunk = (
+    delta: Record<string, unknown>,
+    tokens: number,
+    finishReason: string | null = null,
+    usage?: unknown,
+  ): StreamFrame =>
+    jsonFrame(
+      { id, created, model, choices: [{ index: 0, delta, finish_reason: finishReason }], ...(usage ? { usage } : {}) },
+      tokens,
+    );
   const frames: StreamFrame[] = [];
   // The first delta carries the role together with the first piece of output.
   const withRole = (delta: Record<string, unknown>) => (frames.length === 0 ? { role: 'assistant', ...delta } : delta);
-  for (const tokens of chunkTokens(plan.reasoningTokens)) frames.push(chunk(withRole({ reasoning_content: tokens.join('') }), tokens.length));
+  for (const tokens of chunkTokens(plan.reasoningTokens))
+    frames.push(chunk(withRole({ reasoning_content: tokens.join('') }), tokens.length));
   if (plan.toolCall) {
     // Without tool_stream the whole call arrives in one delta; with it, arguments come in pieces.
     if (toolStream) {
       frames.push(chunk(withRole({ tool_calls: [zaiToolCall(plan, '')] }), 0));
-      for (const fragment of plan.toolCall.argumentFragments) frames.push(chunk({ tool_calls: [{ index: 0, function: { arguments: fragment } }] }, 1));
+      for (const fragment of plan.toolCall.argumentFragments)
+        frames.push(chunk({ tool_calls: [{ index: 0, function: { arguments: fragment } }] }, 1));
     } else {
-      frames.push(chunk(withRole({ tool_calls: [zaiToolCall(plan, plan.toolCall.argumentsJson)] }), plan.completionTokens));
+      frames.push(
+        chunk(withRole({ tool_calls: [zaiToolCall(plan, plan.toolCall.argumentsJson)] }), plan.completionTokens),
+      );
     }
   } else {
-    for (const tokens of chunkTokens(plan.textTokens)) frames.push(chunk(withRole({ content: tokens.join('') }), tokens.length));
+    for (const tokens of chunkTokens(plan.textTokens))
+      frames.push(chunk(withRole({ content: tokens.join('') }), tokens.length));
   }
   frames.push(chunk({ role: 'assistant', content: '' }, 0, FINISH[plan.finish], zaiUsage(plan)));
   frames.push({ data: '[DONE]', tokens: 0 });

@@ -81,7 +81,9 @@ export class ConsulLock {
       TTL: `${ttl}s`,
       LockDelay: this.options.lockDelay ?? '1s',
       Behavior: 'release',
-      ...(this.options.serviceChecks?.length ? { NodeChecks: ['serfHealth'], ServiceChecks: this.options.serviceChecks.map((ID) => ({ ID })) } : {}),
+      ...(this.options.serviceChecks?.length
+        ? { NodeChecks: ['serfHealth'], ServiceChecks: this.options.serviceChecks.map((ID) => ({ ID })) }
+        : {}),
     });
     this.renewTimer = setInterval(() => void this.renew(), (ttl * 1000) / 2);
     this.renewTimer.unref();

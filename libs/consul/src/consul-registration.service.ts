@@ -84,13 +84,17 @@ export class ConsulRegistrationService implements BeforeApplicationShutdown {
     this.attempt = this.registerUntilDone(this.definition(port));
     // Anti-entropy for our own registration: an agent restart, or a critical check held longer
     // than DeregisterCriticalServiceAfter, removes it; nothing else would put it back.
-    this.verifier = setInterval(() => void this.verify(), Math.max(2_000, 5 * durationMs(this.config.CONSUL_CHECK_INTERVAL)));
+    this.verifier = setInterval(
+      () => void this.verify(),
+      Math.max(2_000, 5 * durationMs(this.config.CONSUL_CHECK_INTERVAL)),
+    );
     this.verifier.unref();
   }
 
   /** Re-registers now if Consul has lost this app (also called when a session names a missing check). */
   async verify(): Promise<void> {
-    if (this.current !== 'registered' || this.port === undefined || this.stopping.signal.aborted || this.verifying) return;
+    if (this.current !== 'registered' || this.port === undefined || this.stopping.signal.aborted || this.verifying)
+      return;
     this.verifying = true;
     try {
       const services = await this.consul.agentServices();

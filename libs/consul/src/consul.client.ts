@@ -97,7 +97,10 @@ export class ConsulClient {
   // ---- agent services and checks -------------------------------------------------------------
 
   /** Idempotent: registering the same ID again replaces the definition. */
-  async registerService(service: ServiceRegistration, options: { replaceExistingChecks?: boolean } = {}): Promise<void> {
+  async registerService(
+    service: ServiceRegistration,
+    options: { replaceExistingChecks?: boolean } = {},
+  ): Promise<void> {
     await this.send('PUT', '/v1/agent/service/register', {
       body: service,
       query: { 'replace-existing-checks': options.replaceExistingChecks ? 'true' : undefined },
@@ -160,7 +163,11 @@ export class ConsulClient {
   async kvGet(key: string, options: BlockingOptions = {}): Promise<IndexedResult<KvEntry | undefined>> {
     const result = await this.indexedRaw('GET', `/v1/kv/${encodeKey(key)}`, options, {}, [404]);
     const entries = result.status === 404 ? [] : (JSON.parse(result.text) as RawKvEntry[]);
-    return { body: entries[0] ? decodeKv(entries[0]) : undefined, index: result.index, knownLeader: result.knownLeader };
+    return {
+      body: entries[0] ? decodeKv(entries[0]) : undefined,
+      index: result.index,
+      knownLeader: result.knownLeader,
+    };
   }
 
   /** Every entry under a prefix; supports blocking. */
@@ -218,7 +225,9 @@ export class ConsulClient {
   }
 
   async sessionInfo(sessionId: string): Promise<SessionInfo | undefined> {
-    const sessions = await this.json<SessionInfo[] | null>('GET', `/v1/session/info/${encodeURIComponent(sessionId)}`, { scoped: true });
+    const sessions = await this.json<SessionInfo[] | null>('GET', `/v1/session/info/${encodeURIComponent(sessionId)}`, {
+      scoped: true,
+    });
     return sessions?.[0];
   }
 
@@ -266,7 +275,12 @@ export class ConsulClient {
     await this.raw(method, path, options);
   }
 
-  private async raw(method: string, path: string, options: RequestOptions, acceptedStatuses: number[] = []): Promise<RawResult> {
+  private async raw(
+    method: string,
+    path: string,
+    options: RequestOptions,
+    acceptedStatuses: number[] = [],
+  ): Promise<RawResult> {
     const url = new URL(this.baseUrl + path);
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
@@ -286,7 +300,13 @@ export class ConsulClient {
     let response: Dispatcher.ResponseData;
     let text: string;
     try {
-      response = await request(url, { method: method as Dispatcher.HttpMethod, headers, body, signal, dispatcher: this.dispatcher });
+      response = await request(url, {
+        method: method as Dispatcher.HttpMethod,
+        headers,
+        body,
+        signal,
+        dispatcher: this.dispatcher,
+      });
       text = await response.body.text();
     } catch (error) {
       // The caller's own abort is not an outage: let it through as an AbortError.

@@ -3,7 +3,11 @@ import { TerminusModule } from '@nestjs/terminus';
 import { AppConfig } from '@switchboard/kernel';
 import { ConsulClient } from './consul.client.js';
 import { ConsulHealthIndicator } from './consul.health.js';
-import { CONSUL_REGISTRATION_OPTIONS, ConsulRegistrationService, type ConsulRegistrationOptions } from './consul-registration.service.js';
+import {
+  CONSUL_REGISTRATION_OPTIONS,
+  ConsulRegistrationService,
+  type ConsulRegistrationOptions,
+} from './consul-registration.service.js';
 
 export interface ConsulModuleOptions {
   registration?: ConsulRegistrationOptions;

@@ -5,5 +5,9 @@ export { ConsulHealthIndicator } from './consul.health.js';
 export { ConsulLock, type ConsulLockOptions } from './consul-lock.js';
 export { LeaderElection, type LeaderElectionOptions } from './leader-election.js';
 export { ConsulModule, type ConsulModuleOptions } from './consul.module.js';
-export { ConsulRegistrationService, type ConsulRegistrationOptions, type RegistrationState } from './consul-registration.service.js';
+export {
+  ConsulRegistrationService,
+  type ConsulRegistrationOptions,
+  type RegistrationState,
+} from './consul-registration.service.js';
 export * from './consul.types.js';

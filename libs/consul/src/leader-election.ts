@@ -104,7 +104,8 @@ export class LeaderElection {
           const delay = backoffDelay(this.failures, { initialMs: 250, maxMs: 5_000 });
           const message = error instanceof Error ? error.message : String(error);
           // Right after start-up the holder's own check is still critical; that passes by itself.
-          if (/critical state/.test(message)) this.logger.debug(`Waiting for this replica's check to pass before taking ${this.key}`);
+          if (/critical state/.test(message))
+            this.logger.debug(`Waiting for this replica's check to pass before taking ${this.key}`);
           else if (/Missing check/.test(message)) this.options.onMissingCheck?.();
           else this.logger.warn(`Could not take ${this.key} (${message}); retrying in ${delay} ms`);
           await sleep(delay);

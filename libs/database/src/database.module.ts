@@ -4,5 +4,9 @@ import { DatabaseHealthIndicator } from './database.health.js';
 import { PrismaService } from './prisma.service.js';
 
 @Global()
-@Module({ imports: [TerminusModule], providers: [PrismaService, DatabaseHealthIndicator], exports: [PrismaService, DatabaseHealthIndicator] })
+@Module({
+  imports: [TerminusModule],
+  providers: [PrismaService, DatabaseHealthIndicator],
+  exports: [PrismaService, DatabaseHealthIndicator],
+})
 export class DatabaseModule {}

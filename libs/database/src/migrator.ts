@@ -64,7 +64,11 @@ export async function applyMigrations(
             'or run `prisma migrate resolve` where the Prisma CLI works.',
         );
       }
-      const done = new Map(rows.filter((row) => row.finished_at !== null && row.rolled_back_at === null).map((row) => [row.migration_name, row]));
+      const done = new Map(
+        rows
+          .filter((row) => row.finished_at !== null && row.rolled_back_at === null)
+          .map((row) => [row.migration_name, row]),
+      );
       const result: MigrationResult = { applied: [], alreadyApplied: [], modified: [] };
       for (const migration of migrations) {
         const previous = done.get(migration.name);
@@ -121,7 +125,10 @@ interface Migration {
 
 async function readMigrations(migrationsDir: string): Promise<Migration[]> {
   const entries = await readdir(migrationsDir, { withFileTypes: true });
-  const names = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  const names = entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
   return Promise.all(
     names.map(async (name) => {
       const script = await readFile(join(migrationsDir, name, 'migration.sql'), 'utf8');
@@ -145,5 +152,7 @@ async function applyOne(client: pg.Client, migration: Migration): Promise<void> 
     await client.query('UPDATE "_prisma_migrations" SET logs = $2 WHERE id = $1', [id, message]);
     throw new Error(`migration ${migration.name} failed: ${message}`, { cause: error });
   }
-  await client.query('UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1', [id]);
+  await client.query('UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1', [
+    id,
+  ]);
 }

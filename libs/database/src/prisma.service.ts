@@ -7,7 +7,9 @@ import { PrismaClient } from './generated/prisma/client.js';
 @Injectable()
 export class PrismaService extends PrismaClient implements OnApplicationShutdown {
   constructor(config: AppConfig) {
-    super({ adapter: new PrismaPg({ connectionString: config.DATABASE_URL, max: 10, connectionTimeoutMillis: 3_000 }) });
+    super({
+      adapter: new PrismaPg({ connectionString: config.DATABASE_URL, max: 10, connectionTimeoutMillis: 3_000 }),
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {

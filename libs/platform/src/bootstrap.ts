@@ -30,7 +30,10 @@ export interface RunningApp {
  * Starts an app: validated config (or one clear error and exit 1), JSON logs, Fastify with request
  * ids and metrics, graceful shutdown on SIGTERM/SIGINT, and Consul registration once it listens.
  */
-export async function bootstrapApp(definition: AppDefinition, env: NodeJS.ProcessEnv = process.env): Promise<RunningApp> {
+export async function bootstrapApp(
+  definition: AppDefinition,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunningApp> {
   let config: AppConfig;
   try {
     config = loadConfig(definition.name, definition.defaultPort, definition.uses, env);
@@ -42,10 +45,14 @@ export async function bootstrapApp(definition: AppDefinition, env: NodeJS.Proces
   const logger = new JsonLogger(definition.name, config.LOG_LEVEL);
   const metrics = new MetricsService(definition.name);
   const root = definition.module(PlatformModule.forRoot(config, metrics, { consul: definition.consul }));
-  const app = await NestFactory.create<NestFastifyApplication>(root, new FastifyAdapter({ bodyLimit: 10 * 1024 * 1024 }), {
-    logger,
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    root,
+    new FastifyAdapter({ bodyLimit: 10 * 1024 * 1024 }),
+    {
+      logger,
+      abortOnError: false,
+    },
+  );
   instrumentHttp(app.getHttpAdapter().getInstance(), metrics);
   // Every body and query is validated at the edge: unknown fields are refused, each error names its field.
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
@@ -66,7 +73,12 @@ export async function bootstrapApp(definition: AppDefinition, env: NodeJS.Proces
  */
 let shuttingDown = false;
 
-async function shutdown(app: INestApplication, logger: JsonLogger, signal: NodeJS.Signals, graceMs: number): Promise<void> {
+async function shutdown(
+  app: INestApplication,
+  logger: JsonLogger,
+  signal: NodeJS.Signals,
+  graceMs: number,
+): Promise<void> {
   // Ctrl-C reaches the whole process group and a supervisor may add a SIGTERM: stop once.
   if (shuttingDown) return;
   shuttingDown = true;

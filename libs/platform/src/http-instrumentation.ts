@@ -18,7 +18,11 @@ export function instrumentHttp(fastify: FastifyInstance, metrics: MetricsService
     const started = startedAt.get(request);
     if (started !== undefined) {
       metrics.httpRequestDuration.observe(
-        { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+        {
+          method: request.method,
+          route: request.routeOptions.url ?? 'unmatched',
+          status_code: String(reply.statusCode),
+        },
         (performance.now() - started) / 1000,
       );
     }

@@ -20,7 +20,11 @@ export interface PlatformOptions {
 @Module({})
 export class PlatformModule {
   static forRoot(config: AppConfig, metrics: MetricsService, options: PlatformOptions = {}): DynamicModule {
-    const imports: NonNullable<ModuleMetadata['imports']> = [ConfigModule.forRoot(config), TerminusModule, ConsulModule.forRoot(options.consul)];
+    const imports: NonNullable<ModuleMetadata['imports']> = [
+      ConfigModule.forRoot(config),
+      TerminusModule,
+      ConsulModule.forRoot(options.consul),
+    ];
     if (config.uses.database) imports.push(DatabaseModule);
     if (config.uses.redis) imports.push(RedisModule);
     return {
@@ -34,8 +38,16 @@ export class PlatformModule {
           // The infrastructure checks come first, registered as the registry is made; libraries
           // and apps add theirs in onModuleInit.
           provide: ReadinessRegistry,
-          inject: [ConsulHealthIndicator, { token: DatabaseHealthIndicator, optional: true }, { token: RedisHealthIndicator, optional: true }],
-          useFactory: (consul: ConsulHealthIndicator, database?: DatabaseHealthIndicator, redis?: RedisHealthIndicator) => {
+          inject: [
+            ConsulHealthIndicator,
+            { token: DatabaseHealthIndicator, optional: true },
+            { token: RedisHealthIndicator, optional: true },
+          ],
+          useFactory: (
+            consul: ConsulHealthIndicator,
+            database?: DatabaseHealthIndicator,
+            redis?: RedisHealthIndicator,
+          ) => {
             const readiness = new ReadinessRegistry();
             readiness.register('consul', (key) => consul.check(key));
             if (database) readiness.register('database', (key) => database.check(key));

@@ -14,7 +14,8 @@ export class ReadinessRegistry {
   private readonly checks = new Map<string, ReadinessCheck>();
 
   register(name: string, check: ReadinessCheck): void {
-    if (this.checks.has(name)) throw new Error(`a readiness check named "${name}" is registered already (is a module imported twice?)`);
+    if (this.checks.has(name))
+      throw new Error(`a readiness check named "${name}" is registered already (is a module imported twice?)`);
     this.checks.set(name, check);
   }
 
@@ -24,6 +25,10 @@ export class ReadinessRegistry {
 
   /** The checks as Terminus runs them. */
   indicators(): HealthIndicatorFunction[] {
-    return [...this.checks].map(([name, check]) => () => check(name));
+    return [...this.checks].map(
+      ([name, check]) =>
+        () =>
+          check(name),
+    );
   }
 }

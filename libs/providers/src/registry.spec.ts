@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { adapterFor, isProviderName, PROVIDER_NAMES, PROVIDER_SERVICE_PREFIX, PROVIDERS, type ProviderName, providerOfServiceName, providerServiceName } from './registry.js';
+import {
+  adapterFor,
+  isProviderName,
+  PROVIDER_NAMES,
+  PROVIDER_SERVICE_PREFIX,
+  PROVIDERS,
+  type ProviderName,
+  providerOfServiceName,
+  providerServiceName,
+} from './registry.js';
 
 describe('provider registry', () => {
   it('lists each provider once, in the same order as its table', () => {
@@ -13,7 +22,11 @@ describe('provider registry', () => {
     for (const name of PROVIDER_NAMES) {
       const definition = PROVIDERS[name];
       assert.equal(definition.name, name);
-      assert.equal(definition.adapter.provider, name, `${name}: the adapter reports the provider it is registered under`);
+      assert.equal(
+        definition.adapter.provider,
+        name,
+        `${name}: the adapter reports the provider it is registered under`,
+      );
       assert.equal(adapterFor(name), definition.adapter);
       assert.equal(typeof definition.adapter.buildChatRequest, 'function');
       assert.equal(definition.defaultBaseUrl, definition.adapter.defaultBaseUrl);
@@ -35,10 +48,17 @@ describe('provider registry', () => {
   });
 
   it('recognises no other service and no other name', () => {
-    for (const service of [PROVIDER_SERVICE_PREFIX, 'ai-provider-openai_compatible', 'ai-provider-mistral', 'consul', 'openai']) {
+    for (const service of [
+      PROVIDER_SERVICE_PREFIX,
+      'ai-provider-openai_compatible',
+      'ai-provider-mistral',
+      'consul',
+      'openai',
+    ]) {
       assert.equal(providerOfServiceName(service), undefined, service);
     }
-    for (const value of ['mistral', 'OpenAI', '', 'toString', 'constructor', undefined, 42]) assert.equal(isProviderName(value), false, String(value));
+    for (const value of ['mistral', 'OpenAI', '', 'toString', 'constructor', undefined, 42])
+      assert.equal(isProviderName(value), false, String(value));
     assert.throws(() => adapterFor('mistral' as ProviderName), /unknown provider "mistral" \(known: openai, /);
   });
 });

@@ -49,7 +49,15 @@ export const PROVIDERS: Readonly<Record<ProviderName, ProviderDefinition>> = Obj
   Object.fromEntries(
     PROVIDER_NAMES.map((name) => {
       const adapter = ADAPTERS[name] as ProviderAdapter;
-      return [name, Object.freeze({ name, serviceName: providerServiceName(name), adapter, defaultBaseUrl: adapter.defaultBaseUrl })];
+      return [
+        name,
+        Object.freeze({
+          name,
+          serviceName: providerServiceName(name),
+          adapter,
+          defaultBaseUrl: adapter.defaultBaseUrl,
+        }),
+      ];
     }),
   ) as Record<ProviderName, ProviderDefinition>,
 );
@@ -60,6 +68,7 @@ export function isProviderName(value: unknown): value is ProviderName {
 
 export function adapterFor(provider: ProviderName): ProviderAdapter {
   // Names come from the database as text: fail with the name rather than on an undefined adapter.
-  if (!isProviderName(provider)) throw new Error(`unknown provider ${JSON.stringify(provider)} (known: ${PROVIDER_NAMES.join(', ')})`);
+  if (!isProviderName(provider))
+    throw new Error(`unknown provider ${JSON.stringify(provider)} (known: ${PROVIDER_NAMES.join(', ')})`);
   return PROVIDERS[provider].adapter;
 }

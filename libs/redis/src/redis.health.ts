@@ -12,7 +12,8 @@ export class RedisHealthIndicator {
 
   async check(key = 'redis') {
     const indicator = this.health.check(key);
-    if (!this.redis.available) return indicator.degraded({ message: `Redis connection is ${this.redis.client.status}` });
+    if (!this.redis.available)
+      return indicator.degraded({ message: `Redis connection is ${this.redis.client.status}` });
     try {
       const started = performance.now();
       await this.redis.client.ping();

@@ -4,5 +4,9 @@ import { RedisHealthIndicator } from './redis.health.js';
 import { RedisService } from './redis.service.js';
 
 @Global()
-@Module({ imports: [TerminusModule], providers: [RedisService, RedisHealthIndicator], exports: [RedisService, RedisHealthIndicator] })
+@Module({
+  imports: [TerminusModule],
+  providers: [RedisService, RedisHealthIndicator],
+  exports: [RedisService, RedisHealthIndicator],
+})
 export class RedisModule {}

@@ -1,8 +1,33 @@
-export { BalancerState, type BalancingStrategy, type PoolMember, type RandomSource, selectMember, STRATEGIES, usable } from './balancing/strategies.js';
-export { CircuitBreaker, type CircuitBreakerOptions, type CircuitState, DEFAULT_CIRCUIT_BREAKER } from './resilience/circuit-breaker.js';
-export { DEFAULT_RETRY_BUDGET, fullJitterDelay, RetryBudget, type RetryBudgetOptions } from './resilience/retry-budget.js';
+export {
+  BalancerState,
+  type BalancingStrategy,
+  type PoolMember,
+  type RandomSource,
+  selectMember,
+  STRATEGIES,
+  usable,
+} from './balancing/strategies.js';
+export {
+  CircuitBreaker,
+  type CircuitBreakerOptions,
+  type CircuitState,
+  DEFAULT_CIRCUIT_BREAKER,
+} from './resilience/circuit-breaker.js';
+export {
+  DEFAULT_RETRY_BUDGET,
+  fullJitterDelay,
+  RetryBudget,
+  type RetryBudgetOptions,
+} from './resilience/retry-budget.js';
 export { requestFeatures, type RequestFeatures } from './policy/request-features.js';
-export { type ModelCatalog, type RouteCandidate, type RouteDecision, routeChat, type RouteHints, UnknownModelError } from './policy/router.js';
+export {
+  type ModelCatalog,
+  type RouteCandidate,
+  type RouteDecision,
+  routeChat,
+  type RouteHints,
+  UnknownModelError,
+} from './policy/router.js';
 export {
   DEFAULT_ROUTING_POLICY,
   freshFactsMatchers,
@@ -21,8 +46,17 @@ export { InstanceCircuits } from './resilience/instance-circuits.js';
 export { ConsulHealthFeed } from './table/consul-health-feed.js';
 export { GatewayHttpError, NoHealthyInstanceError, RequestCancelledError } from './failover/failover-errors.js';
 export { InstanceBalancer, type PoolMemberView } from './balancing/instance-balancer.js';
-export { type CatalogInstance, type InstanceStatus, InstanceTable, type TableInstance } from './table/instance-table.js';
-export { InvalidPreferredProviderError, parsePreferredProvider, PREFERRED_PROVIDER_HEADER } from './policy/preferred-provider.js';
+export {
+  type CatalogInstance,
+  type InstanceStatus,
+  InstanceTable,
+  type TableInstance,
+} from './table/instance-table.js';
+export {
+  InvalidPreferredProviderError,
+  parsePreferredProvider,
+  PREFERRED_PROVIDER_HEADER,
+} from './policy/preferred-provider.js';
 export { RateLimiter, type RateDecision } from './admission/rate-limiter.js';
 export { CIRCUIT_EVENTS_CHANNEL, type CircuitEvent, RedisEventsFeed } from './table/redis-events-feed.js';
 export { type PolicyStatus, RoutingPolicyStore } from './policy/routing-policy.store.js';

@@ -26,7 +26,16 @@ export interface RoutingModuleOptions {
 @Module({})
 export class RoutingModule {
   static forRoot(options: RoutingModuleOptions): DynamicModule {
-    const shared: Provider[] = [InstanceTable, CatalogFeed, ConsulHealthFeed, RedisEventsFeed, InstanceCircuits, RoutingPolicyStore, InstanceBalancer, RoutingTableHealthIndicator];
+    const shared: Provider[] = [
+      InstanceTable,
+      CatalogFeed,
+      ConsulHealthFeed,
+      RedisEventsFeed,
+      InstanceCircuits,
+      RoutingPolicyStore,
+      InstanceBalancer,
+      RoutingTableHealthIndicator,
+    ];
     const clientFacing: Provider[] = options.servesClients
       ? [
           // Enough kept-alive sockets per upstream origin for the gateway's concurrency.
@@ -38,6 +47,12 @@ export class RoutingModule {
     const providers = [...shared, ...clientFacing];
     // The fleet's repositories and credentials (and, for the api-gateway, the client key cache) come from fleet.
     const fleet = FleetDataModule.forRoot({ clientKeyCache: options.servesClients });
-    return { module: RoutingModule, global: true, imports: [TerminusModule, fleet], providers, exports: [...providers, FleetDataModule] };
+    return {
+      module: RoutingModule,
+      global: true,
+      imports: [TerminusModule, fleet],
+      providers,
+      exports: [...providers, FleetDataModule],
+    };
   }
 }

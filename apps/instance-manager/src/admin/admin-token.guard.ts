@@ -18,7 +18,8 @@ export class AdminTokenGuard implements CanActivate {
     const header = context.switchToHttp().getRequest<FastifyRequest>().headers.authorization ?? '';
     const match = /^Bearer\s+(.+)$/i.exec(header);
     if (!match) throw new UnauthorizedException('admin API: send Authorization: Bearer <ADMIN_TOKEN>');
-    if (!timingSafeEqual(digest(match[1]!.trim()), this.expected)) throw new UnauthorizedException('admin API: the admin token is not valid');
+    if (!timingSafeEqual(digest(match[1]!.trim()), this.expected))
+      throw new UnauthorizedException('admin API: the admin token is not valid');
     return true;
   }
 }

@@ -20,7 +20,9 @@ export class ConsulViewController {
   async providerServices() {
     try {
       const catalog = (await this.consul.catalogServices()).body;
-      const names = Object.keys(catalog).filter((name) => name.startsWith(PROVIDER_SERVICE_PREFIX)).sort();
+      const names = Object.keys(catalog)
+        .filter((name) => name.startsWith(PROVIDER_SERVICE_PREFIX))
+        .sort();
       const services = await Promise.all(
         names.map(async (name) => ({
           name,
@@ -29,13 +31,20 @@ export class ConsulViewController {
             address: `${entry.Service.Address}:${entry.Service.Port}`,
             tags: entry.Service.Tags ?? [],
             meta: entry.Service.Meta ?? {},
-            checks: entry.Checks.map((check) => ({ id: check.CheckID, name: check.Name, status: check.Status, output: check.Output })),
+            checks: entry.Checks.map((check) => ({
+              id: check.CheckID,
+              name: check.Name,
+              status: check.Status,
+              output: check.Output,
+            })),
           })),
         })),
       );
       return { services };
     } catch (error) {
-      throw new ServiceUnavailableException(`Consul is unreachable: ${error instanceof Error ? error.message : String(error)}`);
+      throw new ServiceUnavailableException(
+        `Consul is unreachable: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 

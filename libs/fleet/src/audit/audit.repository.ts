@@ -16,7 +16,13 @@ export class AuditRepository {
 
   async record(entry: AuditEntry): Promise<void> {
     await this.prisma.auditLog.create({
-      data: { actor: entry.actor, action: entry.action, targetType: entry.targetType, targetId: entry.targetId, details: (entry.details ?? {}) as Prisma.InputJsonValue },
+      data: {
+        actor: entry.actor,
+        action: entry.action,
+        targetType: entry.targetType,
+        targetId: entry.targetId,
+        details: (entry.details ?? {}) as Prisma.InputJsonValue,
+      },
     });
   }
 

@@ -29,7 +29,10 @@ class FakeClientKeysRepository {
       this.rows.push(row);
     }
     if (this.rows.some((existing) => existing.keyHash === data.keyHash)) {
-      throw new Prisma.PrismaClientKnownRequestError('Unique constraint failed on the fields: (`key_hash`)', { code: 'P2002', clientVersion: 'spec' });
+      throw new Prisma.PrismaClientKnownRequestError('Unique constraint failed on the fields: (`key_hash`)', {
+        code: 'P2002',
+        clientVersion: 'spec',
+      });
     }
     this.rows.push(row);
     return row;
@@ -53,7 +56,9 @@ class FakeClientKeysRepository {
 
   async findActive(): Promise<ActiveClientKey[]> {
     this.check();
-    return this.rows.filter((row) => !row.revokedAt).map(({ id, name, keyHash, rateLimitRpm }) => ({ id, name, keyHash, rateLimitRpm }));
+    return this.rows
+      .filter((row) => !row.revokedAt)
+      .map(({ id, name, keyHash, rateLimitRpm }) => ({ id, name, keyHash, rateLimitRpm }));
   }
 
   async countActive(): Promise<number> {
@@ -98,7 +103,10 @@ describe('ClientKeyCache', () => {
   beforeEach(() => {
     mock.timers.enable({ apis: ['setInterval', 'Date'], now: Date.parse('2026-01-01T00:00:00Z') });
     repository = new FakeClientKeysRepository();
-    keys = new ClientKeysService(repository as unknown as ClientKeysRepository, new FakeAuditRepository() as unknown as AuditRepository);
+    keys = new ClientKeysService(
+      repository as unknown as ClientKeysRepository,
+      new FakeAuditRepository() as unknown as AuditRepository,
+    );
     config = { CATALOG_REFRESH_MS: REFRESH_MS } as AppConfig;
     cache = new ClientKeyCache(repository as unknown as ClientKeysRepository, keys, config);
   });
@@ -171,7 +179,10 @@ describe('ClientKeyCache', () => {
     mock.timers.tick(REFRESH_MS);
     await settle();
 
-    assert.equal(repository.rows.find((row) => row.id === view.id)?.lastUsedAt?.toISOString(), '2026-01-01T00:00:01.000Z');
+    assert.equal(
+      repository.rows.find((row) => row.id === view.id)?.lastUsedAt?.toISOString(),
+      '2026-01-01T00:00:01.000Z',
+    );
     assert.equal(repository.rows.find((row) => row.id === idle.view.id)?.lastUsedAt, null);
   });
 
@@ -206,13 +217,19 @@ describe('ClientKeyCache', () => {
     assert.deepEqual(cache.authenticate(preset), { id: repository.rows[0]!.id, name: 'bootstrap', rateLimitRpm: 60 });
 
     // Another replica: its check saw no key, then lost the insert race (unique hash).
-    const other = new ClientKeyCache(repository as unknown as ClientKeysRepository, keys, { ...config, BOOTSTRAP_CLIENT_KEY: 'sb-bootstrap-key-for-the-spec-0002' } as AppConfig);
+    const other = new ClientKeyCache(repository as unknown as ClientKeysRepository, keys, {
+      ...config,
+      BOOTSTRAP_CLIENT_KEY: 'sb-bootstrap-key-for-the-spec-0002',
+    } as AppConfig);
     repository.raceOnCreate = true;
     const errors = mock.method(Logger.prototype, 'error', () => undefined);
     await other.onApplicationBootstrap();
     other.onApplicationShutdown();
     assert.equal(errors.mock.callCount(), 0, 'losing the race is not an error');
-    assert.equal(repository.rows.filter((row) => row.keyHash === hashClientKey('sb-bootstrap-key-for-the-spec-0002')).length, 1);
+    assert.equal(
+      repository.rows.filter((row) => row.keyHash === hashClientKey('sb-bootstrap-key-for-the-spec-0002')).length,
+      1,
+    );
     assert.ok(other.authenticate('sb-bootstrap-key-for-the-spec-0002'));
   });
 });

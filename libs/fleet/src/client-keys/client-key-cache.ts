@@ -1,4 +1,10 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { AppConfig } from '@switchboard/kernel';
 import { isUniqueViolation } from '@switchboard/database';
 import { ClientKeysRepository } from './client-keys.repository.js';
@@ -52,14 +58,23 @@ export class ClientKeyCache implements OnModuleInit, OnApplicationBootstrap, OnA
           this.logger.log(`Created the bootstrap client key from BOOTSTRAP_CLIENT_KEY (${preset.slice(0, 10)}...)`);
         }
       } else if ((await this.repository.countActive()) === 0) {
-        const { key } = await this.keys.create('bootstrap (generated)', this.config.BOOTSTRAP_CLIENT_KEY_RPM ?? null, 'api-gateway');
+        const { key } = await this.keys.create(
+          'bootstrap (generated)',
+          this.config.BOOTSTRAP_CLIENT_KEY_RPM ?? null,
+          'api-gateway',
+        );
         // Shown once, on the console only (not through the JSON logger, whose lines are shipped and kept).
-        process.stdout.write(`\nNo client key existed, so one was generated. Use it as "Authorization: Bearer <key>" or "x-api-key: <key>":\n\n    ${key}\n\nIt is stored only as a hash and will not be shown again.\n\n`);
+        process.stdout.write(
+          `\nNo client key existed, so one was generated. Use it as "Authorization: Bearer <key>" or "x-api-key: <key>":\n\n    ${key}\n\nIt is stored only as a hash and will not be shown again.\n\n`,
+        );
       }
       await this.reload();
     } catch (error) {
       // Another replica creating the same key at the same moment is fine (unique hash).
-      if (!isUniqueViolation(error)) this.logger.error(`Could not create the bootstrap client key: ${error instanceof Error ? error.message : String(error)}`);
+      if (!isUniqueViolation(error))
+        this.logger.error(
+          `Could not create the bootstrap client key: ${error instanceof Error ? error.message : String(error)}`,
+        );
       await this.reload();
     }
   }
@@ -105,12 +120,15 @@ export class ClientKeyCache implements OnModuleInit, OnApplicationBootstrap, OnA
   private async reload(): Promise<void> {
     try {
       const rows = await this.repository.findActive();
-      this.byHash = new Map(rows.map((row) => [row.keyHash, { id: row.id, name: row.name, rateLimitRpm: row.rateLimitRpm }]));
+      this.byHash = new Map(
+        rows.map((row) => [row.keyHash, { id: row.id, name: row.name, rateLimitRpm: row.rateLimitRpm }]),
+      );
       this.loadedAt = Date.now();
       this.lastError = undefined;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      if (!this.lastError) this.logger.warn(`Could not reload client keys (${message}); the ones in memory keep working`);
+      if (!this.lastError)
+        this.logger.warn(`Could not reload client keys (${message}); the ones in memory keep working`);
       this.lastError = message;
     }
   }

@@ -23,7 +23,10 @@ export class ClientKeysRepository {
   }
 
   findMany(includeRevoked: boolean): Promise<ClientApiKey[]> {
-    return this.prisma.clientApiKey.findMany({ where: includeRevoked ? {} : { revokedAt: null }, orderBy: { createdAt: 'asc' } });
+    return this.prisma.clientApiKey.findMany({
+      where: includeRevoked ? {} : { revokedAt: null },
+      orderBy: { createdAt: 'asc' },
+    });
   }
 
   findById(id: string): Promise<ClientApiKey | null> {
@@ -36,7 +39,10 @@ export class ClientKeysRepository {
 
   /** Every key not revoked, with only what authentication needs. */
   findActive(): Promise<ActiveClientKey[]> {
-    return this.prisma.clientApiKey.findMany({ where: { revokedAt: null }, select: { id: true, name: true, keyHash: true, rateLimitRpm: true } });
+    return this.prisma.clientApiKey.findMany({
+      where: { revokedAt: null },
+      select: { id: true, name: true, keyHash: true, rateLimitRpm: true },
+    });
   }
 
   countActive(): Promise<number> {

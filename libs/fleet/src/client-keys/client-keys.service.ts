@@ -42,10 +42,26 @@ export class ClientKeysService {
     private readonly audit: AuditRepository,
   ) {}
 
-  async create(name: string, rateLimitRpm: number | null, actor: string, presetKey?: string): Promise<{ key: string; view: ClientKeyView }> {
+  async create(
+    name: string,
+    rateLimitRpm: number | null,
+    actor: string,
+    presetKey?: string,
+  ): Promise<{ key: string; view: ClientKeyView }> {
     const key = presetKey ?? `${CLIENT_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
-    const row = await this.repository.create({ name, keyHash: hashClientKey(key), keyPrefix: key.slice(0, 10), rateLimitRpm });
-    await this.audit.record({ actor, action: 'client_key.create', targetType: 'client_api_key', targetId: row.id, details: { name, prefix: row.keyPrefix, rateLimitRpm } });
+    const row = await this.repository.create({
+      name,
+      keyHash: hashClientKey(key),
+      keyPrefix: key.slice(0, 10),
+      rateLimitRpm,
+    });
+    await this.audit.record({
+      actor,
+      action: 'client_key.create',
+      targetType: 'client_api_key',
+      targetId: row.id,
+      details: { name, prefix: row.keyPrefix, rateLimitRpm },
+    });
     return { key, view: toView(row) };
   }
 
@@ -58,7 +74,13 @@ export class ClientKeysService {
     const existing = /^[0-9a-f-]{36}$/i.test(id) ? await this.repository.findById(id) : null;
     if (!existing) throw new ClientKeyNotFoundError(id);
     const row = existing.revokedAt ? existing : await this.repository.revoke(id);
-    await this.audit.record({ actor, action: 'client_key.revoke', targetType: 'client_api_key', targetId: id, details: { prefix: row.keyPrefix } });
+    await this.audit.record({
+      actor,
+      action: 'client_key.revoke',
+      targetType: 'client_api_key',
+      targetId: id,
+      details: { prefix: row.keyPrefix },
+    });
     return toView(row);
   }
 }

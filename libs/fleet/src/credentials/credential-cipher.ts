@@ -35,7 +35,9 @@ export class CredentialCipher {
       decipher.setAuthTag(bytes.subarray(12, 28));
       return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
     } catch {
-      throw new Error('the stored API key cannot be decrypted with this CREDENTIALS_KEY (was the key changed?); set the instance key again');
+      throw new Error(
+        'the stored API key cannot be decrypted with this CREDENTIALS_KEY (was the key changed?); set the instance key again',
+      );
     }
   }
 

@@ -15,26 +15,45 @@ describe('InstanceCredentials', () => {
 
   it('decrypts a stored key, or reads the environment variable the instance names', () => {
     process.env[ENV_KEY] = 'sk-from-environment';
-    assert.deepEqual(credentials.resolve({ apiKeyCiphertext: cipher.encrypt('sk-stored'), apiKeyEnv: null }), { apiKey: 'sk-stored' });
-    assert.deepEqual(credentials.resolve({ apiKeyCiphertext: null, apiKeyEnv: ENV_KEY }), { apiKey: 'sk-from-environment' });
+    assert.deepEqual(credentials.resolve({ apiKeyCiphertext: cipher.encrypt('sk-stored'), apiKeyEnv: null }), {
+      apiKey: 'sk-stored',
+    });
+    assert.deepEqual(credentials.resolve({ apiKeyCiphertext: null, apiKeyEnv: ENV_KEY }), {
+      apiKey: 'sk-from-environment',
+    });
   });
 
   it('says what to check when there is no usable key, without throwing', () => {
     const otherKey = new CredentialCipher({ CREDENTIALS_KEY: '1e'.repeat(32) } as AppConfig);
-    assert.match(credentials.resolve({ apiKeyCiphertext: otherKey.encrypt('sk-x'), apiKeyEnv: null }).reason ?? '', /cannot be decrypted with this CREDENTIALS_KEY.*instance-manager stored them with/);
+    assert.match(
+      credentials.resolve({ apiKeyCiphertext: otherKey.encrypt('sk-x'), apiKeyEnv: null }).reason ?? '',
+      /cannot be decrypted with this CREDENTIALS_KEY.*instance-manager stored them with/,
+    );
     const unconfigured = new InstanceCredentials(new CredentialCipher({} as AppConfig));
-    assert.match(unconfigured.resolve({ apiKeyCiphertext: cipher.encrypt('sk-x'), apiKeyEnv: null }).reason ?? '', /CREDENTIALS_KEY is not configured/);
-    assert.match(credentials.resolve({ apiKeyCiphertext: null, apiKeyEnv: ENV_KEY }).reason ?? '', new RegExp(`environment variable ${ENV_KEY} is not set`));
+    assert.match(
+      unconfigured.resolve({ apiKeyCiphertext: cipher.encrypt('sk-x'), apiKeyEnv: null }).reason ?? '',
+      /CREDENTIALS_KEY is not configured/,
+    );
+    assert.match(
+      credentials.resolve({ apiKeyCiphertext: null, apiKeyEnv: ENV_KEY }).reason ?? '',
+      new RegExp(`environment variable ${ENV_KEY} is not set`),
+    );
     process.env[ENV_KEY] = '';
     assert.match(credentials.resolve({ apiKeyCiphertext: null, apiKeyEnv: ENV_KEY }).reason ?? '', /is not set/);
-    assert.match(credentials.resolve({ apiKeyCiphertext: null, apiKeyEnv: null }).reason ?? '', /no API key configured \(give the instance an apiKey or apiKeyEnv\)/);
+    assert.match(
+      credentials.resolve({ apiKeyCiphertext: null, apiKeyEnv: null }).reason ?? '',
+      /no API key configured \(give the instance an apiKey or apiKeyEnv\)/,
+    );
   });
 
   it('builds the target an instance is called at', () => {
-    assert.deepEqual(providerTarget({ baseUrl: 'https://api.example', extraHeaders: { 'openai-project': 'p1' } }, 'sk-1'), {
-      baseUrl: 'https://api.example',
-      apiKey: 'sk-1',
-      headers: { 'openai-project': 'p1' },
-    });
+    assert.deepEqual(
+      providerTarget({ baseUrl: 'https://api.example', extraHeaders: { 'openai-project': 'p1' } }, 'sk-1'),
+      {
+        baseUrl: 'https://api.example',
+        apiKey: 'sk-1',
+        headers: { 'openai-project': 'p1' },
+      },
+    );
   });
 });

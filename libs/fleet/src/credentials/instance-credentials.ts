@@ -25,18 +25,25 @@ export class InstanceCredentials {
         return { apiKey: this.cipher.decrypt(instance.apiKeyCiphertext) };
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        return { reason: `${message} (every app reading provider keys needs the CREDENTIALS_KEY the instance-manager stored them with)` };
+        return {
+          reason: `${message} (every app reading provider keys needs the CREDENTIALS_KEY the instance-manager stored them with)`,
+        };
       }
     }
     if (instance.apiKeyEnv) {
       const apiKey = readSecretFromEnvironment(instance.apiKeyEnv);
-      return apiKey ? { apiKey } : { reason: `environment variable ${instance.apiKeyEnv} is not set in this app's environment` };
+      return apiKey
+        ? { apiKey }
+        : { reason: `environment variable ${instance.apiKeyEnv} is not set in this app's environment` };
     }
     return { reason: 'no API key configured (give the instance an apiKey or apiKeyEnv)' };
   }
 }
 
 /** Where and how to call an instance, with its resolved key. */
-export function providerTarget(instance: Pick<ProviderInstance, 'baseUrl' | 'extraHeaders'>, apiKey: string): ProviderTarget {
+export function providerTarget(
+  instance: Pick<ProviderInstance, 'baseUrl' | 'extraHeaders'>,
+  apiKey: string,
+): ProviderTarget {
   return { baseUrl: instance.baseUrl, apiKey, headers: (instance.extraHeaders ?? {}) as Record<string, string> };
 }

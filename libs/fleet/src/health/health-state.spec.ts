@@ -18,16 +18,37 @@ describe('nextHealth', () => {
   });
 
   it('warns after the first failure and turns critical at the threshold', () => {
-    assert.deepEqual(run([true, false, false, false, false]), ['passing', 'warning', 'warning', 'critical', 'critical']);
+    assert.deepEqual(run([true, false, false, false, false]), [
+      'passing',
+      'warning',
+      'warning',
+      'critical',
+      'critical',
+    ]);
   });
 
   it('needs the configured successes in a row to recover, and a failure resets the count', () => {
-    assert.deepEqual(run([true, false, false, false, true, false, true, true]), ['passing', 'warning', 'warning', 'critical', 'critical', 'critical', 'critical', 'passing']);
+    assert.deepEqual(run([true, false, false, false, true, false, true, true]), [
+      'passing',
+      'warning',
+      'warning',
+      'critical',
+      'critical',
+      'critical',
+      'critical',
+      'passing',
+    ]);
   });
 
   it('keeps a never-healthy instance critical until it succeeds', () => {
     assert.deepEqual(run([false, false, true]), ['critical', 'critical', 'critical']);
-    assert.deepEqual(run([false, false, false, true, true]), ['critical', 'critical', 'critical', 'critical', 'passing']);
+    assert.deepEqual(run([false, false, false, true, true]), [
+      'critical',
+      'critical',
+      'critical',
+      'critical',
+      'passing',
+    ]);
   });
 });
 

@@ -24,17 +24,25 @@ export const INITIAL_HEALTH: HealthState = { status: 'critical', consecutiveFail
  * failed must succeed `recoverAfterSuccesses` times in a row, so a flapping upstream does not
  * bounce in and out of rotation.
  */
-export function nextHealth(previous: HealthState, ok: boolean, thresholds: HealthThresholds, firstProbe: boolean): HealthState {
+export function nextHealth(
+  previous: HealthState,
+  ok: boolean,
+  thresholds: HealthThresholds,
+  firstProbe: boolean,
+): HealthState {
   if (ok) {
     const consecutiveSuccesses = previous.consecutiveSuccesses + 1;
-    const recovered = firstProbe || previous.status === 'passing' || consecutiveSuccesses >= thresholds.recoverAfterSuccesses;
+    const recovered =
+      firstProbe || previous.status === 'passing' || consecutiveSuccesses >= thresholds.recoverAfterSuccesses;
     return { status: recovered ? 'passing' : previous.status, consecutiveFailures: 0, consecutiveSuccesses };
   }
   const consecutiveFailures = previous.consecutiveFailures + 1;
   const byCount: CheckStatus =
-    consecutiveFailures >= thresholds.criticalAfterFailures ? 'critical'
-    : consecutiveFailures >= thresholds.warnAfterFailures ? 'warning'
-    : 'passing';
+    consecutiveFailures >= thresholds.criticalAfterFailures
+      ? 'critical'
+      : consecutiveFailures >= thresholds.warnAfterFailures
+        ? 'warning'
+        : 'passing';
   // A failure never makes things look better than they were.
   const status = SEVERITY[byCount] >= SEVERITY[previous.status] ? byCount : previous.status;
   return { status, consecutiveFailures, consecutiveSuccesses: 0 };

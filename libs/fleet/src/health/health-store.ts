@@ -61,7 +61,8 @@ export class HealthStore {
   /** Records one probe; never throws (Redis down means the metrics are stale, not the probe lost). */
   async record(outcome: ProbeOutcome, ttlSeconds: number): Promise<InstanceHealthMetrics> {
     const state = await this.localState(outcome.instanceId);
-    state.ewma = state.ewma === undefined ? outcome.latencyMs : EWMA_WEIGHT * outcome.latencyMs + (1 - EWMA_WEIGHT) * state.ewma;
+    state.ewma =
+      state.ewma === undefined ? outcome.latencyMs : EWMA_WEIGHT * outcome.latencyMs + (1 - EWMA_WEIGHT) * state.ewma;
     state.window.push(outcome.ok);
     if (state.window.length > HEALTH_WINDOW) state.window.shift();
     const successes = state.window.filter(Boolean).length;
@@ -81,7 +82,9 @@ export class HealthStore {
     };
     if (!this.redis.available) return metrics;
     const key = HEALTH_KEY_PREFIX + outcome.instanceId;
-    const fields: Record<string, string> = Object.fromEntries(Object.entries(metrics).map(([field, value]) => [field, String(value)]));
+    const fields: Record<string, string> = Object.fromEntries(
+      Object.entries(metrics).map(([field, value]) => [field, String(value)]),
+    );
     fields.window = state.window.map((ok) => (ok ? '1' : '0')).join('');
     try {
       const pipeline = this.redis.client.multi();
@@ -91,7 +94,9 @@ export class HealthStore {
       pipeline.publish(HEALTH_EVENTS_CHANNEL, JSON.stringify({ type: 'health', ...metrics } satisfies HealthEvent));
       await pipeline.exec();
     } catch (error) {
-      this.logger.warn(`Could not write health of ${outcome.instanceId} to Redis: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(
+        `Could not write health of ${outcome.instanceId} to Redis: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     return metrics;
   }

@@ -57,16 +57,27 @@ export class InstanceProber {
     try {
       const credential = this.credentials.resolve(instance);
       if (credential.apiKey === undefined) throw new Error(credential.reason);
-      const result = await this.client.probe(adapter, providerTarget(instance, credential.apiKey), { timeoutMs: this.config.PROBE_TIMEOUT_MS });
+      const result = await this.client.probe(adapter, providerTarget(instance, credential.apiKey), {
+        timeoutMs: this.config.PROBE_TIMEOUT_MS,
+      });
       ok = true;
       latencyMs = result.latencyMs;
     } catch (failure) {
       latencyMs = performance.now() - started;
-      error = failure instanceof ProviderError ? `${failure.kind}${failure.status ? ` (HTTP ${failure.status})` : ''}: ${failure.message}` : failure instanceof Error ? failure.message : String(failure);
+      error =
+        failure instanceof ProviderError
+          ? `${failure.kind}${failure.status ? ` (HTTP ${failure.status})` : ''}: ${failure.message}`
+          : failure instanceof Error
+            ? failure.message
+            : String(failure);
     }
     const state = nextHealth(previous, ok, this.thresholds, !previous.probed);
-    this.metrics.probeDuration.observe({ provider: instance.provider, outcome: ok ? 'success' : 'failure' }, latencyMs / 1000);
-    if (previous.status !== state.status || !previous.probed) this.metrics.instanceStatusChanges.inc({ provider: instance.provider, status: state.status });
+    this.metrics.probeDuration.observe(
+      { provider: instance.provider, outcome: ok ? 'success' : 'failure' },
+      latencyMs / 1000,
+    );
+    if (previous.status !== state.status || !previous.probed)
+      this.metrics.instanceStatusChanges.inc({ provider: instance.provider, status: state.status });
     const rounded = Math.round(latencyMs);
     const output = ok
       ? `probe ok in ${rounded} ms`
@@ -80,10 +91,22 @@ export class InstanceProber {
       await this.registry.updateCheck(instance, { status: state.status, output });
     } catch (failure) {
       // Consul away or the service not registered yet: the reconciler registers it with this status.
-      this.logger.debug(`Could not update the Consul check of ${instance.name}: ${failure instanceof Error ? failure.message : String(failure)}`);
+      this.logger.debug(
+        `Could not update the Consul check of ${instance.name}: ${failure instanceof Error ? failure.message : String(failure)}`,
+      );
     }
     const metrics = await this.store.record(
-      { instanceId: instance.id, provider: instance.provider, ok, latencyMs: rounded, error, status: state.status, consecutiveFailures: state.consecutiveFailures, consecutiveSuccesses: state.consecutiveSuccesses, at: Date.now() },
+      {
+        instanceId: instance.id,
+        provider: instance.provider,
+        ok,
+        latencyMs: rounded,
+        error,
+        status: state.status,
+        consecutiveFailures: state.consecutiveFailures,
+        consecutiveSuccesses: state.consecutiveSuccesses,
+        at: Date.now(),
+      },
       this.metricsTtlSeconds,
     );
     return { instanceId: instance.id, ok, latencyMs: rounded, status: state.status, output, metrics };

@@ -97,7 +97,8 @@ export class InstanceSupervisor implements OnApplicationBootstrap, BeforeApplica
       if (generation !== this.generation) return;
       const started = Date.now();
       await work();
-      if (generation === this.generation) this.schedule(generation, work, Math.max(0, intervalMs - (Date.now() - started)), intervalMs);
+      if (generation === this.generation)
+        this.schedule(generation, work, Math.max(0, intervalMs - (Date.now() - started)), intervalMs);
     }, delayMs);
     timer.unref();
     this.timers.push(timer);
@@ -118,7 +119,8 @@ export class InstanceSupervisor implements OnApplicationBootstrap, BeforeApplica
       const queue = await this.instances.findMany({ enabled: true });
       // A pool of workers rather than lockstep batches: one slow upstream holds up one worker only.
       const worker = async () => {
-        for (let instance = queue.shift(); instance && generation === this.generation; instance = queue.shift()) await this.prober.probe(instance);
+        for (let instance = queue.shift(); instance && generation === this.generation; instance = queue.shift())
+          await this.prober.probe(instance);
       };
       await Promise.all(Array.from({ length: PROBE_CONCURRENCY }, worker));
       this.lastProbeRoundAt = new Date();

@@ -44,7 +44,11 @@ export function toInstanceView(instance: ProviderInstance): InstanceView {
     extraHeaders: (instance.extraHeaders ?? {}) as Record<string, string>,
     maxConcurrency: instance.maxConcurrency,
     rateLimitRpm: instance.rateLimitRpm,
-    timeouts: { requestMs: instance.requestTimeoutMs, firstTokenMs: instance.firstTokenTimeoutMs, idleMs: instance.idleTimeoutMs },
+    timeouts: {
+      requestMs: instance.requestTimeoutMs,
+      firstTokenMs: instance.firstTokenTimeoutMs,
+      idleMs: instance.idleTimeoutMs,
+    },
     createdAt: instance.createdAt.toISOString(),
     updatedAt: instance.updatedAt.toISOString(),
   };

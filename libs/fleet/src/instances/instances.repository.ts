@@ -13,7 +13,10 @@ export class InstancesRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   findMany(filter: InstanceFilter = {}): Promise<ProviderInstance[]> {
-    return this.prisma.providerInstance.findMany({ where: { provider: filter.provider, enabled: filter.enabled }, orderBy: { name: 'asc' } });
+    return this.prisma.providerInstance.findMany({
+      where: { provider: filter.provider, enabled: filter.enabled },
+      orderBy: { name: 'asc' },
+    });
   }
 
   findById(id: string): Promise<ProviderInstance | null> {

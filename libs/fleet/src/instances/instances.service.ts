@@ -72,11 +72,20 @@ export class InstancesService {
   async list(query: ListQuery): Promise<{ items: InstanceView[]; total: number; page: number; pageSize: number }> {
     let instances = await this.repository.findMany({ provider: query.provider, enabled: query.enabled });
     if (query.health) {
-      const statuses = await Promise.all(instances.map(async (instance) => (await this.healthStore.read(instance.id).catch(() => undefined))?.status ?? 'unknown'));
+      const statuses = await Promise.all(
+        instances.map(
+          async (instance) => (await this.healthStore.read(instance.id).catch(() => undefined))?.status ?? 'unknown',
+        ),
+      );
       instances = instances.filter((_, position) => statuses[position] === query.health);
     }
     const start = (query.page - 1) * query.pageSize;
-    return { items: instances.slice(start, start + query.pageSize).map(toInstanceView), total: instances.length, page: query.page, pageSize: query.pageSize };
+    return {
+      items: instances.slice(start, start + query.pageSize).map(toInstanceView),
+      total: instances.length,
+      page: query.page,
+      pageSize: query.pageSize,
+    };
   }
 
   async get(id: string): Promise<InstanceView> {
@@ -110,7 +119,13 @@ export class InstancesService {
       throw this.translate(error, input.name);
     }
     const view = toInstanceView(instance);
-    await this.audit.record({ actor, action: 'instance.create', targetType: 'provider_instance', targetId: instance.id, details: { after: view } });
+    await this.audit.record({
+      actor,
+      action: 'instance.create',
+      targetType: 'provider_instance',
+      targetId: instance.id,
+      details: { after: view },
+    });
     await this.sync(instance);
     return view;
   }
@@ -119,8 +134,17 @@ export class InstancesService {
     const before = await this.require(id);
     checkCredentialInput(input);
     // A stored key follows its instance to a new host only if the operator gives it again.
-    if (input.baseUrl && new URL(input.baseUrl).host !== new URL(before.baseUrl).host && before.apiKeyCiphertext && !input.apiKey && !input.apiKeyEnv) {
-      throw new InvalidInstanceError('apiKey', "baseUrl moves to another host: give the apiKey again, so a stored key is never sent to a host it was not entered for");
+    if (
+      input.baseUrl &&
+      new URL(input.baseUrl).host !== new URL(before.baseUrl).host &&
+      before.apiKeyCiphertext &&
+      !input.apiKey &&
+      !input.apiKeyEnv
+    ) {
+      throw new InvalidInstanceError(
+        'apiKey',
+        'baseUrl moves to another host: give the apiKey again, so a stored key is never sent to a host it was not entered for',
+      );
     }
     let instance: ProviderInstance;
     try {
@@ -150,7 +174,11 @@ export class InstancesService {
       action: 'instance.update',
       targetType: 'provider_instance',
       targetId: id,
-      details: { before: toInstanceView(before), after: view, credentialChanged: Boolean(input.apiKey || input.apiKeyEnv) },
+      details: {
+        before: toInstanceView(before),
+        after: view,
+        credentialChanged: Boolean(input.apiKey || input.apiKeyEnv),
+      },
     });
     await this.sync(instance);
     return view;
@@ -159,17 +187,38 @@ export class InstancesService {
   async remove(id: string, actor: string): Promise<void> {
     const instance = await this.require(id);
     await this.repository.delete(id);
-    await this.audit.record({ actor, action: 'instance.delete', targetType: 'provider_instance', targetId: id, details: { before: toInstanceView(instance) } });
-    await this.registry.deregister(instance).catch((error: unknown) => this.logger.warn(`Deregistration of ${instance.name} deferred to the reconciler: ${String(error)}`));
+    await this.audit.record({
+      actor,
+      action: 'instance.delete',
+      targetType: 'provider_instance',
+      targetId: id,
+      details: { before: toInstanceView(instance) },
+    });
+    await this.registry
+      .deregister(instance)
+      .catch((error: unknown) =>
+        this.logger.warn(`Deregistration of ${instance.name} deferred to the reconciler: ${String(error)}`),
+      );
     this.prober.forget(id);
     await this.healthStore.forget(id);
   }
 
   async setState(id: string, change: 'enable' | 'disable' | 'drain' | 'undrain', actor: string): Promise<InstanceView> {
     await this.require(id);
-    const data = change === 'enable' ? { enabled: true } : change === 'disable' ? { enabled: false } : { draining: change === 'drain' };
+    const data =
+      change === 'enable'
+        ? { enabled: true }
+        : change === 'disable'
+          ? { enabled: false }
+          : { draining: change === 'drain' };
     const instance = await this.repository.update(id, data);
-    await this.audit.record({ actor, action: `instance.${change}`, targetType: 'provider_instance', targetId: id, details: data });
+    await this.audit.record({
+      actor,
+      action: `instance.${change}`,
+      targetType: 'provider_instance',
+      targetId: id,
+      details: data,
+    });
     await this.sync(instance);
     return toInstanceView(instance);
   }
@@ -177,7 +226,13 @@ export class InstancesService {
   async probeNow(id: string, actor: string): Promise<ProbeReport> {
     const instance = await this.require(id);
     const report = await this.prober.probe(instance);
-    await this.audit.record({ actor, action: 'instance.probe', targetType: 'provider_instance', targetId: id, details: { status: report.status, output: report.output } });
+    await this.audit.record({
+      actor,
+      action: 'instance.probe',
+      targetType: 'provider_instance',
+      targetId: id,
+      details: { status: report.status, output: report.output },
+    });
     return report;
   }
 
@@ -192,7 +247,11 @@ export class InstancesService {
       const check = entry?.Checks.find((candidate) => candidate.CheckID === instanceCheckId(instance));
       consul = { registered: Boolean(entry), status: check?.Status ?? null, output: check?.Output ?? null };
     } catch (error) {
-      consul = { registered: false, status: null, output: `Consul unreachable: ${error instanceof Error ? error.message : String(error)}` };
+      consul = {
+        registered: false,
+        status: null,
+        output: `Consul unreachable: ${error instanceof Error ? error.message : String(error)}`,
+      };
     }
     return { instance: toInstanceView(instance), metrics, consul };
   }
@@ -209,12 +268,19 @@ export class InstancesService {
       if (instance.enabled) await this.registry.register(instance, this.prober.known(instance.id));
       else await this.registry.deregister(instance);
     } catch (error) {
-      this.logger.warn(`Consul update of ${instance.name} deferred to the reconciler: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(
+        `Consul update of ${instance.name} deferred to the reconciler: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 
   private credentialFields(input: Pick<InstanceInput, 'apiKey' | 'apiKeyEnv'>) {
-    if (input.apiKey) return { apiKeyCiphertext: this.cipher.encrypt(input.apiKey), apiKeyLast4: input.apiKey.slice(-4), apiKeyEnv: null };
+    if (input.apiKey)
+      return {
+        apiKeyCiphertext: this.cipher.encrypt(input.apiKey),
+        apiKeyLast4: input.apiKey.slice(-4),
+        apiKeyEnv: null,
+      };
     if (input.apiKeyEnv) return { apiKeyEnv: input.apiKeyEnv, apiKeyCiphertext: null, apiKeyLast4: null };
     return {};
   }
@@ -231,19 +297,29 @@ export class InstancesService {
  * admin token, the credentials key, database and Consul credentials). Probing would otherwise send
  * them to whatever baseUrl an admin set.
  */
-const PROTECTED_ENVIRONMENT = /^(ADMIN_TOKEN|CREDENTIALS_KEY|DATABASE_URL|REDIS_URL|CONSUL_.*|SERVICE_.*|NODE_.*|PATH|HOME|TEST_.*|BOOTSTRAP_.*)$/;
+const PROTECTED_ENVIRONMENT =
+  /^(ADMIN_TOKEN|CREDENTIALS_KEY|DATABASE_URL|REDIS_URL|CONSUL_.*|SERVICE_.*|NODE_.*|PATH|HOME|TEST_.*|BOOTSTRAP_.*)$/;
 
 function checkCredentialInput(input: Pick<InstanceInput, 'apiKey' | 'apiKeyEnv' | 'extraHeaders'>): void {
-  if (input.apiKey && input.apiKeyEnv) throw new InvalidInstanceError('apiKey', 'give either apiKey or apiKeyEnv, not both');
+  if (input.apiKey && input.apiKeyEnv)
+    throw new InvalidInstanceError('apiKey', 'give either apiKey or apiKeyEnv, not both');
   if (input.apiKeyEnv && PROTECTED_ENVIRONMENT.test(input.apiKeyEnv)) {
-    throw new InvalidInstanceError('apiKeyEnv', `${input.apiKeyEnv} is Switchboard's own configuration, not a provider key`);
+    throw new InvalidInstanceError(
+      'apiKeyEnv',
+      `${input.apiKeyEnv} is Switchboard's own configuration, not a provider key`,
+    );
   }
   for (const [name, value] of Object.entries(input.extraHeaders ?? {})) {
-    if (typeof value !== 'string') throw new InvalidInstanceError(`extraHeaders.${name}`, 'header values must be strings');
+    if (typeof value !== 'string')
+      throw new InvalidInstanceError(`extraHeaders.${name}`, 'header values must be strings');
     if (CREDENTIAL_HEADERS.test(name)) {
-      throw new InvalidInstanceError(`extraHeaders.${name}`, 'credentials do not go in extraHeaders (they would be shown and audited in clear): use apiKey or apiKeyEnv');
+      throw new InvalidInstanceError(
+        `extraHeaders.${name}`,
+        'credentials do not go in extraHeaders (they would be shown and audited in clear): use apiKey or apiKeyEnv',
+      );
     }
   }
 }
 
-const CREDENTIAL_HEADERS = /^(authorization|proxy-authorization|x-api-key|api-key|cookie|x-goog-api-key|.*token.*|.*secret.*)$/i;
+const CREDENTIAL_HEADERS =
+  /^(authorization|proxy-authorization|x-api-key|api-key|cookie|x-goog-api-key|.*token.*|.*secret.*)$/i;

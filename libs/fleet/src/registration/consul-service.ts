@@ -18,7 +18,11 @@ export function instanceCheckId(instance: Pick<ProviderInstance, 'id' | 'provide
  * TTL check the prober keeps alive. Nothing here may be secret: Consul data is readable by anyone
  * with catalog read.
  */
-export function toConsulService(instance: ProviderInstance, checkTtl: string, deregisterCriticalAfter: string): ServiceRegistration {
+export function toConsulService(
+  instance: ProviderInstance,
+  checkTtl: string,
+  deregisterCriticalAfter: string,
+): ServiceRegistration {
   const url = new URL(instance.baseUrl);
   const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
   const tags = [
@@ -54,12 +58,22 @@ export function toConsulService(instance: ProviderInstance, checkTtl: string, de
 }
 
 /** True when Consul's copy of a service differs from what the database says it should be. */
-export function serviceDiffers(wanted: ServiceRegistration, actual: { Service: string; Address: string; Port: number; Tags: string[] | null; Meta: Record<string, string> | null }): boolean {
+export function serviceDiffers(
+  wanted: ServiceRegistration,
+  actual: {
+    Service: string;
+    Address: string;
+    Port: number;
+    Tags: string[] | null;
+    Meta: Record<string, string> | null;
+  },
+): boolean {
   return (
     wanted.Name !== actual.Service ||
     wanted.Address !== actual.Address ||
     wanted.Port !== actual.Port ||
     JSON.stringify([...(wanted.Tags ?? [])].sort()) !== JSON.stringify([...(actual.Tags ?? [])].sort()) ||
-    JSON.stringify(Object.entries(wanted.Meta ?? {}).sort()) !== JSON.stringify(Object.entries(actual.Meta ?? {}).sort())
+    JSON.stringify(Object.entries(wanted.Meta ?? {}).sort()) !==
+      JSON.stringify(Object.entries(actual.Meta ?? {}).sort())
   );
 }

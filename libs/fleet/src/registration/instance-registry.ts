@@ -2,7 +2,13 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@switchboard/kernel';
 import { ConsulClient } from '@switchboard/consul';
 import type { ProviderInstance } from '@switchboard/database';
-import { instanceCheckId, instanceServiceId, MANAGED_META_KEY, serviceDiffers, toConsulService } from './consul-service.js';
+import {
+  instanceCheckId,
+  instanceServiceId,
+  MANAGED_META_KEY,
+  serviceDiffers,
+  toConsulService,
+} from './consul-service.js';
 import type { CheckStatus } from '../health/health-state.js';
 
 export interface KnownCheck {
@@ -33,7 +39,9 @@ export class InstanceRegistry {
 
   /** Registers (or re-registers) an instance; its check gets the last known status at once. */
   async register(instance: ProviderInstance, known?: KnownCheck): Promise<void> {
-    await this.consul.registerService(toConsulService(instance, this.checkTtl, this.deregisterCriticalAfter), { replaceExistingChecks: true });
+    await this.consul.registerService(toConsulService(instance, this.checkTtl, this.deregisterCriticalAfter), {
+      replaceExistingChecks: true,
+    });
     if (known) await this.consul.updateCheck(instanceCheckId(instance), known.status, known.output);
   }
 
@@ -45,7 +53,10 @@ export class InstanceRegistry {
    * Anti-entropy: registers what is missing or different, deregisters managed services whose
    * instance is gone or disabled. Services Switchboard does not manage are left alone.
    */
-  async reconcile(wanted: ProviderInstance[], known: (instanceId: string) => KnownCheck | undefined): Promise<ReconcileResult> {
+  async reconcile(
+    wanted: ProviderInstance[],
+    known: (instanceId: string) => KnownCheck | undefined,
+  ): Promise<ReconcileResult> {
     const actual = await this.consul.agentServices();
     const result: ReconcileResult = { registered: [], deregistered: [], unchanged: 0 };
     const wantedIds = new Set<string>();
@@ -67,7 +78,9 @@ export class InstanceRegistry {
       result.deregistered.push(serviceId);
     }
     if (result.registered.length || result.deregistered.length) {
-      this.logger.log(`Reconciled Consul: registered ${result.registered.length}, deregistered ${result.deregistered.length}, unchanged ${result.unchanged}`);
+      this.logger.log(
+        `Reconciled Consul: registered ${result.registered.length}, deregistered ${result.deregistered.length}, unchanged ${result.unchanged}`,
+      );
     }
     return result;
   }

@@ -1,6 +1,19 @@
 import 'reflect-metadata';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsDefined, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
+import {
+  IsBoolean,
+  IsDefined,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
 
 /** Which infrastructure an app talks to; variables for the others are not required. */
 export interface AppDependencies {
@@ -19,7 +32,8 @@ const toBoolean = ({ value }: { value: unknown }) =>
 function IntegerInRange(min: number, max: number, unit = ''): PropertyDecorator {
   return (target, property) => {
     const message = `${String(property)} must be a whole number${unit} from ${min} to ${max}`;
-    for (const decorator of [Type(() => Number), IsInt({ message }), Min(min, { message }), Max(max, { message })]) decorator(target, property);
+    for (const decorator of [Type(() => Number), IsInt({ message }), Min(min, { message }), Max(max, { message })])
+      decorator(target, property);
   };
 }
 
@@ -58,7 +72,10 @@ export class AppConfig {
   @IsIn(['debug', 'info', 'warn', 'error'])
   LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error' = 'info';
 
-  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, { message: 'CONSUL_HTTP_ADDR must be an http(s) URL such as http://127.0.0.1:8500' })
+  @IsUrl(
+    { require_tld: false, require_protocol: true, protocols: ['http', 'https'] },
+    { message: 'CONSUL_HTTP_ADDR must be an http(s) URL such as http://127.0.0.1:8500' },
+  )
   CONSUL_HTTP_ADDR = 'http://127.0.0.1:8500';
 
   @IsOptional()
@@ -96,8 +113,13 @@ export class AppConfig {
   DISCOVERY_FALLBACK?: string;
 
   @ValidateIf((config: AppConfig) => config.uses.database)
-  @IsDefined({ message: 'DATABASE_URL is required by this app and is not set (e.g. postgresql://postgres@127.0.0.1:5432/switchboard)' })
-  @Matches(postgresUrl, { message: 'DATABASE_URL must be a postgresql:// URL, e.g. postgresql://postgres@127.0.0.1:5432/switchboard' })
+  @IsDefined({
+    message:
+      'DATABASE_URL is required by this app and is not set (e.g. postgresql://postgres@127.0.0.1:5432/switchboard)',
+  })
+  @Matches(postgresUrl, {
+    message: 'DATABASE_URL must be a postgresql:// URL, e.g. postgresql://postgres@127.0.0.1:5432/switchboard',
+  })
   DATABASE_URL?: string;
 
   @ValidateIf((config: AppConfig) => config.uses.redis)
@@ -116,8 +138,12 @@ export class AppConfig {
    * base64. Losing it makes stored keys unreadable; rotate by re-entering the keys.
    */
   @ValidateIf((config: AppConfig) => config.uses.credentials === true)
-  @IsDefined({ message: 'CREDENTIALS_KEY is required by this app and is not set (32 random bytes: openssl rand -hex 32)' })
-  @Matches(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, { message: 'CREDENTIALS_KEY must be 32 bytes as 64 hex characters or 44 base64 characters (openssl rand -hex 32)' })
+  @IsDefined({
+    message: 'CREDENTIALS_KEY is required by this app and is not set (32 random bytes: openssl rand -hex 32)',
+  })
+  @Matches(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, {
+    message: 'CREDENTIALS_KEY must be 32 bytes as 64 hex characters or 44 base64 characters (openssl rand -hex 32)',
+  })
   CREDENTIALS_KEY?: string;
 
   /** How often each provider instance is probed. */
@@ -154,7 +180,9 @@ export class AppConfig {
    */
   @IsOptional()
   @MinLength(20, { message: 'BOOTSTRAP_CLIENT_KEY must be at least 20 characters long' })
-  @Matches(/^[A-Za-z0-9_.~-]+$/, { message: 'BOOTSTRAP_CLIENT_KEY may hold letters, digits, "-", "_", "." and "~" only' })
+  @Matches(/^[A-Za-z0-9_.~-]+$/, {
+    message: 'BOOTSTRAP_CLIENT_KEY may hold letters, digits, "-", "_", "." and "~" only',
+  })
   BOOTSTRAP_CLIENT_KEY?: string;
 
   /** Requests per minute for the bootstrap key; unset means no limit. */
@@ -167,7 +195,9 @@ export class AppConfig {
   CATALOG_REFRESH_MS = 5_000;
 
   /** Consul KV key holding the routing policy (JSON); the safe built-in default applies while it is absent or invalid. */
-  @Matches(/^[A-Za-z0-9_./-]+$/, { message: 'ROUTING_POLICY_KEY must be a Consul KV key such as switchboard/config/routing-policy' })
+  @Matches(/^[A-Za-z0-9_./-]+$/, {
+    message: 'ROUTING_POLICY_KEY must be a Consul KV key such as switchboard/config/routing-policy',
+  })
   ROUTING_POLICY_KEY = 'switchboard/config/routing-policy';
 
   /** Attempts per request across instances and providers (1 = no retry). */

@@ -22,13 +22,18 @@ describe('loadConfig', () => {
 
   it('lists every bad or missing variable in one error, each by name', () => {
     const error = captureError(() =>
-      loadConfig('api-gateway', 8000, { database: true, redis: true }, {
-        PORT: 'eighty',
-        CONSUL_HTTP_ADDR: 'consul:8500',
-        LOG_LEVEL: 'loud',
-        DATABASE_URL: 'mysql://db/x',
-        DISCOVERY_FALLBACK: '{"a": "not-a-list"}',
-      }),
+      loadConfig(
+        'api-gateway',
+        8000,
+        { database: true, redis: true },
+        {
+          PORT: 'eighty',
+          CONSUL_HTTP_ADDR: 'consul:8500',
+          LOG_LEVEL: 'loud',
+          DATABASE_URL: 'mysql://db/x',
+          DISCOVERY_FALLBACK: '{"a": "not-a-list"}',
+        },
+      ),
     );
     const text = error.problems.join('\n');
     for (const name of ['PORT', 'CONSUL_HTTP_ADDR', 'LOG_LEVEL', 'DATABASE_URL', 'REDIS_URL', 'DISCOVERY_FALLBACK']) {
@@ -41,7 +46,10 @@ describe('loadConfig', () => {
 
   it('does not require DATABASE_URL or REDIS_URL of an app that does not use them', () => {
     assert.doesNotThrow(() => loadConfig('intelligent-router', 8002, none, {}));
-    assert.throws(() => loadConfig('instance-manager', 8001, { database: true, redis: false }, {}), /DATABASE_URL is required/);
+    assert.throws(
+      () => loadConfig('instance-manager', 8001, { database: true, redis: false }, {}),
+      /DATABASE_URL is required/,
+    );
   });
 
   it('parses the discovery fallback', () => {

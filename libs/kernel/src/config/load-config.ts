@@ -48,8 +48,14 @@ function checkDiscoveryFallback(config: AppConfig): string[] {
   try {
     const parsed: unknown = JSON.parse(config.DISCOVERY_FALLBACK);
     const valid =
-      typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) &&
-      Object.values(parsed).every((addresses) => Array.isArray(addresses) && addresses.every((address) => typeof address === 'string' && /^.+:\d{1,5}$/.test(address)));
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      !Array.isArray(parsed) &&
+      Object.values(parsed).every(
+        (addresses) =>
+          Array.isArray(addresses) &&
+          addresses.every((address) => typeof address === 'string' && /^.+:\d{1,5}$/.test(address)),
+      );
     return valid ? [] : [hint];
   } catch {
     return [`${hint} (it is not valid JSON)`];

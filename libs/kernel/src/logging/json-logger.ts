@@ -2,7 +2,14 @@ import type { LoggerService, LogLevel } from '@nestjs/common';
 import { requestContext } from './request-context.js';
 
 const severity: Record<string, number> = { verbose: 0, debug: 0, log: 1, info: 1, warn: 2, error: 3, fatal: 4 };
-const levelName: Record<string, string> = { verbose: 'debug', debug: 'debug', log: 'info', warn: 'warn', error: 'error', fatal: 'fatal' };
+const levelName: Record<string, string> = {
+  verbose: 'debug',
+  debug: 'debug',
+  log: 'info',
+  warn: 'warn',
+  error: 'error',
+  fatal: 'fatal',
+};
 
 /** Nest's start-up chatter (one line per module and route) is debug detail, not news. */
 const startupContexts = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory']);
@@ -52,7 +59,11 @@ export class JsonLogger implements LoggerService {
     if (level === 'log' && context && startupContexts.has(context)) level = 'debug';
     if ((severity[level] ?? 1) < this.threshold) return;
     const stack = level === 'error' && typeof rest[0] === 'string' ? (rest.shift() as string) : undefined;
-    const entry: Record<string, unknown> = { time: new Date().toISOString(), level: levelName[level] ?? level, app: this.app };
+    const entry: Record<string, unknown> = {
+      time: new Date().toISOString(),
+      level: levelName[level] ?? level,
+      app: this.app,
+    };
     if (context) entry.context = context;
     const requestId = requestContext.getStore()?.requestId;
     if (requestId) entry.requestId = requestId;

@@ -56,19 +56,30 @@ export class ProviderClient {
     await this.dispatcher.close();
   }
 
-  async chat(adapter: ProviderAdapter, target: ProviderTarget, chat: ChatRequest, options: ChatCallOptions = {}): Promise<ChatResponse> {
+  async chat(
+    adapter: ProviderAdapter,
+    target: ProviderTarget,
+    chat: ChatRequest,
+    options: ChatCallOptions = {},
+  ): Promise<ChatResponse> {
     const upstream = adapter.buildChatRequest({ ...chat, stream: false }, target);
     const timeoutMs = options.timeoutMs ?? 120_000;
     const call = boundedCall(options.signal, timeoutMs);
     try {
       const response = await this.send(adapter, target, upstream, call.signal);
       const text = await response.body.text();
-      if (response.statusCode < 200 || response.statusCode >= 300) throw adapter.parseError(response.statusCode, response.headers, text);
+      if (response.statusCode < 200 || response.statusCode >= 300)
+        throw adapter.parseError(response.statusCode, response.headers, text);
       let body: unknown;
       try {
         body = JSON.parse(text);
       } catch {
-        throw new ProviderError({ provider: adapter.provider, kind: 'malformed_upstream', status: response.statusCode, message: `${adapter.provider} answered with a body that is not JSON: ${text.slice(0, 120)}` });
+        throw new ProviderError({
+          provider: adapter.provider,
+          kind: 'malformed_upstream',
+          status: response.statusCode,
+          message: `${adapter.provider} answered with a body that is not JSON: ${text.slice(0, 120)}`,
+        });
       }
       return adapter.parseChatResponse(body);
     } catch (error) {
@@ -82,7 +93,12 @@ export class ProviderClient {
    * The normalised events of a streamed answer. Throws a ProviderError when the upstream fails,
    * stalls or closes early; breaking out of the loop aborts the upstream request.
    */
-  async *stream(adapter: ProviderAdapter, target: ProviderTarget, chat: ChatRequest, options: StreamCallOptions = {}): AsyncGenerator<StreamEvent> {
+  async *stream(
+    adapter: ProviderAdapter,
+    target: ProviderTarget,
+    chat: ChatRequest,
+    options: StreamCallOptions = {},
+  ): AsyncGenerator<StreamEvent> {
     const upstream = adapter.buildChatRequest({ ...chat, stream: true }, target);
     const controller = new AbortController();
     const unfollow = followCaller(options.signal, controller);
@@ -103,7 +119,8 @@ export class ProviderClient {
       }
       const parser = new SseParser();
       const state = adapter.newStreamState();
-      const convert = (events: ReturnType<SseParser['push']>) => events.flatMap((event) => adapter.parseStreamEvent(event, state));
+      const convert = (events: ReturnType<SseParser['push']>) =>
+        events.flatMap((event) => adapter.parseStreamEvent(event, state));
       for await (const chunk of response.body) {
         const events = convert(parser.push(chunk as Buffer));
         if (phase === 'first_token' && events.some((event) => CONTENT_EVENTS.has(event.type))) phase = 'idle';
@@ -115,7 +132,12 @@ export class ProviderClient {
     } catch (error) {
       const timeoutMs = phase === 'first_token' ? firstTokenTimeoutMs : idleTimeoutMs;
       const timedOut = controller.signal.reason instanceof TimeoutMarker;
-      throw toProviderError(adapter, error, options.signal, { phase: response ? (phase === 'first_token' ? 'first_token' : 'stream') : 'response', timeoutMs, timedOut, streaming: true });
+      throw toProviderError(adapter, error, options.signal, {
+        phase: response ? (phase === 'first_token' ? 'first_token' : 'stream') : 'response',
+        timeoutMs,
+        timedOut,
+        streaming: true,
+      });
     } finally {
       clearTimeout(timer);
       // Reached on completion, on error, and when the consumer stops early (client gone).
@@ -126,14 +148,19 @@ export class ProviderClient {
   }
 
   /** Runs the adapter's non-billing probe; throws a ProviderError when it says unhealthy. */
-  async probe(adapter: ProviderAdapter, target: ProviderTarget, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<ProbeResult> {
+  async probe(
+    adapter: ProviderAdapter,
+    target: ProviderTarget,
+    options: { timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<ProbeResult> {
     const timeoutMs = options.timeoutMs ?? 10_000;
     const started = performance.now();
     const call = boundedCall(options.signal, timeoutMs);
     try {
       const response = await this.send(adapter, target, adapter.buildProbeRequest(target), call.signal);
       const text = await response.body.text();
-      if (!adapter.probeAccepts(response.statusCode)) throw adapter.parseError(response.statusCode, response.headers, text);
+      if (!adapter.probeAccepts(response.statusCode))
+        throw adapter.parseError(response.statusCode, response.headers, text);
       return { status: response.statusCode, latencyMs: performance.now() - started };
     } catch (error) {
       throw toProviderError(adapter, error, options.signal, { phase: 'response', timeoutMs });
@@ -142,7 +169,12 @@ export class ProviderClient {
     }
   }
 
-  private send(adapter: ProviderAdapter, target: ProviderTarget, upstream: UpstreamRequest, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  private send(
+    adapter: ProviderAdapter,
+    target: ProviderTarget,
+    upstream: UpstreamRequest,
+    signal: AbortSignal,
+  ): Promise<Dispatcher.ResponseData> {
     return request(baseUrlOf(adapter, target) + upstream.path, {
       method: upstream.method,
       headers: upstream.headers,
@@ -180,7 +212,10 @@ function followCaller(caller: AbortSignal | undefined, own: AbortController): ()
 function boundedCall(caller: AbortSignal | undefined, timeoutMs: number): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
   const unfollow = followCaller(caller, controller);
-  const timer = setTimeout(() => controller.abort(new DOMException(`timed out after ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+  const timer = setTimeout(
+    () => controller.abort(new DOMException(`timed out after ${timeoutMs} ms`, 'TimeoutError')),
+    timeoutMs,
+  );
   return {
     signal: controller.signal,
     dispose: () => {
@@ -190,7 +225,17 @@ function boundedCall(caller: AbortSignal | undefined, timeoutMs: number): { sign
   };
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+]);
 
 /**
  * Transport failures into the taxonomy. The caller's own abort (a client that went away) is
@@ -207,15 +252,21 @@ function toProviderError(
   const provider = adapter.provider;
   const cause = error instanceof Error ? error : new Error(String(error));
   const code = (cause as { code?: string }).code ?? '';
-  const timedOut = context.timedOut || cause.name === 'TimeoutError' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT';
+  const timedOut =
+    context.timedOut ||
+    cause.name === 'TimeoutError' ||
+    code === 'UND_ERR_CONNECT_TIMEOUT' ||
+    code === 'UND_ERR_HEADERS_TIMEOUT';
   let kind: ProviderErrorKind;
   let message: string;
   if (timedOut) {
     kind = 'timeout';
     message =
-      context.phase === 'first_token' || (context.streaming && context.phase === 'response') ? `${provider} sent no first token within ${context.timeoutMs} ms`
-      : context.phase === 'stream' ? `${provider} stream was idle for ${context.timeoutMs} ms`
-      : `${provider} did not answer within ${context.timeoutMs} ms`;
+      context.phase === 'first_token' || (context.streaming && context.phase === 'response')
+        ? `${provider} sent no first token within ${context.timeoutMs} ms`
+        : context.phase === 'stream'
+          ? `${provider} stream was idle for ${context.timeoutMs} ms`
+          : `${provider} did not answer within ${context.timeoutMs} ms`;
   } else if (context.phase !== 'response' && (NETWORK_CODES.has(code) || cause.name === 'AbortError')) {
     kind = 'stream_cut';
     message = `${provider} stream broke off: ${cause.message}`;

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SseParser } from './sse-parser.js';
 
-const transcript = 'event: message_start\ndata: {"a":1}\n\n: keep-alive comment\n\ndata: line one\ndata: line two\n\nid: 7\ndata: [DONE]\n\n';
+const transcript =
+  'event: message_start\ndata: {"a":1}\n\n: keep-alive comment\n\ndata: line one\ndata: line two\n\nid: 7\ndata: [DONE]\n\n';
 
 describe('SseParser', () => {
   it('parses named events, comments, multi-line data and ids', () => {
@@ -21,7 +22,8 @@ describe('SseParser', () => {
     for (let size = 1; size <= 7; size += 1) {
       const parser = new SseParser();
       const events = [];
-      for (let offset = 0; offset < bytes.length; offset += size) events.push(...parser.push(bytes.subarray(offset, offset + size)));
+      for (let offset = 0; offset < bytes.length; offset += size)
+        events.push(...parser.push(bytes.subarray(offset, offset + size)));
       assert.deepEqual(events, whole, `chunks of ${size} bytes`);
     }
     assert.equal(JSON.parse(whole[0]!.data).text, 'héllo – wörld ✓');
@@ -29,7 +31,9 @@ describe('SseParser', () => {
 
   it('discards an event cut off without its blank line when the stream ends', () => {
     const parser = new SseParser();
-    assert.deepEqual(parser.push('data: {"a":1}\n\ndata: {"partial":true}'), [{ event: 'message', data: '{"a":1}', id: undefined }]);
+    assert.deepEqual(parser.push('data: {"a":1}\n\ndata: {"partial":true}'), [
+      { event: 'message', data: '{"a":1}', id: undefined },
+    ]);
     assert.equal(parser.pending, true);
     assert.deepEqual(parser.flush(), []);
     assert.equal(parser.pending, false);

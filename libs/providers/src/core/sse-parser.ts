@@ -36,7 +36,8 @@ export class SseParser {
       this.line(line, events);
     }
     this.buffer = this.buffer.slice(cursor);
-    if (this.buffer.length > this.maxLineLength) throw new Error(`event stream line longer than ${this.maxLineLength} characters`);
+    if (this.buffer.length > this.maxLineLength)
+      throw new Error(`event stream line longer than ${this.maxLineLength} characters`);
     return events;
   }
 
@@ -60,7 +61,8 @@ export class SseParser {
 
   private line(line: string, events: SseEvent[]): void {
     if (line === '') {
-      if (this.data.length > 0) events.push({ event: this.event || 'message', data: this.data.join('\n'), id: this.id });
+      if (this.data.length > 0)
+        events.push({ event: this.event || 'message', data: this.data.join('\n'), id: this.id });
       this.event = '';
       this.data = [];
       return;

@@ -1,7 +1,9 @@
 /** Narrowing helpers for reading provider JSON without trusting its shape. */
 
 export function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 export function asArray(value: unknown): unknown[] | undefined {

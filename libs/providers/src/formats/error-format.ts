@@ -37,7 +37,9 @@ export interface ClientError {
   message: string;
 }
 
-export function openAIErrorBody(error: ClientError): { error: { message: string; type: string; param: null; code: string } } {
+export function openAIErrorBody(error: ClientError): {
+  error: { message: string; type: string; param: null; code: string };
+} {
   return { error: { message: error.message, type: SHAPES[error.kind].openaiType, param: null, code: error.kind } };
 }
 

@@ -24,7 +24,8 @@ function reparse(provider: 'openai' | 'claude', sse: string): ChatResponse {
   const adapter = adapterFor(provider);
   const state = adapter.newStreamState();
   const assembler = new StreamAssembler(provider);
-  for (const event of new SseParser().push(sse)) for (const parsed of adapter.parseStreamEvent(event, state)) assembler.add(parsed);
+  for (const event of new SseParser().push(sse))
+    for (const parsed of adapter.parseStreamEvent(event, state)) assembler.add(parsed);
   for (const parsed of adapter.finishStream(state)) assembler.add(parsed);
   assert.ok(assembler.complete, 'the rendered stream ends properly');
   return assembler.result();
@@ -58,13 +59,21 @@ describe('client formats', () => {
 
   it('a failed stream ends with an error frame and no terminator', () => {
     const openai = new OpenAIStreamWriter(false);
-    const failed = openai.write(events[0]!) + openai.write(events[2]!) + openai.error({ kind: 'stream_cut', message: 'upstream broke off' });
+    const failed =
+      openai.write(events[0]!) +
+      openai.write(events[2]!) +
+      openai.error({ kind: 'stream_cut', message: 'upstream broke off' });
     assert.ok(!failed.includes('[DONE]'));
-    assert.deepEqual(JSON.parse(failed.trim().split('\n\n').at(-1)!.slice(6)), { error: { message: 'upstream broke off', type: 'server_error', param: null, code: 'stream_cut' } });
+    assert.deepEqual(JSON.parse(failed.trim().split('\n\n').at(-1)!.slice(6)), {
+      error: { message: 'upstream broke off', type: 'server_error', param: null, code: 'stream_cut' },
+    });
     const anthropic = new AnthropicStreamWriter();
     const failedAnthropic = anthropic.write(events[0]!) + anthropic.error({ kind: 'overloaded', message: 'busy' });
     assert.ok(!failedAnthropic.includes('message_stop'));
-    assert.match(failedAnthropic, /event: error\ndata: \{"type":"error","error":\{"type":"overloaded_error","message":"busy"\}\}/);
+    assert.match(
+      failedAnthropic,
+      /event: error\ndata: \{"type":"error","error":\{"type":"overloaded_error","message":"busy"\}\}/,
+    );
   });
 
   it('non-stream answers render in both formats and read back', () => {
@@ -88,7 +97,14 @@ describe('client formats', () => {
       stream: true,
       stream_options: { include_usage: true },
     });
-    const fromAnthropic = fromAnthropicRequest({ model: 'm', max_tokens: 50, system: 'sys', messages: [{ role: 'user', content: 'hi' }], stop_sequences: ['END'], stream: true });
+    const fromAnthropic = fromAnthropicRequest({
+      model: 'm',
+      max_tokens: 50,
+      system: 'sys',
+      messages: [{ role: 'user', content: 'hi' }],
+      stop_sequences: ['END'],
+      stream: true,
+    });
     assert.deepEqual(fromOpenAI.messages, fromAnthropic.messages);
     assert.equal(fromOpenAI.maxTokens, fromAnthropic.maxTokens);
     assert.deepEqual(fromOpenAI.stop, fromAnthropic.stop);
@@ -97,8 +113,15 @@ describe('client formats', () => {
 
   it('unreadable client requests name the field', () => {
     assert.throws(() => fromOpenAIRequest({ messages: [] }), /^RequestFormatError: model:/);
-    assert.throws(() => fromOpenAIRequest({ model: 'm', messages: [{ role: 'robot', content: 'x' }] }), /messages\[0\]\.role/);
+    assert.throws(
+      () => fromOpenAIRequest({ model: 'm', messages: [{ role: 'robot', content: 'x' }] }),
+      /messages\[0\]\.role/,
+    );
     assert.throws(() => fromAnthropicRequest({ model: 'm', messages: [{ role: 'user', content: 'x' }] }), /max_tokens/);
-    assert.throws(() => fromAnthropicRequest({ model: 'm', max_tokens: 5, messages: [{ role: 'user', content: [{ type: 'video' }] }] }), /messages\[0\]\.content\[0\]\.type/);
+    assert.throws(
+      () =>
+        fromAnthropicRequest({ model: 'm', max_tokens: 5, messages: [{ role: 'user', content: [{ type: 'video' }] }] }),
+      /messages\[0\]\.content\[0\]\.type/,
+    );
   });
 });

@@ -13,11 +13,17 @@ export class RequestFormatError extends Error {
  * An optional number field of a client body: absent stays undefined, anything but a finite number
  * (a string "0.7", null) is refused with the field named, rather than silently dropped.
  */
-export function optionalNumber(root: Record<string, unknown>, field: string, range?: { min: number; max: number }): number | undefined {
+export function optionalNumber(
+  root: Record<string, unknown>,
+  field: string,
+  range?: { min: number; max: number },
+): number | undefined {
   const value = root[field];
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new RequestFormatError(field, `${field} must be a number`);
-  if (range && (value < range.min || value > range.max)) throw new RequestFormatError(field, `${field} must be between ${range.min} and ${range.max}`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new RequestFormatError(field, `${field} must be a number`);
+  if (range && (value < range.min || value > range.max))
+    throw new RequestFormatError(field, `${field} must be between ${range.min} and ${range.max}`);
   return value;
 }
 

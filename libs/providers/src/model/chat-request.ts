@@ -77,5 +77,7 @@ export interface ChatRequest {
 
 /** The text of a message's content, images left out. */
 export function textOf(content: string | ContentPart[]): string {
-  return typeof content === 'string' ? content : content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+  return typeof content === 'string'
+    ? content
+    : content.map((part) => (part.type === 'text' ? part.text : '')).join('');
 }

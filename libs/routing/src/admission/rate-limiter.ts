@@ -56,10 +56,23 @@ export class RateLimiter {
     return this.decide(entry.current, entry.previous, overlap, limit, now, 'local');
   }
 
-  private decide(current: number, previous: number, overlap: number, limit: number, now: number, scope: RateDecision['scope']): RateDecision {
+  private decide(
+    current: number,
+    previous: number,
+    overlap: number,
+    limit: number,
+    now: number,
+    scope: RateDecision['scope'],
+  ): RateDecision {
     const estimate = current + previous * overlap;
     const allowed = estimate <= limit;
     const untilNextWindow = Math.ceil((WINDOW_MS - (now % WINDOW_MS)) / 1000);
-    return { allowed, limit, remaining: Math.max(0, Math.floor(limit - estimate)), retryAfterSeconds: allowed ? 0 : Math.max(1, untilNextWindow), scope };
+    return {
+      allowed,
+      limit,
+      remaining: Math.max(0, Math.floor(limit - estimate)),
+      retryAfterSeconds: allowed ? 0 : Math.max(1, untilNextWindow),
+      scope,
+    };
   }
 }

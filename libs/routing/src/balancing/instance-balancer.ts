@@ -54,10 +54,22 @@ export class InstanceBalancer implements OnModuleInit {
     return balancing.pools[pool] ?? balancing.strategy;
   }
 
-  select(pool: string, exclude: ReadonlySet<string> = new Set(), strategy = this.strategyFor(pool), now = Date.now()): TableInstance | undefined {
+  select(
+    pool: string,
+    exclude: ReadonlySet<string> = new Set(),
+    strategy = this.strategyFor(pool),
+    now = Date.now(),
+  ): TableInstance | undefined {
     const instances = this.table.pool(pool);
     if (instances.length === 0) return undefined;
-    const chosen = selectMember(pool, instances.map((instance) => this.member(instance, now)), strategy, this.state, Math.random, exclude);
+    const chosen = selectMember(
+      pool,
+      instances.map((instance) => this.member(instance, now)),
+      strategy,
+      this.state,
+      Math.random,
+      exclude,
+    );
     return chosen ? this.table.get(chosen.id) : undefined;
   }
 
@@ -67,8 +79,15 @@ export class InstanceBalancer implements OnModuleInit {
   }
 
   /** Every pool with its strategy, usable count and members (for GET /pools). */
-  pools(now = Date.now()): { pool: string; strategy: BalancingStrategy; usable: number; instances: PoolMemberView[] }[] {
-    return this.table.poolNames().map((pool) => ({ pool, strategy: this.strategyFor(pool), usable: this.usableCount(pool, now), instances: this.describe(pool, now) }));
+  pools(
+    now = Date.now(),
+  ): { pool: string; strategy: BalancingStrategy; usable: number; instances: PoolMemberView[] }[] {
+    return this.table.poolNames().map((pool) => ({
+      pool,
+      strategy: this.strategyFor(pool),
+      usable: this.usableCount(pool, now),
+      instances: this.describe(pool, now),
+    }));
   }
 
   describe(pool: string, now = Date.now()): PoolMemberView[] {

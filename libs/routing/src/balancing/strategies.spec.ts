@@ -28,7 +28,12 @@ function seeded(seed: number): () => number {
   };
 }
 
-function distribution(members: PoolMember[], strategy: (typeof STRATEGIES)[number], draws = 20_000, seed = 7): Record<string, number> {
+function distribution(
+  members: PoolMember[],
+  strategy: (typeof STRATEGIES)[number],
+  draws = 20_000,
+  seed = 7,
+): Record<string, number> {
   const state = new BalancerState();
   const random = seeded(seed);
   const counts: Record<string, number> = Object.fromEntries(members.map((entry) => [entry.id, 0]));
@@ -36,26 +41,46 @@ function distribution(members: PoolMember[], strategy: (typeof STRATEGIES)[numbe
   return Object.fromEntries(Object.entries(counts).map(([id, count]) => [id, count / draws]));
 }
 
-const near = (actual: number, expected: number, tolerance = 0.02) => assert.ok(Math.abs(actual - expected) <= tolerance, `${actual.toFixed(4)} is not within ${tolerance} of ${expected}`);
+const near = (actual: number, expected: number, tolerance = 0.02) =>
+  assert.ok(Math.abs(actual - expected) <= tolerance, `${actual.toFixed(4)} is not within ${tolerance} of ${expected}`);
 
 describe('selectMember', () => {
   const three = [member('a'), member('b'), member('c')];
 
   it('every strategy skips draining, critical, open-circuit and saturated members', () => {
-    const pool = [member('drain', { draining: true }), member('crit', { status: 'critical' }), member('open', { circuitAllows: false }), member('full', { maxConcurrency: 2, inFlight: 2 }), member('ok')];
-    for (const strategy of STRATEGIES) assert.equal(selectMember('p', pool, strategy, new BalancerState(), seeded(1))?.id, 'ok', strategy);
+    const pool = [
+      member('drain', { draining: true }),
+      member('crit', { status: 'critical' }),
+      member('open', { circuitAllows: false }),
+      member('full', { maxConcurrency: 2, inFlight: 2 }),
+      member('ok'),
+    ];
+    for (const strategy of STRATEGIES)
+      assert.equal(selectMember('p', pool, strategy, new BalancerState(), seeded(1))?.id, 'ok', strategy);
     assert.equal(selectMember('p', pool.slice(0, 4), 'random', new BalancerState()), undefined);
   });
 
   it('prefers the best priority tier and falls back to the next when it is unusable', () => {
     const pool = [member('backup', { priority: 5 }), member('primary', { priority: 1 })];
-    for (const strategy of STRATEGIES) assert.equal(selectMember('p', pool, strategy, new BalancerState(), seeded(2))?.id, 'primary');
-    assert.equal(selectMember('p', [member('backup', { priority: 5 }), member('primary', { priority: 1, status: 'critical' })], 'first', new BalancerState())?.id, 'backup');
+    for (const strategy of STRATEGIES)
+      assert.equal(selectMember('p', pool, strategy, new BalancerState(), seeded(2))?.id, 'primary');
+    assert.equal(
+      selectMember(
+        'p',
+        [member('backup', { priority: 5 }), member('primary', { priority: 1, status: 'critical' })],
+        'first',
+        new BalancerState(),
+      )?.id,
+      'backup',
+    );
   });
 
   it('round_robin cycles through the pool evenly', () => {
     const state = new BalancerState();
-    assert.deepEqual([0, 1, 2, 3, 4, 5].map(() => selectMember('p', three, 'round_robin', state)!.id), ['a', 'b', 'c', 'a', 'b', 'c']);
+    assert.deepEqual(
+      [0, 1, 2, 3, 4, 5].map(() => selectMember('p', three, 'round_robin', state)!.id),
+      ['a', 'b', 'c', 'a', 'b', 'c'],
+    );
   });
 
   it('random is uniform', () => {
@@ -63,7 +88,10 @@ describe('selectMember', () => {
   });
 
   it('health_weighted follows weight times score, and discounts warning members', () => {
-    const shares = distribution([member('a', { weight: 300 }), member('b', { weight: 100 }), member('c', { weight: 100, healthScore: 0.5 })], 'health_weighted');
+    const shares = distribution(
+      [member('a', { weight: 300 }), member('b', { weight: 100 }), member('c', { weight: 100, healthScore: 0.5 })],
+      'health_weighted',
+    );
     near(shares.a!, 300 / 450);
     near(shares.b!, 100 / 450);
     near(shares.c!, 50 / 450);
@@ -72,22 +100,46 @@ describe('selectMember', () => {
   });
 
   it('health_based sends everything to the healthiest, sharing between equals', () => {
-    const shares = distribution([member('a', { healthScore: 0.9 }), member('b', { healthScore: 0.6 }), member('c', { status: 'warning', healthScore: 0.95 })], 'health_based', 1_000);
+    const shares = distribution(
+      [
+        member('a', { healthScore: 0.9 }),
+        member('b', { healthScore: 0.6 }),
+        member('c', { status: 'warning', healthScore: 0.95 }),
+      ],
+      'health_based',
+      1_000,
+    );
     assert.equal(shares.a, 1);
     const tied = distribution([member('a'), member('b')], 'health_based', 1_000);
     near(tied.a!, 0.5, 0.001);
     // Scores a probe's latency jitter apart are equals, not a winner and a loser.
-    const close = distribution([member('a', { healthScore: 0.99 }), member('b', { healthScore: 0.97 })], 'health_based', 1_000);
+    const close = distribution(
+      [member('a', { healthScore: 0.99 }), member('b', { healthScore: 0.97 })],
+      'health_based',
+      1_000,
+    );
     near(close.a!, 0.5, 0.001);
   });
 
   it('least_connections picks the least loaded relative to weight', () => {
-    const pick = selectMember('p', [member('a', { inFlight: 5 }), member('b', { inFlight: 2 }), member('c', { inFlight: 4, weight: 400 })], 'least_connections', new BalancerState());
+    const pick = selectMember(
+      'p',
+      [member('a', { inFlight: 5 }), member('b', { inFlight: 2 }), member('c', { inFlight: 4, weight: 400 })],
+      'least_connections',
+      new BalancerState(),
+    );
     assert.equal(pick?.id, 'c', '4/400 is the lightest load');
   });
 
   it('latency (power of two choices) favours the fast member but keeps probing the others', () => {
-    const shares = distribution([member('fast', { latencyEwmaMs: 50 }), member('mid', { latencyEwmaMs: 200 }), member('slow', { latencyEwmaMs: 900 })], 'latency');
+    const shares = distribution(
+      [
+        member('fast', { latencyEwmaMs: 50 }),
+        member('mid', { latencyEwmaMs: 200 }),
+        member('slow', { latencyEwmaMs: 900 }),
+      ],
+      'latency',
+    );
     // With two distinct draws from three, the fastest wins whenever it is drawn (2/3), the slowest never.
     near(shares.fast!, 2 / 3);
     near(shares.mid!, 1 / 3);

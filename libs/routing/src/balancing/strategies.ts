@@ -1,4 +1,12 @@
-export const STRATEGIES = ['health_based', 'health_weighted', 'round_robin', 'random', 'least_connections', 'latency', 'first'] as const;
+export const STRATEGIES = [
+  'health_based',
+  'health_weighted',
+  'round_robin',
+  'random',
+  'least_connections',
+  'latency',
+  'first',
+] as const;
 export type BalancingStrategy = (typeof STRATEGIES)[number];
 
 /** What the balancer knows of one instance of a pool, all from memory. */
@@ -38,7 +46,11 @@ export class BalancerState {
 export function usable(members: readonly PoolMember[]): PoolMember[] {
   return members.filter(
     (member) =>
-      !member.draining && member.status !== 'critical' && member.circuitAllows && member.weight > 0 && (member.maxConcurrency === null || member.inFlight < member.maxConcurrency),
+      !member.draining &&
+      member.status !== 'critical' &&
+      member.circuitAllows &&
+      member.weight > 0 &&
+      (member.maxConcurrency === null || member.inFlight < member.maxConcurrency),
   );
 }
 
@@ -75,7 +87,11 @@ export function selectMember(
       return top[state.next(`${pool}#health`, top.length)];
     }
     case 'health_weighted':
-      return weightedPick(tier, (member) => member.weight * Math.max(member.healthScore, 0.01) * (member.status === 'warning' ? 0.25 : 1), random);
+      return weightedPick(
+        tier,
+        (member) => member.weight * Math.max(member.healthScore, 0.01) * (member.status === 'warning' ? 0.25 : 1),
+        random,
+      );
     case 'least_connections': {
       const load = (member: PoolMember) => member.inFlight / member.weight;
       const least = Math.min(...tier.map(load));
@@ -85,13 +101,21 @@ export function selectMember(
     case 'latency': {
       // Power of two choices: two members drawn by weight, the faster (lower EWMA) one wins.
       const first = weightedPick(tier, (member) => member.weight, random)!;
-      const second = weightedPick(tier.filter((member) => member !== first), (member) => member.weight, random)!;
+      const second = weightedPick(
+        tier.filter((member) => member !== first),
+        (member) => member.weight,
+        random,
+      )!;
       return second.latencyEwmaMs < first.latencyEwmaMs ? second : first;
     }
   }
 }
 
-function weightedPick(members: readonly PoolMember[], weightOf: (member: PoolMember) => number, random: RandomSource): PoolMember | undefined {
+function weightedPick(
+  members: readonly PoolMember[],
+  weightOf: (member: PoolMember) => number,
+  random: RandomSource,
+): PoolMember | undefined {
   const weights = members.map(weightOf);
   const total = weights.reduce((sum, weight) => sum + weight, 0);
   if (total <= 0) return members[0];

@@ -2,7 +2,16 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@switchboard/kernel';
 import { sleep } from '@switchboard/kernel';
 import { MetricsService } from '@switchboard/kernel';
-import { adapterFor, type ChatRequest, type ChatResponse, type ClientError, ProviderClient, ProviderError, type StreamEvent, type Usage } from '@switchboard/providers';
+import {
+  adapterFor,
+  type ChatRequest,
+  type ChatResponse,
+  type ClientError,
+  ProviderClient,
+  ProviderError,
+  type StreamEvent,
+  type Usage,
+} from '@switchboard/providers';
 import type { RouteCandidate, RouteDecision } from '../policy/router.js';
 import { fullJitterDelay, RetryBudget } from '../resilience/retry-budget.js';
 import { InstanceCircuits } from '../resilience/instance-circuits.js';
@@ -61,19 +70,36 @@ export class ChatOrchestrator {
     private readonly metrics: MetricsService,
     private readonly config: AppConfig,
   ) {
-    this.budget = new RetryBudget({ ratio: config.GATEWAY_RETRY_BUDGET_PERCENT / 100, minRetriesPerSecond: 10, windowMs: 10_000 });
+    this.budget = new RetryBudget({
+      ratio: config.GATEWAY_RETRY_BUDGET_PERCENT / 100,
+      minRetriesPerSecond: 10,
+      windowMs: 10_000,
+    });
   }
 
-  async complete(chat: ChatRequest, decision: RouteDecision, signal: AbortSignal): Promise<{ response: ChatResponse; report: ServedReport }> {
+  async complete(
+    chat: ChatRequest,
+    decision: RouteDecision,
+    signal: AbortSignal,
+  ): Promise<{ response: ChatResponse; report: ServedReport }> {
     const { value, report, attemptMs } = await this.run(decision, signal, async (instance, candidate) => {
       const started = performance.now();
-      const response = await this.client.chat(adapterFor(instance.provider), instance.target!, { ...chat, model: candidate.model, stream: false }, { signal, timeoutMs: instance.timeouts.requestMs });
+      const response = await this.client.chat(
+        adapterFor(instance.provider),
+        instance.target!,
+        { ...chat, model: candidate.model, stream: false },
+        { signal, timeoutMs: instance.timeouts.requestMs },
+      );
       this.table.observeLatency(instance, performance.now() - started);
       return response;
     });
     this.finishAttempt(report.instance, 'success', attemptMs, true);
     this.countUsage(report.candidate, value.usage);
-    this.metrics.chatRequests.inc({ provider: report.candidate.provider, model: report.candidate.model, outcome: 'success' });
+    this.metrics.chatRequests.inc({
+      provider: report.candidate.provider,
+      model: report.candidate.model,
+      outcome: 'success',
+    });
     return { response: value, report };
   }
 
@@ -81,11 +107,21 @@ export class ChatOrchestrator {
    * Streams the answer into the sink. Resolves with the report once the stream ended (well or
    * with an error event); rejects only before the sink was opened (nothing sent yet).
    */
-  async stream(chat: ChatRequest, decision: RouteDecision, signal: AbortSignal, sink: StreamSink): Promise<ServedReport> {
+  async stream(
+    chat: ChatRequest,
+    decision: RouteDecision,
+    signal: AbortSignal,
+    sink: StreamSink,
+  ): Promise<ServedReport> {
     const { value: opened, report } = await this.run(decision, signal, async (instance, candidate) => {
       const started = performance.now();
       const iterator = this.client
-        .stream(adapterFor(instance.provider), instance.target!, { ...chat, model: candidate.model, stream: true }, { signal, firstTokenTimeoutMs: instance.timeouts.firstTokenMs, idleTimeoutMs: instance.timeouts.idleMs })
+        .stream(
+          adapterFor(instance.provider),
+          instance.target!,
+          { ...chat, model: candidate.model, stream: true },
+          { signal, firstTokenTimeoutMs: instance.timeouts.firstTokenMs, idleTimeoutMs: instance.timeouts.idleMs },
+        )
         [Symbol.asyncIterator]();
       const buffered: StreamEvent[] = [];
       try {
@@ -133,19 +169,34 @@ export class ChatOrchestrator {
       }
       this.recordFailure(instance, error);
       this.finishAttempt(instance, error.kind, performance.now() - opened.started, false);
-      this.metrics.chatRequests.inc({ provider: candidate.provider, model: candidate.model, outcome: 'upstream_error' });
+      this.metrics.chatRequests.inc({
+        provider: candidate.provider,
+        model: candidate.model,
+        outcome: 'upstream_error',
+      });
       this.logger.warn(`Stream from ${instance.name} (${instance.provider}) failed after it started: ${error.message}`);
-      sink.fail({ kind: error.kind, message: `The upstream stream failed after it started (${error.message}); the answer is incomplete` });
+      sink.fail({
+        kind: error.kind,
+        message: `The upstream stream failed after it started (${error.message}); the answer is incomplete`,
+      });
     }
     return report;
   }
 
   /** Counts a request that failed before any answer was sent (successes are counted here, on completion). */
   countFailedRequest(candidate: RouteCandidate | undefined, outcome: string): void {
-    this.metrics.chatRequests.inc({ provider: candidate?.provider ?? 'none', model: candidate?.model ?? 'none', outcome });
+    this.metrics.chatRequests.inc({
+      provider: candidate?.provider ?? 'none',
+      model: candidate?.model ?? 'none',
+      outcome,
+    });
   }
 
-  private async run<T>(decision: RouteDecision, signal: AbortSignal, attempt: (instance: TableInstance, candidate: RouteCandidate) => Promise<T>): Promise<Attempted<T>> {
+  private async run<T>(
+    decision: RouteDecision,
+    signal: AbortSignal,
+    attempt: (instance: TableInstance, candidate: RouteCandidate) => Promise<T>,
+  ): Promise<Attempted<T>> {
     const now = Date.now();
     this.budget.recordRequest(now);
     const tried = new Set<string>();
@@ -158,23 +209,36 @@ export class ChatOrchestrator {
     const maxAttempts = this.config.GATEWAY_MAX_ATTEMPTS;
     for (let pass = 0; pass < 2; pass += 1) {
       for (const candidate of decision.candidates) {
-        if (attempts > 0 && lastProvider && lastProvider !== candidate.provider) this.metrics.fallbacks.inc({ from_provider: lastProvider, to_provider: candidate.provider });
+        if (attempts > 0 && lastProvider && lastProvider !== candidate.provider)
+          this.metrics.fallbacks.inc({ from_provider: lastProvider, to_provider: candidate.provider });
         for (;;) {
           if (attempts >= maxAttempts || signal.aborted) break;
           const instance = this.balancer.select(candidate.pool, tried);
           if (!instance) break;
           tried.add(instance.id);
           if (!instance.target) {
-            lastError = new ProviderError({ provider: instance.provider, kind: 'auth', status: 0, message: `instance ${instance.name} has no usable API key` });
+            lastError = new ProviderError({
+              provider: instance.provider,
+              kind: 'auth',
+              status: 0,
+              message: `instance ${instance.name} has no usable API key`,
+            });
             continue;
           }
           if (!this.circuits.tryAcquire(instance, Date.now())) continue;
           if (attempts > 0) {
             if (!this.budget.tryRetry(Date.now())) {
               this.circuits.onCancel(instance);
-              throw new NoHealthyInstanceError(decision.candidates.map((entry) => entry.pool), lastError);
+              throw new NoHealthyInstanceError(
+                decision.candidates.map((entry) => entry.pool),
+                lastError,
+              );
             }
-            const delay = fullJitterDelay(attempts - 1, this.config.GATEWAY_BACKOFF_BASE_MS, this.config.GATEWAY_BACKOFF_MAX_MS);
+            const delay = fullJitterDelay(
+              attempts - 1,
+              this.config.GATEWAY_BACKOFF_BASE_MS,
+              this.config.GATEWAY_BACKOFF_MAX_MS,
+            );
             if (delay > 0) {
               await sleep(delay, signal);
               backoffMs += delay;
@@ -217,7 +281,10 @@ export class ChatOrchestrator {
       tried.clear();
     }
     if (signal.aborted) throw new RequestCancelledError();
-    throw new NoHealthyInstanceError(decision.candidates.map((entry) => entry.pool), lastError);
+    throw new NoHealthyInstanceError(
+      decision.candidates.map((entry) => entry.pool),
+      lastError,
+    );
   }
 
   private shortestCoolDown(decision: RouteDecision, now: number): number | undefined {
@@ -263,7 +330,13 @@ export class ChatOrchestrator {
 
   private countUsage(candidate: RouteCandidate, usage: Usage | undefined): void {
     if (!usage) return;
-    this.metrics.tokens.inc({ provider: candidate.provider, model: candidate.model, kind: 'prompt' }, usage.promptTokens);
-    this.metrics.tokens.inc({ provider: candidate.provider, model: candidate.model, kind: 'completion' }, usage.completionTokens);
+    this.metrics.tokens.inc(
+      { provider: candidate.provider, model: candidate.model, kind: 'prompt' },
+      usage.promptTokens,
+    );
+    this.metrics.tokens.inc(
+      { provider: candidate.provider, model: candidate.model, kind: 'completion' },
+      usage.completionTokens,
+    );
   }
 }

@@ -22,7 +22,11 @@ export interface RequestFeatures {
 const YEAR = /\b(20\d{2})\b/g;
 
 /** Reads the request once; no regular expression is compiled here (the caller passes compiled ones). */
-export function requestFeatures(request: ChatRequest, freshFactsPatterns: readonly RegExp[], now: Date = new Date()): RequestFeatures {
+export function requestFeatures(
+  request: ChatRequest,
+  freshFactsPatterns: readonly RegExp[],
+  now: Date = new Date(),
+): RequestFeatures {
   let characters = 0;
   let hasImages = false;
   let hasToolTurns = false;
@@ -42,7 +46,8 @@ export function requestFeatures(request: ChatRequest, freshFactsPatterns: readon
     hasTools: (request.tools?.length ?? 0) > 0 || hasToolTurns,
     wantsReasoning: request.reasoning?.enabled === true,
     jsonOutput: request.responseFormat?.type === 'json_object' || request.responseFormat?.type === 'json_schema',
-    needsFreshFacts: freshFactsPatterns.some((pattern) => pattern.test(lastUser)) || namesYearFrom(lastUser, now.getUTCFullYear()),
+    needsFreshFacts:
+      freshFactsPatterns.some((pattern) => pattern.test(lastUser)) || namesYearFrom(lastUser, now.getUTCFullYear()),
   };
 }
 

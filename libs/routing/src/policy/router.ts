@@ -1,6 +1,12 @@
 import type { ChatRequest, ProviderName } from '@switchboard/providers';
 import { requestFeatures, type RequestFeatures } from './request-features.js';
-import { freshFactsMatchers, parseModelRef, poolKey, type RoutingPolicy, type RuleCondition } from './routing-policy.js';
+import {
+  freshFactsMatchers,
+  parseModelRef,
+  poolKey,
+  type RoutingPolicy,
+  type RuleCondition,
+} from './routing-policy.js';
 
 /** Which models are served at all (any health): the router never proposes a pool nobody serves. */
 export interface ModelCatalog {
@@ -49,7 +55,12 @@ export class UnknownModelError extends Error {
  * the request needs), each followed by its fallbacks; only pools the catalog serves. Pure and
  * cheap: it runs per request, compiles nothing and parses nothing.
  */
-export function routeChat(request: ChatRequest, hints: RouteHints, policy: RoutingPolicy, catalog: ModelCatalog): RouteDecision {
+export function routeChat(
+  request: ChatRequest,
+  hints: RouteHints,
+  policy: RoutingPolicy,
+  catalog: ModelCatalog,
+): RouteDecision {
   const features = requestFeatures(request, freshFactsMatchers(policy));
   const requested = request.model;
   const reasons: string[] = [];
@@ -76,14 +87,17 @@ export function routeChat(request: ChatRequest, hints: RouteHints, policy: Routi
     const matched = policy.rules.find((candidate) => matches(candidate.when, features));
     tier = matched?.tier ?? policy.defaultTier;
     rule = matched?.name;
-    const chosen = matched ? `tier '${tier}' chosen by rule '${matched.name}'` : `tier '${tier}' (default: no rule matched)`;
+    const chosen = matched
+      ? `tier '${tier}' chosen by rule '${matched.name}'`
+      : `tier '${tier}' (default: no rule matched)`;
     reasons.push(chosen);
     for (const entry of own(policy.tiers, tier) ?? []) {
       const ref = parseModelRef(entry);
       if (ref && serves(ref.provider, ref.model)) add(ref.provider, ref.model, chosen);
       else reasons.push(`${entry} skipped: no instance serves it`);
     }
-    if (candidates.length === 0) throw new UnknownModelError(requested, `no instance serves any model of tier '${tier}'`);
+    if (candidates.length === 0)
+      throw new UnknownModelError(requested, `no instance serves any model of tier '${tier}'`);
   } else if (explicit) {
     mode = 'explicit';
     if (!serves(explicit.provider, explicit.model)) throw new UnknownModelError(requested);
@@ -103,7 +117,11 @@ export function routeChat(request: ChatRequest, hints: RouteHints, policy: Routi
     if (providers.length === 0) throw new UnknownModelError(requested);
     for (const provider of providers) {
       const position = rank(provider);
-      add(provider, requested, `serves ${requested} (${position === Number.MAX_SAFE_INTEGER ? 'not in the provider preference' : `provider preference ${position + 1}`})`);
+      add(
+        provider,
+        requested,
+        `serves ${requested} (${position === Number.MAX_SAFE_INTEGER ? 'not in the provider preference' : `provider preference ${position + 1}`})`,
+      );
     }
     reasons.push(`${requested} is served by ${providers.join(', ')}, in the order of the provider preference`);
     addFallbacks(requested, own(policy.fallbacks, requested));
@@ -115,7 +133,9 @@ export function routeChat(request: ChatRequest, hints: RouteHints, policy: Routi
 
   const preferred = hints.preferredProvider;
   if (preferred && candidates.some((candidate) => candidate.provider === preferred)) {
-    const first = candidates.filter((candidate) => candidate.provider === preferred).map((candidate) => ({ ...candidate, reason: `${candidate.reason}; moved first: preferred provider` }));
+    const first = candidates
+      .filter((candidate) => candidate.provider === preferred)
+      .map((candidate) => ({ ...candidate, reason: `${candidate.reason}; moved first: preferred provider` }));
     const others = candidates.filter((candidate) => candidate.provider !== preferred);
     candidates.splice(0, candidates.length, ...first, ...others);
     reasons.push(`${preferred} candidates moved first: preferred by the client`);
@@ -124,7 +144,9 @@ export function routeChat(request: ChatRequest, hints: RouteHints, policy: Routi
   }
   if (candidates.length > policy.maxCandidates) {
     const dropped = candidates.splice(policy.maxCandidates);
-    reasons.push(`cut to ${policy.maxCandidates} candidates; dropped ${dropped.map((candidate) => candidate.pool).join(', ')}`);
+    reasons.push(
+      `cut to ${policy.maxCandidates} candidates; dropped ${dropped.map((candidate) => candidate.pool).join(', ')}`,
+    );
   }
   return { requested, mode, tier, rule, candidates, reasons, features };
 }

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_ROUTING_POLICY, freshFactsMatchers, parseModelRef, parseRoutingPolicy, poolKey, RoutingPolicyError } from './routing-policy.js';
+import {
+  DEFAULT_ROUTING_POLICY,
+  freshFactsMatchers,
+  parseModelRef,
+  parseRoutingPolicy,
+  poolKey,
+  RoutingPolicyError,
+} from './routing-policy.js';
 
 /** The problems parseRoutingPolicy reports for a value, or [] when it accepts it. */
 function problemsOf(value: unknown): string[] {
@@ -33,7 +40,12 @@ test('rejects a bad policy listing every problem with its JSON path', () => {
   const problems = problemsOf({
     version: 2,
     tiers: { fast: ['openai/gpt-4o-mini', 'skynet/t-1000', 42], balanced: ['claude/claude-sonnet-4-6'], empty: [] },
-    rules: [{ name: 'ok', when: { hasImages: true }, tier: 'fast' }, { name: 'typo', when: { hasImage: true }, tier: 'fast' }, { name: 'bad', when: { minPromptTokens: -1 }, tier: 'fast2' }, 'not a rule'],
+    rules: [
+      { name: 'ok', when: { hasImages: true }, tier: 'fast' },
+      { name: 'typo', when: { hasImage: true }, tier: 'fast' },
+      { name: 'bad', when: { minPromptTokens: -1 }, tier: 'fast2' },
+      'not a rule',
+    ],
     defaultTier: 'nope',
     fallbacks: { 'gpt-4o': ['gpt-4o-mini'] },
     providerPreference: ['openai', 'skynet'],
@@ -61,7 +73,11 @@ test('rejects a bad policy listing every problem with its JSON path', () => {
     /^balancing\.pools\.gpt-4o: "sometimes" is not one of/,
     /^maxCandidates: /,
   ];
-  for (const pattern of expected) assert.ok(problems.some((problem) => pattern.test(problem)), `${pattern} in ${JSON.stringify(problems, null, 2)}`);
+  for (const pattern of expected)
+    assert.ok(
+      problems.some((problem) => pattern.test(problem)),
+      `${pattern} in ${JSON.stringify(problems, null, 2)}`,
+    );
   assert.equal(problems.length, expected.length, JSON.stringify(problems, null, 2));
 });
 
@@ -70,14 +86,24 @@ test('rejects values that are not objects, and default rules whose tier a policy
   assert.deepEqual(problemsOf([]), ['(root): the policy must be a JSON object']);
   assert.deepEqual(problemsOf({ tiers: 'fast' }), ['tiers: must be an object of tier name to ["provider/model", ...]']);
   const removed = problemsOf({ tiers: { balanced: ['openai/gpt-4o'] } });
-  assert.ok(removed.some((problem) => problem.startsWith("rules[0].tier: unknown tier 'vision'")), removed.join('\n'));
+  assert.ok(
+    removed.some((problem) => problem.startsWith("rules[0].tier: unknown tier 'vision'")),
+    removed.join('\n'),
+  );
   assert.deepEqual(problemsOf({ tiers: { balanced: ['openai/gpt-4o'] }, rules: [] }), []);
-  assert.deepEqual(problemsOf({ rules: [{ name: 'proto', when: {}, tier: 'constructor' }] }), ["rules[0].tier: unknown tier 'constructor'"], 'inherited keys are not tiers');
+  assert.deepEqual(
+    problemsOf({ rules: [{ name: 'proto', when: {}, tier: 'constructor' }] }),
+    ["rules[0].tier: unknown tier 'constructor'"],
+    'inherited keys are not tiers',
+  );
 });
 
 test('parseModelRef splits at the first slash and only for a known provider', () => {
   assert.deepEqual(parseModelRef('claude/claude-sonnet-4-6'), { provider: 'claude', model: 'claude-sonnet-4-6' });
-  assert.deepEqual(parseModelRef('openai_compatible/meta-llama/Llama-3-8B'), { provider: 'openai_compatible', model: 'meta-llama/Llama-3-8B' });
+  assert.deepEqual(parseModelRef('openai_compatible/meta-llama/Llama-3-8B'), {
+    provider: 'openai_compatible',
+    model: 'meta-llama/Llama-3-8B',
+  });
   assert.equal(parseModelRef('meta-llama/Llama-3-8B'), undefined, 'a plain model name with a slash');
   assert.equal(parseModelRef('gpt-4o'), undefined);
   assert.equal(parseModelRef('openai/'), undefined);
@@ -96,8 +122,15 @@ test('fresh-facts patterns are compiled once per policy object, case-insensitive
 });
 
 test('the default policy is internally consistent: known providers, existing tiers', () => {
-  for (const [tier, entries] of Object.entries(DEFAULT_ROUTING_POLICY.tiers)) for (const entry of entries) assert.ok(parseModelRef(entry), `${tier}: ${entry}`);
+  for (const [tier, entries] of Object.entries(DEFAULT_ROUTING_POLICY.tiers))
+    for (const entry of entries) assert.ok(parseModelRef(entry), `${tier}: ${entry}`);
   for (const rule of DEFAULT_ROUTING_POLICY.rules) assert.ok(rule.tier in DEFAULT_ROUTING_POLICY.tiers, rule.name);
-  assert.ok(!DEFAULT_ROUTING_POLICY.tiers.tools!.some((entry) => entry.startsWith('perplexity/')), 'perplexity drops tools');
-  assert.ok(!DEFAULT_ROUTING_POLICY.tiers.vision!.some((entry) => entry.startsWith('perplexity/') || entry.startsWith('zai/')), 'text-only models cannot take images');
+  assert.ok(
+    !DEFAULT_ROUTING_POLICY.tiers.tools!.some((entry) => entry.startsWith('perplexity/')),
+    'perplexity drops tools',
+  );
+  assert.ok(
+    !DEFAULT_ROUTING_POLICY.tiers.vision!.some((entry) => entry.startsWith('perplexity/') || entry.startsWith('zai/')),
+    'text-only models cannot take images',
+  );
 });

@@ -1,7 +1,12 @@
 import { type BeforeApplicationShutdown, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '@switchboard/kernel';
 import { BlockingWatch, ConsulClient, type KvEntry } from '@switchboard/consul';
-import { DEFAULT_ROUTING_POLICY, parseRoutingPolicy, RoutingPolicyError, type RoutingPolicy } from './routing-policy.js';
+import {
+  DEFAULT_ROUTING_POLICY,
+  parseRoutingPolicy,
+  RoutingPolicyError,
+  type RoutingPolicy,
+} from './routing-policy.js';
 
 export interface PolicyStatus {
   key: string;
@@ -29,7 +34,13 @@ export class RoutingPolicyStore implements OnModuleInit, BeforeApplicationShutdo
     private readonly consul: ConsulClient,
     private readonly config: AppConfig,
   ) {
-    this.currentStatus = { key: config.ROUTING_POLICY_KEY, source: 'default', modifyIndex: 0, problems: [], loadedAt: new Date().toISOString() };
+    this.currentStatus = {
+      key: config.ROUTING_POLICY_KEY,
+      source: 'default',
+      modifyIndex: 0,
+      problems: [],
+      loadedAt: new Date().toISOString(),
+    };
   }
 
   get policy(): RoutingPolicy {
@@ -41,14 +52,20 @@ export class RoutingPolicyStore implements OnModuleInit, BeforeApplicationShutdo
   }
 
   onModuleInit(): void {
-    this.watch = new BlockingWatch((index, waitSeconds, signal) => this.consul.kvGet(this.config.ROUTING_POLICY_KEY, { index, waitSeconds, signal }), {
-      waitSeconds: 30,
-      backoffMaxMs: 5_000,
-      onChange: (entry) => this.apply(entry),
-      onError: (error, failures) => {
-        if (failures === 1) this.logger.warn(`Cannot watch the routing policy in Consul (${error instanceof Error ? error.message : String(error)}); keeping the one in force`);
+    this.watch = new BlockingWatch(
+      (index, waitSeconds, signal) => this.consul.kvGet(this.config.ROUTING_POLICY_KEY, { index, waitSeconds, signal }),
+      {
+        waitSeconds: 30,
+        backoffMaxMs: 5_000,
+        onChange: (entry) => this.apply(entry),
+        onError: (error, failures) => {
+          if (failures === 1)
+            this.logger.warn(
+              `Cannot watch the routing policy in Consul (${error instanceof Error ? error.message : String(error)}); keeping the one in force`,
+            );
+        },
       },
-    });
+    );
     this.watch.start();
   }
 
@@ -61,7 +78,8 @@ export class RoutingPolicyStore implements OnModuleInit, BeforeApplicationShutdo
     const key = this.config.ROUTING_POLICY_KEY;
     const loadedAt = new Date().toISOString();
     if (!entry || entry.Value === null || entry.Value === '') {
-      if (this.currentStatus.source !== 'default') this.logger.log(`No routing policy at ${key}; using the built-in default`);
+      if (this.currentStatus.source !== 'default')
+        this.logger.log(`No routing policy at ${key}; using the built-in default`);
       this.current = DEFAULT_ROUTING_POLICY;
       this.currentStatus = { key, source: 'default', modifyIndex: 0, problems: [], loadedAt };
       return;
@@ -71,9 +89,14 @@ export class RoutingPolicyStore implements OnModuleInit, BeforeApplicationShutdo
       this.currentStatus = { key, source: 'consul', modifyIndex: entry.ModifyIndex, problems: [], loadedAt };
       this.logger.log(`Routing policy loaded from Consul (${key}, index ${entry.ModifyIndex})`);
     } catch (error) {
-      const problems = error instanceof RoutingPolicyError ? error.problems : [`not valid JSON: ${error instanceof Error ? error.message : String(error)}`];
+      const problems =
+        error instanceof RoutingPolicyError
+          ? error.problems
+          : [`not valid JSON: ${error instanceof Error ? error.message : String(error)}`];
       this.currentStatus = { ...this.currentStatus, source: 'invalid', problems, loadedAt };
-      this.logger.warn(`Refused the routing policy at ${key} (index ${entry.ModifyIndex}); keeping the one in force: ${problems.join('; ')}`);
+      this.logger.warn(
+        `Refused the routing policy at ${key} (index ${entry.ModifyIndex}); keeping the one in force: ${problems.join('; ')}`,
+      );
     }
   }
 }

@@ -61,9 +61,28 @@ export const DEFAULT_ROUTING_POLICY: RoutingPolicy = {
   tiers: {
     fast: ['openai/gpt-4o-mini', 'claude/claude-haiku-4-5', 'zai/glm-4.5-air'],
     balanced: ['openai/gpt-4o', 'claude/claude-sonnet-4-6', 'zai/glm-4.6', 'openai/gpt-4o-mini'],
-    reasoning: ['claude/claude-opus-4-7', 'claude/claude-sonnet-4-6', 'zai/glm-4.6', 'perplexity/sonar-reasoning', 'openai/gpt-4o'],
-    vision: ['openai/gpt-4o', 'claude/claude-sonnet-4-6', 'claude/claude-opus-4-7', 'openai/gpt-4o-mini', 'claude/claude-haiku-4-5'],
-    tools: ['openai/gpt-4o', 'claude/claude-sonnet-4-6', 'zai/glm-4.6', 'openai/gpt-4o-mini', 'claude/claude-haiku-4-5', 'zai/glm-4.5'],
+    reasoning: [
+      'claude/claude-opus-4-7',
+      'claude/claude-sonnet-4-6',
+      'zai/glm-4.6',
+      'perplexity/sonar-reasoning',
+      'openai/gpt-4o',
+    ],
+    vision: [
+      'openai/gpt-4o',
+      'claude/claude-sonnet-4-6',
+      'claude/claude-opus-4-7',
+      'openai/gpt-4o-mini',
+      'claude/claude-haiku-4-5',
+    ],
+    tools: [
+      'openai/gpt-4o',
+      'claude/claude-sonnet-4-6',
+      'zai/glm-4.6',
+      'openai/gpt-4o-mini',
+      'claude/claude-haiku-4-5',
+      'zai/glm-4.5',
+    ],
     search: ['perplexity/sonar-pro', 'perplexity/sonar', 'openai/gpt-4o', 'claude/claude-sonnet-4-6'],
     long_context: ['claude/claude-sonnet-4-6', 'claude/claude-opus-4-7', 'zai/glm-4.6', 'openai/gpt-4o'],
   },
@@ -139,7 +158,8 @@ const CONDITIONS: readonly string[] = [...CONDITION_FLAGS, ...CONDITION_NUMBERS]
 
 type JsonObject = Record<string, unknown>;
 
-const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is JsonObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * A policy from parsed JSON (Consul KV): missing fields come from the default, every problem is
@@ -156,20 +176,25 @@ export function parseRoutingPolicy(value: unknown): RoutingPolicy {
       return [];
     }
     list.forEach((entry, index) => {
-      if (typeof entry !== 'string' || !parseModelRef(entry)) problems.push(`${path}[${index}]: ${JSON.stringify(entry)} is not "provider/model" with a provider among ${PROVIDER_NAMES.join(', ')}`);
+      if (typeof entry !== 'string' || !parseModelRef(entry))
+        problems.push(
+          `${path}[${index}]: ${JSON.stringify(entry)} is not "provider/model" with a provider among ${PROVIDER_NAMES.join(', ')}`,
+        );
     });
     return list as ModelRefText[];
   };
   const hasTier = (tier: unknown) => typeof tier === 'string' && Object.hasOwn(policy.tiers, tier);
 
-  for (const key of Object.keys(raw)) if (!Object.hasOwn(DEFAULT_ROUTING_POLICY, key)) problems.push(`${key}: unknown field`);
+  for (const key of Object.keys(raw))
+    if (!Object.hasOwn(DEFAULT_ROUTING_POLICY, key)) problems.push(`${key}: unknown field`);
   if (raw.version !== undefined && raw.version !== 1) problems.push('version: only version 1 is understood');
 
   if (raw.autoModels !== undefined) {
     if (!Array.isArray(raw.autoModels)) problems.push('autoModels: must be an array of model names');
     else {
       raw.autoModels.forEach((name, index) => {
-        if (typeof name !== 'string' || name.length === 0) problems.push(`autoModels[${index}]: must be a non-empty string`);
+        if (typeof name !== 'string' || name.length === 0)
+          problems.push(`autoModels[${index}]: must be a non-empty string`);
       });
       policy.autoModels = raw.autoModels as string[];
     }
@@ -178,8 +203,12 @@ export function parseRoutingPolicy(value: unknown): RoutingPolicy {
   if (raw.tiers !== undefined) {
     if (!isObject(raw.tiers)) problems.push('tiers: must be an object of tier name to ["provider/model", ...]');
     else {
-      policy.tiers = Object.fromEntries(Object.entries(raw.tiers).map(([tier, list]) => [tier, refList(`tiers.${tier}`, list)]));
-      for (const [tier, list] of Object.entries(policy.tiers)) if (Array.isArray(raw.tiers[tier]) && list.length === 0) problems.push(`tiers.${tier}: must list at least one "provider/model"`);
+      policy.tiers = Object.fromEntries(
+        Object.entries(raw.tiers).map(([tier, list]) => [tier, refList(`tiers.${tier}`, list)]),
+      );
+      for (const [tier, list] of Object.entries(policy.tiers))
+        if (Array.isArray(raw.tiers[tier]) && list.length === 0)
+          problems.push(`tiers.${tier}: must list at least one "provider/model"`);
     }
   }
 
@@ -187,34 +216,45 @@ export function parseRoutingPolicy(value: unknown): RoutingPolicy {
     if (typeof raw.defaultTier !== 'string') problems.push('defaultTier: must be a tier name');
     else policy.defaultTier = raw.defaultTier;
   }
-  if ((raw.defaultTier === undefined || typeof raw.defaultTier === 'string') && !hasTier(policy.defaultTier)) problems.push(`defaultTier: unknown tier '${policy.defaultTier}'`);
+  if ((raw.defaultTier === undefined || typeof raw.defaultTier === 'string') && !hasTier(policy.defaultTier))
+    problems.push(`defaultTier: unknown tier '${policy.defaultTier}'`);
 
   if (raw.rules !== undefined) {
     if (!Array.isArray(raw.rules)) problems.push('rules: must be an array');
     else policy.rules = raw.rules.map((entry, index) => parseRule(entry, `rules[${index}]`, hasTier, problems));
   } else {
     policy.rules.forEach((rule, index) => {
-      if (!hasTier(rule.tier)) problems.push(`rules[${index}].tier: unknown tier '${rule.tier}' (a default rule needs a tier this policy removed; give rules too)`);
+      if (!hasTier(rule.tier))
+        problems.push(
+          `rules[${index}].tier: unknown tier '${rule.tier}' (a default rule needs a tier this policy removed; give rules too)`,
+        );
     });
   }
 
   if (raw.fallbacks !== undefined) {
     if (!isObject(raw.fallbacks)) problems.push('fallbacks: must be an object of model to ["provider/model", ...]');
-    else policy.fallbacks = Object.fromEntries(Object.entries(raw.fallbacks).map(([model, list]) => [model, refList(`fallbacks.${model}`, list)]));
+    else
+      policy.fallbacks = Object.fromEntries(
+        Object.entries(raw.fallbacks).map(([model, list]) => [model, refList(`fallbacks.${model}`, list)]),
+      );
   }
 
   if (raw.providerPreference !== undefined) {
     if (!Array.isArray(raw.providerPreference)) problems.push('providerPreference: must be an array of providers');
     else {
       raw.providerPreference.forEach((provider, index) => {
-        if (!(PROVIDER_NAMES as readonly unknown[]).includes(provider)) problems.push(`providerPreference[${index}]: unknown provider ${JSON.stringify(provider)} (known: ${PROVIDER_NAMES.join(', ')})`);
+        if (!(PROVIDER_NAMES as readonly unknown[]).includes(provider))
+          problems.push(
+            `providerPreference[${index}]: unknown provider ${JSON.stringify(provider)} (known: ${PROVIDER_NAMES.join(', ')})`,
+          );
       });
       policy.providerPreference = raw.providerPreference as ProviderName[];
     }
   }
 
   if (raw.freshFactsPatterns !== undefined) {
-    if (!Array.isArray(raw.freshFactsPatterns)) problems.push('freshFactsPatterns: must be an array of regular expressions');
+    if (!Array.isArray(raw.freshFactsPatterns))
+      problems.push('freshFactsPatterns: must be an array of regular expressions');
     else {
       raw.freshFactsPatterns.forEach((pattern, index) => {
         if (typeof pattern !== 'string') {
@@ -224,7 +264,9 @@ export function parseRoutingPolicy(value: unknown): RoutingPolicy {
         try {
           new RegExp(pattern, 'i');
         } catch (error) {
-          problems.push(`freshFactsPatterns[${index}]: not a valid regular expression (${error instanceof Error ? error.message : String(error)})`);
+          problems.push(
+            `freshFactsPatterns[${index}]: not a valid regular expression (${error instanceof Error ? error.message : String(error)})`,
+          );
         }
       });
       policy.freshFactsPatterns = raw.freshFactsPatterns as string[];
@@ -237,7 +279,13 @@ export function parseRoutingPolicy(value: unknown): RoutingPolicy {
   }
 
   if (raw.maxCandidates !== undefined) {
-    if (typeof raw.maxCandidates !== 'number' || !Number.isInteger(raw.maxCandidates) || raw.maxCandidates < 1 || raw.maxCandidates > 20) problems.push('maxCandidates: must be a whole number from 1 to 20');
+    if (
+      typeof raw.maxCandidates !== 'number' ||
+      !Number.isInteger(raw.maxCandidates) ||
+      raw.maxCandidates < 1 ||
+      raw.maxCandidates > 20
+    )
+      problems.push('maxCandidates: must be a whole number from 1 to 20');
     else policy.maxCandidates = raw.maxCandidates;
   }
 
@@ -250,7 +298,8 @@ function parseRule(entry: unknown, path: string, hasTier: (tier: unknown) => boo
     problems.push(`${path}: must be an object with name, when and tier`);
     return { name: '', when: {}, tier: '' };
   }
-  if (typeof entry.name !== 'string' || entry.name.length === 0) problems.push(`${path}.name: must be a non-empty string`);
+  if (typeof entry.name !== 'string' || entry.name.length === 0)
+    problems.push(`${path}.name: must be a non-empty string`);
   if (typeof entry.tier !== 'string') problems.push(`${path}.tier: must be a tier name`);
   else if (!hasTier(entry.tier)) problems.push(`${path}.tier: unknown tier '${entry.tier}'`);
   const when = isObject(entry.when) ? entry.when : undefined;
@@ -259,24 +308,36 @@ function parseRule(entry: unknown, path: string, hasTier: (tier: unknown) => boo
     if ((CONDITION_FLAGS as readonly string[]).includes(key)) {
       if (typeof condition !== 'boolean') problems.push(`${path}.when.${key}: must be true or false`);
     } else if ((CONDITION_NUMBERS as readonly string[]).includes(key)) {
-      if (typeof condition !== 'number' || !Number.isFinite(condition) || condition < 0) problems.push(`${path}.when.${key}: must be a number >= 0`);
+      if (typeof condition !== 'number' || !Number.isFinite(condition) || condition < 0)
+        problems.push(`${path}.when.${key}: must be a number >= 0`);
     } else problems.push(`${path}.when.${key}: unknown condition (known: ${CONDITIONS.join(', ')})`);
   }
   return { name: String(entry.name), when: (when ?? {}) as RuleCondition, tier: String(entry.tier) };
 }
 
-function parseBalancing(raw: JsonObject, defaults: RoutingPolicy['balancing'], problems: string[]): RoutingPolicy['balancing'] {
-  const isStrategy = (strategy: unknown): strategy is BalancingStrategy => (STRATEGIES as readonly unknown[]).includes(strategy);
-  for (const key of Object.keys(raw)) if (key !== 'strategy' && key !== 'pools') problems.push(`balancing.${key}: unknown field`);
+function parseBalancing(
+  raw: JsonObject,
+  defaults: RoutingPolicy['balancing'],
+  problems: string[],
+): RoutingPolicy['balancing'] {
+  const isStrategy = (strategy: unknown): strategy is BalancingStrategy =>
+    (STRATEGIES as readonly unknown[]).includes(strategy);
+  for (const key of Object.keys(raw))
+    if (key !== 'strategy' && key !== 'pools') problems.push(`balancing.${key}: unknown field`);
   const strategy = raw.strategy ?? defaults.strategy;
-  if (!isStrategy(strategy)) problems.push(`balancing.strategy: ${JSON.stringify(strategy)} is not one of ${STRATEGIES.join(', ')}`);
+  if (!isStrategy(strategy))
+    problems.push(`balancing.strategy: ${JSON.stringify(strategy)} is not one of ${STRATEGIES.join(', ')}`);
   let pools: Record<string, BalancingStrategy> = defaults.pools;
   if (raw.pools !== undefined) {
     if (!isObject(raw.pools)) problems.push('balancing.pools: must be an object of "provider/model" to strategy');
     else {
       for (const [pool, poolStrategy] of Object.entries(raw.pools)) {
-        if (!parseModelRef(pool)) problems.push(`balancing.pools.${pool}: the key must be "provider/model" with a known provider`);
-        if (!isStrategy(poolStrategy)) problems.push(`balancing.pools.${pool}: ${JSON.stringify(poolStrategy)} is not one of ${STRATEGIES.join(', ')}`);
+        if (!parseModelRef(pool))
+          problems.push(`balancing.pools.${pool}: the key must be "provider/model" with a known provider`);
+        if (!isStrategy(poolStrategy))
+          problems.push(
+            `balancing.pools.${pool}: ${JSON.stringify(poolStrategy)} is not one of ${STRATEGIES.join(', ')}`,
+          );
       }
       pools = raw.pools as Record<string, BalancingStrategy>;
     }

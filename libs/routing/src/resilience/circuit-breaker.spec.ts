@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CircuitBreaker } from './circuit-breaker.js';
 
-const options = { failureThreshold: 3, failureRatio: 0.5, minimumRequests: 6, windowMs: 10_000, coolDownMs: 1_000, halfOpenTrials: 2 };
+const options = {
+  failureThreshold: 3,
+  failureRatio: 0.5,
+  minimumRequests: 6,
+  windowMs: 10_000,
+  coolDownMs: 1_000,
+  halfOpenTrials: 2,
+};
 
 describe('CircuitBreaker', () => {
   it('opens after the consecutive failure threshold and refuses during the cool-down', () => {
@@ -18,7 +25,14 @@ describe('CircuitBreaker', () => {
 
   it('opens on the failure ratio once enough requests were seen, and not before', () => {
     const breaker = new CircuitBreaker(options);
-    for (const [at, ok] of [[0, true], [1, false], [2, true], [3, false], [4, true]] as const) (ok ? breaker.onSuccess(at) : breaker.onFailure(at));
+    for (const [at, ok] of [
+      [0, true],
+      [1, false],
+      [2, true],
+      [3, false],
+      [4, true],
+    ] as const)
+      ok ? breaker.onSuccess(at) : breaker.onFailure(at);
     assert.equal(breaker.state(5), 'closed', '2 of 5: below the minimum request count');
     breaker.onFailure(6);
     assert.equal(breaker.state(7), 'open', '3 of 6 failed');

@@ -84,7 +84,8 @@ export class CircuitBreaker {
     if (this.current !== 'closed') return;
     const recent = this.outcomes;
     const failures = recent.filter((outcome) => !outcome.ok).length;
-    const ratioTripped = recent.length >= this.options.minimumRequests && failures / recent.length >= this.options.failureRatio;
+    const ratioTripped =
+      recent.length >= this.options.minimumRequests && failures / recent.length >= this.options.failureRatio;
     if (this.consecutiveFailures >= this.options.failureThreshold || ratioTripped) this.open(now);
   }
 

@@ -48,7 +48,11 @@ export class InstanceCircuits implements OnModuleInit {
     this.metrics.addCollector(() => {
       this.metrics.circuitState.reset();
       const now = Date.now();
-      for (const instance of this.table.all()) this.metrics.circuitState.set({ provider: instance.provider, instance: instance.name }, STATE_VALUE[this.state(instance.id, now)]);
+      for (const instance of this.table.all())
+        this.metrics.circuitState.set(
+          { provider: instance.provider, instance: instance.name },
+          STATE_VALUE[this.state(instance.id, now)],
+        );
     });
   }
 
@@ -78,7 +82,8 @@ export class InstanceCircuits implements OnModuleInit {
   onFailure(instance: TableInstance, now: number, reason: string): void {
     this.breaker(instance.id).onFailure(now);
     const state = this.noteTransition(instance, reason);
-    if (state === 'open') this.events.publishCircuit({ type: 'circuit', instanceId: instance.id, state: 'open', origin: this.serviceId });
+    if (state === 'open')
+      this.events.publishCircuit({ type: 'circuit', instanceId: instance.id, state: 'open', origin: this.serviceId });
   }
 
   onCancel(instance: TableInstance): void {

@@ -24,10 +24,23 @@ test('retries spent leave the window and the budget refills', () => {
 });
 
 test('full jitter stays below the doubling ceiling and covers its range', () => {
-  assert.equal(fullJitterDelay(0, 100, 1_000, () => 0.999), 99);
-  assert.equal(fullJitterDelay(3, 100, 1_000, () => 0.999), 799);
-  assert.equal(fullJitterDelay(10, 100, 1_000, () => 0.5), 500, 'capped at the maximum');
-  assert.equal(fullJitterDelay(2, 100, 1_000, () => 0), 0);
+  assert.equal(
+    fullJitterDelay(0, 100, 1_000, () => 0.999),
+    99,
+  );
+  assert.equal(
+    fullJitterDelay(3, 100, 1_000, () => 0.999),
+    799,
+  );
+  assert.equal(
+    fullJitterDelay(10, 100, 1_000, () => 0.5),
+    500,
+    'capped at the maximum',
+  );
+  assert.equal(
+    fullJitterDelay(2, 100, 1_000, () => 0),
+    0,
+  );
   const samples = Array.from({ length: 2_000 }, () => fullJitterDelay(2, 100, 1_000));
   assert.ok(samples.every((delay) => delay >= 0 && delay < 400));
   const mean = samples.reduce((sum, delay) => sum + delay, 0) / samples.length;

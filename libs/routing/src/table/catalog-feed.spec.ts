@@ -50,14 +50,21 @@ class FakeInstancesRepository {
   async findMany(filter: { enabled?: boolean } = {}): Promise<ProviderInstance[]> {
     this.reads += 1;
     if (this.failure) throw this.failure;
-    return this.rows.filter((row) => filter.enabled === undefined || row.enabled === filter.enabled).sort((a, b) => a.name.localeCompare(b.name));
+    return this.rows
+      .filter((row) => filter.enabled === undefined || row.enabled === filter.enabled)
+      .sort((a, b) => a.name.localeCompare(b.name));
   }
 }
 
 function feedOver(repository: FakeInstancesRepository, credentials = true) {
   const table = new InstanceTable();
   const config = { CATALOG_REFRESH_MS: 60_000, uses: { database: true, redis: true, credentials } } as AppConfig;
-  const feed = new CatalogFeed(repository as unknown as InstancesRepository, table, config, new InstanceCredentials(cipher));
+  const feed = new CatalogFeed(
+    repository as unknown as InstancesRepository,
+    table,
+    config,
+    new InstanceCredentials(cipher),
+  );
   return { table, feed };
 }
 
@@ -73,7 +80,13 @@ describe('CatalogFeed', () => {
   it('loads the enabled instances into the table at start-up, with their keys', async () => {
     process.env[ENV_KEY] = 'sk-from-environment';
     const stored = instanceRow({ name: 'openai-1', extraHeaders: { 'openai-organization': 'org-1' } });
-    const fromEnvironment = instanceRow({ name: 'claude-1', provider: 'claude', models: ['claude-sonnet-4-6'], apiKeyCiphertext: null, apiKeyEnv: ENV_KEY });
+    const fromEnvironment = instanceRow({
+      name: 'claude-1',
+      provider: 'claude',
+      models: ['claude-sonnet-4-6'],
+      apiKeyCiphertext: null,
+      apiKeyEnv: ENV_KEY,
+    });
     const disabled = instanceRow({ name: 'openai-2', enabled: false });
     repository.rows = [stored, fromEnvironment, disabled];
     const { table, feed } = feedOver(repository);
@@ -84,10 +97,17 @@ describe('CatalogFeed', () => {
     assert.ok(table.catalogLoadedAt > 0);
     assert.equal(feed.lastError, undefined);
     assert.deepEqual([...table.all()].map((instance) => instance.name).sort(), ['claude-1', 'openai-1']);
-    assert.deepEqual(table.get(stored.id)?.target, { baseUrl: 'https://openai-1.example', apiKey: 'sk-openai-1', headers: { 'openai-organization': 'org-1' } });
+    assert.deepEqual(table.get(stored.id)?.target, {
+      baseUrl: 'https://openai-1.example',
+      apiKey: 'sk-openai-1',
+      headers: { 'openai-organization': 'org-1' },
+    });
     assert.equal(table.get(fromEnvironment.id)?.target?.apiKey, 'sk-from-environment');
     assert.deepEqual(table.get(stored.id)?.timeouts, { requestMs: 120_000, firstTokenMs: 30_000, idleMs: 30_000 });
-    assert.deepEqual(table.pool('openai/gpt-4o').map((instance) => instance.id), [stored.id]);
+    assert.deepEqual(
+      table.pool('openai/gpt-4o').map((instance) => instance.id),
+      [stored.id],
+    );
     assert.deepEqual(table.providersServing('claude-sonnet-4-6'), ['claude']);
   });
 
@@ -139,7 +159,10 @@ describe('CatalogFeed', () => {
     await feed.refresh();
 
     assert.equal(feed.lastError, 'connect ECONNREFUSED 127.0.0.1:5432');
-    assert.deepEqual([...table.all()].map((instance) => instance.id), [first.id]);
+    assert.deepEqual(
+      [...table.all()].map((instance) => instance.id),
+      [first.id],
+    );
     assert.equal(table.get(first.id)?.target?.apiKey, 'sk-openai-1');
     assert.equal(table.catalogLoadedAt, loadedAt);
 
@@ -147,7 +170,10 @@ describe('CatalogFeed', () => {
     await feed.refresh();
 
     assert.equal(feed.lastError, undefined);
-    assert.deepEqual([...table.all()].map((instance) => instance.id), [second.id]);
+    assert.deepEqual(
+      [...table.all()].map((instance) => instance.id),
+      [second.id],
+    );
   });
 
   it('reports lastError when the very first load fails, leaving the table unloaded', async () => {

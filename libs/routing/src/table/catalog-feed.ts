@@ -52,7 +52,8 @@ export class CatalogFeed implements OnModuleInit, OnApplicationShutdown {
       this.lastError = undefined;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      if (!this.lastError) this.logger.warn(`Could not load the instance catalog (${message}); serving the last known one`);
+      if (!this.lastError)
+        this.logger.warn(`Could not load the instance catalog (${message}); serving the last known one`);
       this.lastError = message;
     }
   }
@@ -77,7 +78,9 @@ export class CatalogFeed implements OnModuleInit, OnApplicationShutdown {
     const credential = this.credentials.resolve(row);
     if (credential.apiKey === undefined) {
       if (this.keyProblems.get(row.id) !== credential.reason) {
-        this.logger.warn(`Instance ${row.name} gets no traffic from this app (no usable API key): ${credential.reason}`);
+        this.logger.warn(
+          `Instance ${row.name} gets no traffic from this app (no usable API key): ${credential.reason}`,
+        );
         this.keyProblems.set(row.id, credential.reason);
       }
       return undefined;

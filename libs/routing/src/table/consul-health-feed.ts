@@ -27,16 +27,19 @@ export class ConsulHealthFeed implements OnModuleInit, BeforeApplicationShutdown
   ) {}
 
   onModuleInit(): void {
-    this.catalogWatch = new BlockingWatch((index, waitSeconds, signal) => this.consul.catalogServices({ index, waitSeconds, signal }), {
-      waitSeconds: 30,
-      onChange: (services) => {
-        for (const name of Object.keys(services)) {
-          const provider = providerOfServiceName(name);
-          if (provider) this.watchService(name, provider);
-        }
+    this.catalogWatch = new BlockingWatch(
+      (index, waitSeconds, signal) => this.consul.catalogServices({ index, waitSeconds, signal }),
+      {
+        waitSeconds: 30,
+        onChange: (services) => {
+          for (const name of Object.keys(services)) {
+            const provider = providerOfServiceName(name);
+            if (provider) this.watchService(name, provider);
+          }
+        },
+        onError: (error, failures, retryInMs) => this.failed(error, failures, retryInMs),
       },
-      onError: (error, failures, retryInMs) => this.failed(error, failures, retryInMs),
-    });
+    );
     this.catalogWatch.start();
   }
 
@@ -47,12 +50,15 @@ export class ConsulHealthFeed implements OnModuleInit, BeforeApplicationShutdown
 
   private watchService(name: string, provider: ProviderName): void {
     if (this.watches.has(name)) return;
-    const watch = new BlockingWatch<ServiceHealthEntry[]>((index, waitSeconds, signal) => this.consul.healthService(name, { index, waitSeconds, signal }), {
-      waitSeconds: 30,
-      backoffMaxMs: 5_000,
-      onChange: (entries) => this.apply(provider, entries),
-      onError: (error, failures, retryInMs) => this.failed(error, failures, retryInMs),
-    });
+    const watch = new BlockingWatch<ServiceHealthEntry[]>(
+      (index, waitSeconds, signal) => this.consul.healthService(name, { index, waitSeconds, signal }),
+      {
+        waitSeconds: 30,
+        backoffMaxMs: 5_000,
+        onChange: (entries) => this.apply(provider, entries),
+        onError: (error, failures, retryInMs) => this.failed(error, failures, retryInMs),
+      },
+    );
     this.watches.set(name, watch);
     watch.start();
   }
@@ -66,7 +72,8 @@ export class ConsulHealthFeed implements OnModuleInit, BeforeApplicationShutdown
       present.add(id);
       let worst: InstanceStatus = 'passing';
       for (const check of entry.Checks ?? []) {
-        const status = (['passing', 'warning', 'critical'] as const).find((known) => known === check.Status) ?? 'critical';
+        const status =
+          (['passing', 'warning', 'critical'] as const).find((known) => known === check.Status) ?? 'critical';
         if (SEVERITY[status] > SEVERITY[worst]) worst = status;
       }
       this.table.setConsulStatus(id, worst, (entry.Service.Tags ?? []).includes('draining'), now);
@@ -79,7 +86,10 @@ export class ConsulHealthFeed implements OnModuleInit, BeforeApplicationShutdown
 
   private failed(error: unknown, failures: number, retryInMs: number): void {
     const message = error instanceof Error ? error.message : String(error);
-    if (failures === 1) this.logger.warn(`Consul watch failed (${message}); routing on the last known health, retrying in ${retryInMs} ms`);
+    if (failures === 1)
+      this.logger.warn(
+        `Consul watch failed (${message}); routing on the last known health, retrying in ${retryInMs} ms`,
+      );
     this.lastError = message;
   }
 }

@@ -3,7 +3,12 @@ import { describe, it } from 'node:test';
 import type { ProviderName } from '@switchboard/providers';
 import { type CatalogInstance, InstanceTable } from './instance-table.js';
 
-function catalogRow(id: string, provider: ProviderName, models: string[], fields: Partial<CatalogInstance> = {}): CatalogInstance {
+function catalogRow(
+  id: string,
+  provider: ProviderName,
+  models: string[],
+  fields: Partial<CatalogInstance> = {},
+): CatalogInstance {
   return {
     id,
     name: id,
@@ -31,7 +36,12 @@ describe('InstanceTable', () => {
       catalogRow('claude-1', 'claude', ['claude-sonnet-4-6']),
     ]);
 
-    assert.deepEqual(table.poolNames(), ['claude/claude-sonnet-4-6', 'openai/gpt-4o', 'openai/gpt-4o-mini', 'openai_compatible/gpt-4o']);
+    assert.deepEqual(table.poolNames(), [
+      'claude/claude-sonnet-4-6',
+      'openai/gpt-4o',
+      'openai/gpt-4o-mini',
+      'openai_compatible/gpt-4o',
+    ]);
     assert.deepEqual(ids(table.pool('openai/gpt-4o')), ['openai-1', 'openai-2']);
     assert.deepEqual(ids(table.pool('openai/gpt-4o-mini')), ['openai-1']);
     assert.deepEqual(table.pool('zai/glm-4.6'), []);
@@ -52,7 +62,10 @@ describe('InstanceTable', () => {
     table.observeLatency(a, 80);
     table.coolDown(a, 5_000);
 
-    table.replaceCatalog([catalogRow('a', 'openai', ['gpt-4o-mini'], { weight: 50, draining: true }), catalogRow('c', 'openai', ['gpt-4o'])]);
+    table.replaceCatalog([
+      catalogRow('a', 'openai', ['gpt-4o-mini'], { weight: 50, draining: true }),
+      catalogRow('c', 'openai', ['gpt-4o']),
+    ]);
 
     assert.equal(changes, 2);
     assert.equal(table.get('b'), undefined);
@@ -102,7 +115,11 @@ describe('InstanceTable', () => {
 
   it('ignores feed updates for instances not in the catalog, and forgets Consul status of deregistered ones', () => {
     const table = new InstanceTable();
-    table.replaceCatalog([catalogRow('a', 'openai', ['gpt-4o']), catalogRow('b', 'openai', ['gpt-4o']), catalogRow('z', 'zai', ['glm-4.6'])]);
+    table.replaceCatalog([
+      catalogRow('a', 'openai', ['gpt-4o']),
+      catalogRow('b', 'openai', ['gpt-4o']),
+      catalogRow('z', 'zai', ['glm-4.6']),
+    ]);
     table.setConsulStatus('unknown', 'passing', false);
     table.setProbeMetrics('unknown', { status: 'passing', score: 1, latencyEwmaMs: 1 });
     assert.equal(table.get('unknown'), undefined);

@@ -73,7 +73,11 @@ export class InstanceTable {
     }
   }
 
-  setProbeMetrics(id: string, metrics: { status: InstanceStatus; score: number; latencyEwmaMs: number }, at = Date.now()): void {
+  setProbeMetrics(
+    id: string,
+    metrics: { status: InstanceStatus; score: number; latencyEwmaMs: number },
+    at = Date.now(),
+  ): void {
     const instance = this.instances.get(id);
     if (instance) instance.probe = { ...metrics, at };
   }
@@ -103,7 +107,8 @@ export class InstanceTable {
 
   observeLatency(instance: TableInstance, latencyMs: number): void {
     const previous = instance.observed.latencyEwmaMs;
-    instance.observed.latencyEwmaMs = previous === undefined ? latencyMs : OBSERVED_EWMA_WEIGHT * latencyMs + (1 - OBSERVED_EWMA_WEIGHT) * previous;
+    instance.observed.latencyEwmaMs =
+      previous === undefined ? latencyMs : OBSERVED_EWMA_WEIGHT * latencyMs + (1 - OBSERVED_EWMA_WEIGHT) * previous;
   }
 
   /** Keeps an instance out of rotation until a time (a Retry-After it sent). */

@@ -34,11 +34,15 @@ export class RedisEventsFeed implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    const subscriber = this.redis.client.duplicate({ connectionName: `${this.redis.client.options.connectionName ?? 'switchboard'}-events` });
+    const subscriber = this.redis.client.duplicate({
+      connectionName: `${this.redis.client.options.connectionName ?? 'switchboard'}-events`,
+    });
     this.subscriber = subscriber;
     subscriber.on('error', () => undefined); // the main connection already reports Redis being down
     subscriber.on('ready', () => {
-      subscriber.subscribe(HEALTH_EVENTS_CHANNEL, CIRCUIT_EVENTS_CHANNEL).catch((error: Error) => this.logger.warn(`Could not subscribe to Redis events: ${error.message}`));
+      subscriber
+        .subscribe(HEALTH_EVENTS_CHANNEL, CIRCUIT_EVENTS_CHANNEL)
+        .catch((error: Error) => this.logger.warn(`Could not subscribe to Redis events: ${error.message}`));
       void this.readAll();
     });
     subscriber.on('message', (channel: string, message: string) => this.receive(channel, message));
@@ -69,7 +73,11 @@ export class RedisEventsFeed implements OnModuleInit, OnApplicationShutdown {
     if (channel === HEALTH_EVENTS_CHANNEL) {
       const health = event as Partial<HealthEvent>;
       if (typeof health.instanceId === 'string' && STATUSES.has(String(health.status))) {
-        this.table.setProbeMetrics(health.instanceId, { status: health.status as InstanceStatus, score: Number(health.score) || 0, latencyEwmaMs: Number(health.latencyEwmaMs) || 0 });
+        this.table.setProbeMetrics(health.instanceId, {
+          status: health.status as InstanceStatus,
+          score: Number(health.score) || 0,
+          latencyEwmaMs: Number(health.latencyEwmaMs) || 0,
+        });
       }
     } else if (channel === CIRCUIT_EVENTS_CHANNEL) {
       const circuit = event as Partial<CircuitEvent>;
@@ -86,7 +94,8 @@ export class RedisEventsFeed implements OnModuleInit, OnApplicationShutdown {
     if (instances.length === 0) return;
     try {
       const pipeline = this.redis.client.pipeline();
-      for (const instance of instances) pipeline.hmget(HEALTH_KEY_PREFIX + instance.id, 'status', 'score', 'latencyEwmaMs', 'lastProbeAt');
+      for (const instance of instances)
+        pipeline.hmget(HEALTH_KEY_PREFIX + instance.id, 'status', 'score', 'latencyEwmaMs', 'lastProbeAt');
       const results = (await pipeline.exec()) ?? [];
       results.forEach(([error, value], position) => {
         const [status, score, latency, lastProbeAt] = (value ?? []) as (string | null)[];
@@ -95,10 +104,16 @@ export class RedisEventsFeed implements OnModuleInit, OnApplicationShutdown {
         const at = lastProbeAt ? Date.parse(lastProbeAt) : 0;
         // Never let an older stored value overwrite a newer event.
         if (instance.probe && instance.probe.at >= at) return;
-        this.table.setProbeMetrics(instance.id, { status: status as InstanceStatus, score: Number(score) || 0, latencyEwmaMs: Number(latency) || 0 }, at);
+        this.table.setProbeMetrics(
+          instance.id,
+          { status: status as InstanceStatus, score: Number(score) || 0, latencyEwmaMs: Number(latency) || 0 },
+          at,
+        );
       });
     } catch (error) {
-      this.logger.debug(`Could not read probe metrics from Redis: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.debug(
+        `Could not read probe metrics from Redis: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 }

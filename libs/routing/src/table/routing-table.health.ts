@@ -27,10 +27,15 @@ export class RoutingTableHealthIndicator implements OnModuleInit {
   check(key = 'routing') {
     const indicator = this.health.check(key);
     const instances = [...this.table.all()].length;
-    if (this.table.catalogLoadedAt === 0) return indicator.down({ message: `instance catalog not loaded yet${this.catalog.lastError ? `: ${this.catalog.lastError}` : ''}` });
+    if (this.table.catalogLoadedAt === 0)
+      return indicator.down({
+        message: `instance catalog not loaded yet${this.catalog.lastError ? `: ${this.catalog.lastError}` : ''}`,
+      });
     const problems = [
       ...(this.catalog.lastError ? [`catalog from Postgres is stale: ${this.catalog.lastError}`] : []),
-      ...(this.consulFeed.lastError ? [`Consul health watch failing, serving last known health: ${this.consulFeed.lastError}`] : []),
+      ...(this.consulFeed.lastError
+        ? [`Consul health watch failing, serving last known health: ${this.consulFeed.lastError}`]
+        : []),
     ];
     if (problems.length > 0) return indicator.degraded({ instances, message: problems.join('; ') });
     return indicator.up({ instances, pools: this.table.poolNames().length });

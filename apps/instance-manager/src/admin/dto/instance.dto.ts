@@ -25,16 +25,24 @@ const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : 
 export class CreateInstanceDto {
   @ApiProperty({ example: 'openai-eu-1', description: 'Unique; letters, digits, dot, dash, underscore' })
   @IsString()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, { message: 'name must be 1-100 letters, digits, ".", "_" or "-", starting with a letter or digit' })
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, {
+    message: 'name must be 1-100 letters, digits, ".", "_" or "-", starting with a letter or digit',
+  })
   name!: string;
 
   @ApiProperty({ enum: PROVIDER_NAMES })
   @IsIn(PROVIDER_NAMES, { message: `provider must be one of ${PROVIDER_NAMES.join(', ')}` })
   provider!: ProviderName;
 
-  @ApiPropertyOptional({ example: 'https://api.openai.com/v1', description: "Defaults to the provider's public endpoint" })
+  @ApiPropertyOptional({
+    example: 'https://api.openai.com/v1',
+    description: "Defaults to the provider's public endpoint",
+  })
   @IsOptional()
-  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, { message: 'baseUrl must be an http(s) URL' })
+  @IsUrl(
+    { require_tld: false, require_protocol: true, protocols: ['http', 'https'] },
+    { message: 'baseUrl must be an http(s) URL' },
+  )
   baseUrl?: string;
 
   @ApiProperty({ example: ['gpt-4o', 'gpt-4o-mini'] })
@@ -55,7 +63,9 @@ export class CreateInstanceDto {
 
   @ApiPropertyOptional({ example: 'OPENAI_KEY_EU', description: 'Or: the environment variable that holds the key' })
   @IsOptional()
-  @Matches(/^[A-Z_][A-Z0-9_]{0,127}$/, { message: 'apiKeyEnv must be an environment variable name such as OPENAI_KEY_EU' })
+  @Matches(/^[A-Z_][A-Z0-9_]{0,127}$/, {
+    message: 'apiKeyEnv must be an environment variable name such as OPENAI_KEY_EU',
+  })
   apiKeyEnv?: string;
 
   @ApiPropertyOptional({ example: 'eu-west' })
@@ -90,7 +100,10 @@ export class CreateInstanceDto {
   @IsBoolean()
   enabled?: boolean;
 
-  @ApiPropertyOptional({ description: 'Non-secret headers sent upstream', example: { 'OpenAI-Organization': 'org-123' } })
+  @ApiPropertyOptional({
+    description: 'Non-secret headers sent upstream',
+    example: { 'OpenAI-Organization': 'org-123' },
+  })
   @IsOptional()
   @IsObject()
   extraHeaders?: Record<string, string>;
@@ -149,7 +162,9 @@ export class ListInstancesQuery {
 
   @ApiPropertyOptional({ enum: ['passing', 'warning', 'critical', 'unknown'] })
   @IsOptional()
-  @IsIn(['passing', 'warning', 'critical', 'unknown'], { message: 'health must be passing, warning, critical or unknown' })
+  @IsIn(['passing', 'warning', 'critical', 'unknown'], {
+    message: 'health must be passing, warning, critical or unknown',
+  })
   health?: 'passing' | 'warning' | 'critical' | 'unknown';
 
   @ApiPropertyOptional({ default: 1 })

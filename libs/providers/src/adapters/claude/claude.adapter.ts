@@ -43,24 +43,43 @@ export const claudeAdapter: ProviderAdapter<ClaudeStreamState> = {
   probeDescription: 'GET /v1/models: lists the models the key may use; free, checks the key and the endpoint',
 
   buildChatRequest(request: ChatRequest, target: ProviderTarget): UpstreamRequest {
-    return { method: 'POST', path: '/v1/messages', headers: { ...headersFor(target), 'content-type': 'application/json' }, body: buildClaudeBody(request) };
+    return {
+      method: 'POST',
+      path: '/v1/messages',
+      headers: { ...headersFor(target), 'content-type': 'application/json' },
+      body: buildClaudeBody(request),
+    };
   },
 
   parseChatResponse(body: unknown): ChatResponse {
     const root = asRecord(body);
     if (!root || root.type === 'error') throw errorFromBody(200, body, {});
     const blocks = asArray(root.content)?.map(asRecord) ?? [];
-    const text = blocks.filter((block) => block?.type === 'text').map((block) => asString(block?.text) ?? '').join('');
-    const thinking = blocks.filter((block) => block?.type === 'thinking').map((block) => asString(block?.thinking) ?? '').join('');
+    const text = blocks
+      .filter((block) => block?.type === 'text')
+      .map((block) => asString(block?.text) ?? '')
+      .join('');
+    const thinking = blocks
+      .filter((block) => block?.type === 'thinking')
+      .map((block) => asString(block?.thinking) ?? '')
+      .join('');
     const toolCalls: ToolCall[] = blocks
       .filter((block) => block?.type === 'tool_use')
-      .map((block) => ({ id: asString(block?.id) ?? '', name: asString(block?.name) ?? '', arguments: JSON.stringify(block?.input ?? {}) }));
+      .map((block) => ({
+        id: asString(block?.id) ?? '',
+        name: asString(block?.name) ?? '',
+        arguments: JSON.stringify(block?.input ?? {}),
+      }));
     return {
       id: asString(root.id) ?? '',
       model: asString(root.model) ?? '',
       provider: 'claude',
       created: Math.floor(Date.now() / 1000),
-      message: { content: text || (toolCalls.length ? null : ''), reasoningContent: thinking || undefined, toolCalls: toolCalls.length ? toolCalls : undefined },
+      message: {
+        content: text || (toolCalls.length ? null : ''),
+        reasoningContent: thinking || undefined,
+        toolCalls: toolCalls.length ? toolCalls : undefined,
+      },
       finishReason: STOP_REASONS[asString(root.stop_reason) ?? ''] ?? 'stop',
       usage: readUsage(root.usage),
     };
@@ -74,13 +93,25 @@ export const claudeAdapter: ProviderAdapter<ClaudeStreamState> = {
     if (state.ended || event.event === 'ping') return [];
     const data = asRecord(parseJson(event.data));
     if (!data) {
-      throw new ProviderError({ provider: 'claude', kind: 'malformed_upstream', status: 200, message: `claude sent a stream event that is not JSON: ${event.data.slice(0, 120)}` });
+      throw new ProviderError({
+        provider: 'claude',
+        kind: 'malformed_upstream',
+        status: 200,
+        message: `claude sent a stream event that is not JSON: ${event.data.slice(0, 120)}`,
+      });
     }
     switch (data.type ?? event.event) {
       case 'message_start': {
         const message = asRecord(data.message);
         state.usage = readUsage(message?.usage) ?? state.usage;
-        return [{ type: 'start', id: asString(message?.id) ?? '', model: asString(message?.model) ?? '', created: Math.floor(Date.now() / 1000) }];
+        return [
+          {
+            type: 'start',
+            id: asString(message?.id) ?? '',
+            model: asString(message?.model) ?? '',
+            created: Math.floor(Date.now() / 1000),
+          },
+        ];
       }
       case 'content_block_start': {
         const block = asRecord(data.content_block);
@@ -92,7 +123,8 @@ export const claudeAdapter: ProviderAdapter<ClaudeStreamState> = {
       case 'content_block_delta': {
         const delta = asRecord(data.delta);
         if (delta?.type === 'text_delta') return delta.text ? [{ type: 'text', text: asString(delta.text) ?? '' }] : [];
-        if (delta?.type === 'thinking_delta') return delta.thinking ? [{ type: 'reasoning', text: asString(delta.thinking) ?? '' }] : [];
+        if (delta?.type === 'thinking_delta')
+          return delta.thinking ? [{ type: 'reasoning', text: asString(delta.thinking) ?? '' }] : [];
         if (delta?.type === 'input_json_delta' && delta.partial_json) {
           const toolIndex = state.toolBlocks.get(asNumber(data.index) ?? 0) ?? 0;
           return [{ type: 'tool_call_delta', toolIndex, argumentsDelta: asString(delta.partial_json) ?? '' }];
@@ -127,11 +159,20 @@ export const claudeAdapter: ProviderAdapter<ClaudeStreamState> = {
 
   finishStream(state: ClaudeStreamState): StreamEvent[] {
     if (state.ended) return [];
-    throw new ProviderError({ provider: 'claude', kind: 'stream_cut', status: 200, message: 'claude closed the stream before message_stop' });
+    throw new ProviderError({
+      provider: 'claude',
+      kind: 'stream_cut',
+      status: 200,
+      message: 'claude closed the stream before message_stop',
+    });
   },
 
   parseError(status: number, headers: ResponseHeaders, bodyText: string): ProviderError {
-    return errorFromBody(status, parseJson(bodyText) ?? { error: { message: bodyText.slice(0, 300) || `HTTP ${status}` } }, headers);
+    return errorFromBody(
+      status,
+      parseJson(bodyText) ?? { error: { message: bodyText.slice(0, 300) || `HTTP ${status}` } },
+      headers,
+    );
   },
 
   buildProbeRequest(target: ProviderTarget): UpstreamRequest {
@@ -149,9 +190,15 @@ function readUsage(value: unknown): Usage | undefined {
   const usage = asRecord(value);
   if (!usage) return undefined;
   const cacheRead = asNumber(usage.cache_read_input_tokens) ?? 0;
-  const promptTokens = (asNumber(usage.input_tokens) ?? 0) + cacheRead + (asNumber(usage.cache_creation_input_tokens) ?? 0);
+  const promptTokens =
+    (asNumber(usage.input_tokens) ?? 0) + cacheRead + (asNumber(usage.cache_creation_input_tokens) ?? 0);
   const completionTokens = asNumber(usage.output_tokens) ?? 0;
-  return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens, ...(cacheRead ? { cachedTokens: cacheRead } : {}) };
+  return {
+    promptTokens,
+    completionTokens,
+    totalTokens: promptTokens + completionTokens,
+    ...(cacheRead ? { cachedTokens: cacheRead } : {}),
+  };
 }
 
 function errorFromBody(status: number, body: unknown, headers: ResponseHeaders): ProviderError {
@@ -161,7 +208,10 @@ function errorFromBody(status: number, body: unknown, headers: ResponseHeaders):
   const detailCode = asString(asRecord(error?.details)?.error_code);
   let kind: ProviderErrorKind = (type && ERROR_TYPES[type]) || kindFromStatus(status || 500);
   // A spend limit looks like a rate limit (429) or a bad request (400) but will not pass by retrying.
-  if (detailCode === 'enforced_spend_limit_reached' || /reached your specified (workspace )?API usage limits|credit balance is too low/i.test(message)) {
+  if (
+    detailCode === 'enforced_spend_limit_reached' ||
+    /reached your specified (workspace )?API usage limits|credit balance is too low/i.test(message)
+  ) {
     kind = 'quota_exhausted';
   } else if (kind === 'bad_request' && /prompt is too long|context window|too many tokens/i.test(message)) {
     kind = 'context_length';

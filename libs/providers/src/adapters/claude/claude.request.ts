@@ -14,7 +14,9 @@ type Block = Record<string, unknown>;
  * and the parameters Anthropic lacks (penalties, seed, response_format) are dropped.
  */
 export function buildClaudeBody(request: ChatRequest): Record<string, unknown> {
-  const system = request.messages.filter((message) => message.role === 'system').map((message) => textOf(message.content));
+  const system = request.messages
+    .filter((message) => message.role === 'system')
+    .map((message) => textOf(message.content));
   const turns: { role: 'user' | 'assistant'; content: Block[] }[] = [];
   for (const message of request.messages) {
     if (message.role === 'system') continue;
@@ -38,12 +40,17 @@ export function buildClaudeBody(request: ChatRequest): Record<string, unknown> {
   if (request.stop?.length) body.stop_sequences = request.stop;
   if (request.user) body.metadata = { user_id: request.user };
   if (request.tools?.length) {
-    body.tools = request.tools.map((tool) => ({ name: tool.name, description: tool.description, input_schema: tool.parameters }));
+    body.tools = request.tools.map((tool) => ({
+      name: tool.name,
+      description: tool.description,
+      input_schema: tool.parameters,
+    }));
     const choice = toToolChoice(request.toolChoice ?? 'auto');
     if (request.parallelToolCalls === false && choice.type !== 'none') choice.disable_parallel_tool_use = true;
     body.tool_choice = choice;
   }
-  if (request.reasoning?.enabled) body.thinking = { type: 'enabled', budget_tokens: request.reasoning.budgetTokens ?? 1024 };
+  if (request.reasoning?.enabled)
+    body.thinking = { type: 'enabled', budget_tokens: request.reasoning.budgetTokens ?? 1024 };
   for (const [key, value] of Object.entries(request.providerOptions ?? {})) {
     if (!(key in body)) body[key] = value;
   }
@@ -54,9 +61,12 @@ function toBlocks(message: ChatMessage): Block[] {
   if (message.role === 'tool') {
     return [{ type: 'tool_result', tool_use_id: message.toolCallId, content: textOf(message.content) }];
   }
-  const blocks: Block[] = typeof message.content === 'string'
-    ? message.content ? [{ type: 'text', text: message.content }] : []
-    : message.content.map(toContentBlock);
+  const blocks: Block[] =
+    typeof message.content === 'string'
+      ? message.content
+        ? [{ type: 'text', text: message.content }]
+        : []
+      : message.content.map(toContentBlock);
   for (const call of message.toolCalls ?? []) {
     blocks.push({ type: 'tool_use', id: call.id, name: call.name, input: parseArguments(call.arguments) });
   }

@@ -12,7 +12,11 @@ export const openAICompatibleAdapter = createOpenAILikeAdapter({
   chatPath: '/chat/completions',
   parameters: { ...OPENAI_PARAMETERS, maxTokens: 'max_tokens' },
   probe: {
-    request: (target) => ({ method: 'GET', path: '/models', headers: { authorization: `Bearer ${target.apiKey}`, ...target.headers } }),
+    request: (target) => ({
+      method: 'GET',
+      path: '/models',
+      headers: { authorization: `Bearer ${target.apiKey}`, ...target.headers },
+    }),
     accepts: (status) => status >= 200 && status < 300,
     description: 'GET /models: part of the OpenAI-compatible surface of vLLM, Ollama and the like; free',
   },

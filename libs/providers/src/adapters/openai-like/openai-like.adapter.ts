@@ -12,7 +12,11 @@ export interface OpenAILikeSpec extends OpenAILikeRequestOptions {
   provider: ProviderName;
   defaultBaseUrl: string;
   chatPath: string;
-  probe: { request: (target: ProviderTarget) => UpstreamRequest; accepts: (status: number) => boolean; description: string };
+  probe: {
+    request: (target: ProviderTarget) => UpstreamRequest;
+    accepts: (status: number) => boolean;
+    description: string;
+  };
   /** Provider-specific error codes; undefined falls back to the OpenAI conventions. */
   classifyError?: (status: number, error: WireError) => ProviderErrorKind | undefined;
   /** Finish reasons beyond OpenAI's; 'error' turns into a retryable server error. */
@@ -50,12 +54,23 @@ export function createOpenAILikeAdapter(spec: OpenAILikeSpec): ProviderAdapter<O
     const text = asString(raw) ?? 'stop';
     const mapped = spec.finishReasons?.[text] ?? STANDARD_FINISH[text] ?? 'stop';
     if (mapped === 'error') {
-      throw new ProviderError({ provider: spec.provider, kind: 'server_error', status: 200, message: `${spec.provider} ended the answer with finish_reason "${text}"`, code: text });
+      throw new ProviderError({
+        provider: spec.provider,
+        kind: 'server_error',
+        status: 200,
+        message: `${spec.provider} ended the answer with finish_reason "${text}"`,
+        code: text,
+      });
     }
     return mapped;
   };
   const malformed = (what: string) =>
-    new ProviderError({ provider: spec.provider, kind: 'malformed_upstream', status: 200, message: `${spec.provider} sent ${what}` });
+    new ProviderError({
+      provider: spec.provider,
+      kind: 'malformed_upstream',
+      status: 200,
+      message: `${spec.provider} sent ${what}`,
+    });
 
   const errorFromBody = (status: number, body: unknown, headers: ResponseHeaders = {}): ProviderError => {
     const wire = readWireError(body) ?? { message: `HTTP ${status}` };
@@ -79,7 +94,12 @@ export function createOpenAILikeAdapter(spec: OpenAILikeSpec): ProviderAdapter<O
       return {
         method: 'POST',
         path: spec.chatPath,
-        headers: { authorization: `Bearer ${target.apiKey}`, 'content-type': 'application/json', ...(request.stream ? { accept: 'text/event-stream' } : {}), ...target.headers },
+        headers: {
+          authorization: `Bearer ${target.apiKey}`,
+          'content-type': 'application/json',
+          ...(request.stream ? { accept: 'text/event-stream' } : {}),
+          ...target.headers,
+        },
         body: buildOpenAILikeBody(request, spec),
       };
     },
@@ -94,7 +114,11 @@ export function createOpenAILikeAdapter(spec: OpenAILikeSpec): ProviderAdapter<O
       const toolCalls = asArray(message.tool_calls)?.map((call) => {
         const record = asRecord(call);
         const fn = asRecord(record?.function);
-        return { id: asString(record?.id) ?? '', name: asString(fn?.name) ?? '', arguments: asString(fn?.arguments) ?? '' };
+        return {
+          id: asString(record?.id) ?? '',
+          name: asString(fn?.name) ?? '',
+          arguments: asString(fn?.arguments) ?? '',
+        };
       });
       return {
         id: asString(root.id) ?? '',
@@ -113,7 +137,14 @@ export function createOpenAILikeAdapter(spec: OpenAILikeSpec): ProviderAdapter<O
     },
 
     newStreamState(): OpenAILikeStreamState {
-      return { started: false, finished: false, ended: false, usageEmitted: false, citationsEmitted: false, toolCallsSeen: new Set() };
+      return {
+        started: false,
+        finished: false,
+        ended: false,
+        usageEmitted: false,
+        citationsEmitted: false,
+        toolCallsSeen: new Set(),
+      };
     },
 
     parseStreamEvent(event: SseEvent, state: OpenAILikeStreamState): StreamEvent[] {
@@ -128,13 +159,22 @@ export function createOpenAILikeAdapter(spec: OpenAILikeSpec): ProviderAdapter<O
       const events: StreamEvent[] = [];
       if (!state.started) {
         state.started = true;
-        events.push({ type: 'start', id: asString(chunk.id) ?? '', model: asString(chunk.model) ?? '', created: asNumber(chunk.created) ?? Math.floor(Date.now() / 1000) });
+        events.push({
+          type: 'start',
+          id: asString(chunk.id) ?? '',
+          model: asString(chunk.model) ?? '',
+          created: asNumber(chunk.created) ?? Math.floor(Date.now() / 1000),
+        });
       }
       if (!state.citationsEmitted) {
         const citations = readCitations(chunk);
         if (citations.citations || citations.searchResults) {
           state.citationsEmitted = true;
-          events.push({ type: 'citations', citations: citations.citations ?? [], searchResults: citations.searchResults });
+          events.push({
+            type: 'citations',
+            citations: citations.citations ?? [],
+            searchResults: citations.searchResults,
+          });
         }
       }
       const choice = asRecord(asArray(chunk.choices)?.[0]);
@@ -149,7 +189,12 @@ export function createOpenAILikeAdapter(spec: OpenAILikeSpec): ProviderAdapter<O
         const toolIndex = asNumber(record?.index) ?? 0;
         if (!state.toolCallsSeen.has(toolIndex)) {
           state.toolCallsSeen.add(toolIndex);
-          events.push({ type: 'tool_call_start', toolIndex, id: asString(record?.id) ?? '', name: asString(fn?.name) ?? '' });
+          events.push({
+            type: 'tool_call_start',
+            toolIndex,
+            id: asString(record?.id) ?? '',
+            name: asString(fn?.name) ?? '',
+          });
         }
         const argumentsDelta = asString(fn?.arguments);
         if (argumentsDelta) events.push({ type: 'tool_call_delta', toolIndex, argumentsDelta });
@@ -167,7 +212,11 @@ export function createOpenAILikeAdapter(spec: OpenAILikeSpec): ProviderAdapter<O
 
     parseError(status: number, headers: ResponseHeaders, bodyText: string): ProviderError {
       const parsed = parseJson(bodyText);
-      return errorFromBody(status, parsed ?? { error: { message: bodyText.slice(0, 300) || `HTTP ${status}` } }, headers);
+      return errorFromBody(
+        status,
+        parsed ?? { error: { message: bodyText.slice(0, 300) || `HTTP ${status}` } },
+        headers,
+      );
     },
 
     buildProbeRequest(target: ProviderTarget): UpstreamRequest {
@@ -219,7 +268,11 @@ function readCitations(root: Record<string, unknown>): { citations?: string[]; s
   const searchResults = asArray(root.search_results)
     ?.map(asRecord)
     .filter((entry): entry is Record<string, unknown> => entry !== undefined)
-    .map((entry) => ({ title: asString(entry.title) ?? '', url: asString(entry.url) ?? '', ...(asString(entry.date) ? { date: asString(entry.date)! } : {}) }));
+    .map((entry) => ({
+      title: asString(entry.title) ?? '',
+      url: asString(entry.url) ?? '',
+      ...(asString(entry.date) ? { date: asString(entry.date)! } : {}),
+    }));
   return { ...(citations ? { citations } : {}), ...(searchResults ? { searchResults } : {}) };
 }
 
@@ -238,7 +291,8 @@ function readWireError(body: unknown): WireError | undefined {
 export function classifyOpenAIError(status: number, error: WireError): ProviderErrorKind {
   const code = `${error.code ?? ''} ${error.type ?? ''}`;
   if (/insufficient_quota|billing_hard_limit|billing_not_active/.test(code)) return 'quota_exhausted';
-  if (/context_length_exceeded|string_above_max_length/.test(code) || /maximum context length/i.test(error.message)) return 'context_length';
+  if (/context_length_exceeded|string_above_max_length/.test(code) || /maximum context length/i.test(error.message))
+    return 'context_length';
   if (/invalid_api_key|invalid_authentication/.test(code)) return 'auth';
   if (/model_not_found/.test(code)) return 'not_found';
   return kindFromStatus(status);

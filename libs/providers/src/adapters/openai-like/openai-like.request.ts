@@ -66,7 +66,10 @@ export function buildOpenAILikeBody(request: ChatRequest, options: OpenAILikeReq
     seed: request.seed,
     user: request.user,
     tools: request.tools?.length
-      ? request.tools.map((tool) => ({ type: 'function', function: { name: tool.name, description: tool.description, parameters: tool.parameters } }))
+      ? request.tools.map((tool) => ({
+          type: 'function',
+          function: { name: tool.name, description: tool.description, parameters: tool.parameters },
+        }))
       : undefined,
     toolChoice: request.toolChoice === undefined ? undefined : toWireToolChoice(request.toolChoice),
     parallelToolCalls: request.tools?.length ? request.parallelToolCalls : undefined,
@@ -89,7 +92,11 @@ function toWireMessage(message: ChatMessage): Record<string, unknown> {
   const wire: Record<string, unknown> = { role: message.role, content: toWireContent(message.content) };
   if (message.name) wire.name = message.name;
   if (message.role === 'assistant' && message.toolCalls?.length) {
-    wire.tool_calls = message.toolCalls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } }));
+    wire.tool_calls = message.toolCalls.map((call) => ({
+      id: call.id,
+      type: 'function',
+      function: { name: call.name, arguments: call.arguments },
+    }));
     if (wire.content === '') wire.content = null;
   }
   if (message.role === 'tool') wire.tool_call_id = message.toolCallId;
@@ -98,7 +105,9 @@ function toWireMessage(message: ChatMessage): Record<string, unknown> {
 
 function toWireContent(content: string | ContentPart[]): unknown {
   if (typeof content === 'string') return content;
-  return content.map((part) => (part.type === 'text' ? { type: 'text', text: part.text } : { type: 'image_url', image_url: { url: part.url } }));
+  return content.map((part) =>
+    part.type === 'text' ? { type: 'text', text: part.text } : { type: 'image_url', image_url: { url: part.url } },
+  );
 }
 
 function toWireToolChoice(choice: ToolChoice): unknown {

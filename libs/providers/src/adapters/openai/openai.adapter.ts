@@ -8,7 +8,11 @@ export const openAIAdapter = createOpenAILikeAdapter({
   chatPath: '/chat/completions',
   parameters: OPENAI_PARAMETERS,
   probe: {
-    request: (target) => ({ method: 'GET', path: '/models', headers: { authorization: `Bearer ${target.apiKey}`, ...target.headers } }),
+    request: (target) => ({
+      method: 'GET',
+      path: '/models',
+      headers: { authorization: `Bearer ${target.apiKey}`, ...target.headers },
+    }),
     accepts: (status) => status >= 200 && status < 300,
     description: 'GET /models: lists the models the key may use; free, checks the key and the endpoint',
   },

@@ -33,6 +33,7 @@ export const perplexityAdapter = createOpenAILikeAdapter({
       body: { model: 'sonar', messages: [] },
     }),
     accepts: (status) => status === 400,
-    description: 'POST /chat/completions with no messages: rejected by validation (400) before any search, so nothing is billed',
+    description:
+      'POST /chat/completions with no messages: rejected by validation (400) before any search, so nothing is billed',
   },
 });

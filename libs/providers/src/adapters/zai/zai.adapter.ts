@@ -68,13 +68,20 @@ export const zaiAdapter = createOpenAILikeAdapter({
     reasoning: 'thinking',
   },
   reshape: {
-    reasoning: (request) => (request.reasoning ? { type: request.reasoning.enabled ? 'enabled' : 'disabled' } : undefined),
+    reasoning: (request) =>
+      request.reasoning ? { type: request.reasoning.enabled ? 'enabled' : 'disabled' } : undefined,
     // Only "auto" is documented; a forced choice is sent as auto rather than rejected.
     toolChoice: (request) => (request.toolChoice === undefined || !request.tools?.length ? undefined : 'auto'),
   },
   // 1305 is documented both as a traffic limit (sent with 429) and as "temporarily overloaded" (503).
   classifyError: (status: number, error: WireError) =>
-    error.code === '1305' ? (status >= 500 ? 'overloaded' : 'rate_limited') : error.code ? ZAI_CODES[error.code] : undefined,
+    error.code === '1305'
+      ? status >= 500
+        ? 'overloaded'
+        : 'rate_limited'
+      : error.code
+        ? ZAI_CODES[error.code]
+        : undefined,
   finishReasons: { sensitive: 'content_filter', network_error: 'error', model_context_window_exceeded: 'length' },
   probe: {
     // No documented models list: a request that fails validation (empty messages) checks the key
@@ -86,6 +93,7 @@ export const zaiAdapter = createOpenAILikeAdapter({
       body: { model: 'glm-4.5-flash', messages: [] },
     }),
     accepts: (status) => status === 400,
-    description: 'POST /chat/completions with no messages: rejected by validation (400) before any inference, so nothing is billed',
+    description:
+      'POST /chat/completions with no messages: rejected by validation (400) before any inference, so nothing is billed',
   },
 });

@@ -11,18 +11,28 @@ export function fromAnthropicRequest(body: unknown): ChatRequest {
   const model = asString(root.model);
   if (!model) throw new RequestFormatError('model', 'model is required and must be a string');
   const maxTokens = asNumber(root.max_tokens);
-  if (maxTokens === undefined) throw new RequestFormatError('max_tokens', 'max_tokens is required and must be a number');
+  if (maxTokens === undefined)
+    throw new RequestFormatError('max_tokens', 'max_tokens is required and must be a number');
   const turns = asArray(root.messages);
   if (!turns?.length) throw new RequestFormatError('messages', 'messages must be a non-empty array');
   const messages: ChatMessage[] = [];
-  const system = typeof root.system === 'string' ? root.system : asArray(root.system)?.map((block) => asString(asRecord(block)?.text) ?? '').join('\n');
+  const system =
+    typeof root.system === 'string'
+      ? root.system
+      : asArray(root.system)
+          ?.map((block) => asString(asRecord(block)?.text) ?? '')
+          .join('\n');
   if (system) messages.push({ role: 'system', content: system });
   turns.forEach((turn, position) => messages.push(...toMessages(turn, position)));
   const tools = asArray(root.tools)?.map((tool, position) => {
     const record = asRecord(tool);
     const name = asString(record?.name);
     if (!name) throw new RequestFormatError(`tools[${position}].name`, 'each tool needs a name');
-    return { name, description: asString(record?.description), parameters: asRecord(record?.input_schema) ?? { type: 'object', properties: {} } };
+    return {
+      name,
+      description: asString(record?.description),
+      parameters: asRecord(record?.input_schema) ?? { type: 'object', properties: {} },
+    };
   });
   const toolChoice = asRecord(root.tool_choice);
   const thinking = asRecord(root.thinking);
@@ -41,7 +51,8 @@ export function fromAnthropicRequest(body: unknown): ChatRequest {
     tools: tools?.length ? tools : undefined,
     toolChoice: toToolChoice(toolChoice),
     parallelToolCalls: toolChoice?.disable_parallel_tool_use === true ? false : undefined,
-    reasoning: thinking?.type === 'enabled' ? { enabled: true, budgetTokens: asNumber(thinking.budget_tokens) } : undefined,
+    reasoning:
+      thinking?.type === 'enabled' ? { enabled: true, budgetTokens: asNumber(thinking.budget_tokens) } : undefined,
   };
 }
 
@@ -49,10 +60,12 @@ export function fromAnthropicRequest(body: unknown): ChatRequest {
 function toMessages(value: unknown, position: number): ChatMessage[] {
   const turn = asRecord(value);
   const role = asString(turn?.role);
-  if (role !== 'user' && role !== 'assistant') throw new RequestFormatError(`messages[${position}].role`, 'role must be user or assistant');
+  if (role !== 'user' && role !== 'assistant')
+    throw new RequestFormatError(`messages[${position}].role`, 'role must be user or assistant');
   if (typeof turn!.content === 'string') return [{ role, content: turn!.content }];
   const blocks = asArray(turn!.content);
-  if (!blocks) throw new RequestFormatError(`messages[${position}].content`, 'content must be a string or an array of blocks');
+  if (!blocks)
+    throw new RequestFormatError(`messages[${position}].content`, 'content must be a string or an array of blocks');
   const results: ChatMessage[] = [];
   const parts: ContentPart[] = [];
   const toolCalls: ToolCall[] = [];
@@ -64,16 +77,32 @@ function toMessages(value: unknown, position: number): ChatMessage[] {
         break;
       case 'image': {
         const source = asRecord(block.source);
-        const url = source?.type === 'base64' ? `data:${asString(source.media_type)};base64,${asString(source.data)}` : asString(source?.url);
-        if (!url) throw new RequestFormatError(`messages[${position}].content[${index}].source`, 'an image needs a base64 or url source');
+        const url =
+          source?.type === 'base64'
+            ? `data:${asString(source.media_type)};base64,${asString(source.data)}`
+            : asString(source?.url);
+        if (!url)
+          throw new RequestFormatError(
+            `messages[${position}].content[${index}].source`,
+            'an image needs a base64 or url source',
+          );
         parts.push({ type: 'image', url });
         break;
       }
       case 'tool_use':
-        toolCalls.push({ id: asString(block.id) ?? '', name: asString(block.name) ?? '', arguments: JSON.stringify(block.input ?? {}) });
+        toolCalls.push({
+          id: asString(block.id) ?? '',
+          name: asString(block.name) ?? '',
+          arguments: JSON.stringify(block.input ?? {}),
+        });
         break;
       case 'tool_result': {
-        const content = typeof block.content === 'string' ? block.content : asArray(block.content)?.map((part) => asString(asRecord(part)?.text) ?? '').join('') ?? '';
+        const content =
+          typeof block.content === 'string'
+            ? block.content
+            : (asArray(block.content)
+                ?.map((part) => asString(asRecord(part)?.text) ?? '')
+                .join('') ?? '');
         results.push({ role: 'tool', toolCallId: asString(block.tool_use_id) ?? '', content });
         break;
       }
@@ -81,7 +110,10 @@ function toMessages(value: unknown, position: number): ChatMessage[] {
       case 'redacted_thinking':
         break;
       default:
-        throw new RequestFormatError(`messages[${position}].content[${index}].type`, 'blocks must be text, image, tool_use or tool_result');
+        throw new RequestFormatError(
+          `messages[${position}].content[${index}].type`,
+          'blocks must be text, image, tool_use or tool_result',
+        );
     }
   });
   const onlyText = parts.every((part) => part.type === 'text');
@@ -105,7 +137,12 @@ function toToolChoice(choice: Record<string, unknown> | undefined): ToolChoice |
   }
 }
 
-const STOP_REASON: Record<FinishReason, string> = { stop: 'end_turn', length: 'max_tokens', tool_calls: 'tool_use', content_filter: 'refusal' };
+const STOP_REASON: Record<FinishReason, string> = {
+  stop: 'end_turn',
+  length: 'max_tokens',
+  tool_calls: 'tool_use',
+  content_filter: 'refusal',
+};
 
 function anthropicId(upstreamId: string): string {
   return upstreamId.startsWith('msg_') ? upstreamId : `msg_${upstreamId || crypto.randomUUID().replaceAll('-', '')}`;
@@ -114,9 +151,11 @@ function anthropicId(upstreamId: string): string {
 /** A normalised response as an Anthropic `message` object. */
 export function toAnthropicMessage(response: ChatResponse, id = anthropicId(response.id)): Record<string, unknown> {
   const content: Record<string, unknown>[] = [];
-  if (response.message.reasoningContent) content.push({ type: 'thinking', thinking: response.message.reasoningContent, signature: '' });
+  if (response.message.reasoningContent)
+    content.push({ type: 'thinking', thinking: response.message.reasoningContent, signature: '' });
   if (response.message.content) content.push({ type: 'text', text: response.message.content });
-  for (const call of response.message.toolCalls ?? []) content.push({ type: 'tool_use', id: call.id, name: call.name, input: parseInput(call.arguments) });
+  for (const call of response.message.toolCalls ?? [])
+    content.push({ type: 'tool_use', id: call.id, name: call.name, input: parseInput(call.arguments) });
   return {
     id,
     type: 'message',
@@ -170,17 +209,35 @@ export class AnthropicStreamWriter {
           },
         });
       case 'text':
-        return this.ensureBlock('text', { type: 'text', text: '' }) + this.frame('content_block_delta', { type: 'content_block_delta', index: this.blockIndex, delta: { type: 'text_delta', text: event.text } });
+        return (
+          this.ensureBlock('text', { type: 'text', text: '' }) +
+          this.frame('content_block_delta', {
+            type: 'content_block_delta',
+            index: this.blockIndex,
+            delta: { type: 'text_delta', text: event.text },
+          })
+        );
       case 'reasoning':
         return (
           this.ensureBlock('thinking', { type: 'thinking', thinking: '', signature: '' }) +
-          this.frame('content_block_delta', { type: 'content_block_delta', index: this.blockIndex, delta: { type: 'thinking_delta', thinking: event.text } })
+          this.frame('content_block_delta', {
+            type: 'content_block_delta',
+            index: this.blockIndex,
+            delta: { type: 'thinking_delta', thinking: event.text },
+          })
         );
       case 'tool_call_start':
-        return this.closeBlock() + this.openBlock('tool_use', { type: 'tool_use', id: event.id, name: event.name, input: {} }, event.toolIndex);
+        return (
+          this.closeBlock() +
+          this.openBlock('tool_use', { type: 'tool_use', id: event.id, name: event.name, input: {} }, event.toolIndex)
+        );
       case 'tool_call_delta':
         if (this.open?.kind !== 'tool_use' || this.open.toolIndex !== event.toolIndex) return '';
-        return this.frame('content_block_delta', { type: 'content_block_delta', index: this.blockIndex, delta: { type: 'input_json_delta', partial_json: event.argumentsDelta } });
+        return this.frame('content_block_delta', {
+          type: 'content_block_delta',
+          index: this.blockIndex,
+          delta: { type: 'input_json_delta', partial_json: event.argumentsDelta },
+        });
       case 'finish':
         this.stopReason = STOP_REASON[event.finishReason];
         return '';
@@ -207,7 +264,11 @@ export class AnthropicStreamWriter {
   /** A message_delta carries the stop reason; send one if the upstream gave no usage. */
   private usageIfMissing(): string {
     if (this.deltaSent) return '';
-    return this.frame('message_delta', { type: 'message_delta', delta: { stop_reason: this.stopReason ?? 'end_turn', stop_sequence: null }, usage: { output_tokens: 0 } });
+    return this.frame('message_delta', {
+      type: 'message_delta',
+      delta: { stop_reason: this.stopReason ?? 'end_turn', stop_sequence: null },
+      usage: { output_tokens: 0 },
+    });
   }
 
   private ensureBlock(kind: BlockKind, start: Record<string, unknown>): string {
@@ -218,7 +279,11 @@ export class AnthropicStreamWriter {
   private openBlock(kind: BlockKind, start: Record<string, unknown>, toolIndex?: number): string {
     this.blockIndex += 1;
     this.open = { kind, toolIndex };
-    return this.frame('content_block_start', { type: 'content_block_start', index: this.blockIndex, content_block: start });
+    return this.frame('content_block_start', {
+      type: 'content_block_start',
+      index: this.blockIndex,
+      content_block: start,
+    });
   }
 
   private closeBlock(): string {

@@ -13,12 +13,19 @@ export function fromOpenAIRequest(body: unknown): ChatRequest {
   const messages = asArray(root.messages);
   if (!messages?.length) throw new RequestFormatError('messages', 'messages must be a non-empty array');
   const streamOptions = asRecord(root.stream_options);
-  const stop = typeof root.stop === 'string' ? [root.stop] : asArray(root.stop)?.filter((entry): entry is string => typeof entry === 'string');
+  const stop =
+    typeof root.stop === 'string'
+      ? [root.stop]
+      : asArray(root.stop)?.filter((entry): entry is string => typeof entry === 'string');
   const tools = asArray(root.tools)?.map((tool, position) => {
     const fn = asRecord(asRecord(tool)?.function);
     const name = asString(fn?.name);
     if (!name) throw new RequestFormatError(`tools[${position}].function.name`, 'each tool needs a function name');
-    return { name, description: asString(fn?.description), parameters: asRecord(fn?.parameters) ?? { type: 'object', properties: {} } };
+    return {
+      name,
+      description: asString(fn?.description),
+      parameters: asRecord(fn?.parameters) ?? { type: 'object', properties: {} },
+    };
   });
   const responseFormat = asRecord(root.response_format);
   const jsonSchema = asRecord(responseFormat?.json_schema);
@@ -27,7 +34,9 @@ export function fromOpenAIRequest(body: unknown): ChatRequest {
     messages: messages.map((message, position) => toMessage(message, position)),
     stream: optionalBoolean(root, 'stream') === true,
     includeUsage: streamOptions?.include_usage === true,
-    maxTokens: optionalNumber(root, 'max_completion_tokens', { min: 1, max: 10_000_000 }) ?? optionalNumber(root, 'max_tokens', { min: 1, max: 10_000_000 }),
+    maxTokens:
+      optionalNumber(root, 'max_completion_tokens', { min: 1, max: 10_000_000 }) ??
+      optionalNumber(root, 'max_tokens', { min: 1, max: 10_000_000 }),
     temperature: optionalNumber(root, 'temperature', { min: 0, max: 2 }),
     topP: optionalNumber(root, 'top_p', { min: 0, max: 1 }),
     stop: stop?.length ? stop : undefined,
@@ -39,7 +48,11 @@ export function fromOpenAIRequest(body: unknown): ChatRequest {
     toolChoice: toToolChoice(root.tool_choice),
     parallelToolCalls: typeof root.parallel_tool_calls === 'boolean' ? root.parallel_tool_calls : undefined,
     responseFormat: responseFormat
-      ? { type: (asString(responseFormat.type) ?? 'text') as 'text' | 'json_object' | 'json_schema', name: asString(jsonSchema?.name), schema: asRecord(jsonSchema?.schema) }
+      ? {
+          type: (asString(responseFormat.type) ?? 'text') as 'text' | 'json_object' | 'json_schema',
+          name: asString(jsonSchema?.name),
+          schema: asRecord(jsonSchema?.schema),
+        }
       : undefined,
     reasoning: asString(root.reasoning_effort) ? { enabled: root.reasoning_effort !== 'none' } : undefined,
   };
@@ -51,7 +64,10 @@ function toMessage(value: unknown, position: number): ChatMessage {
   const roles: Role[] = ['system', 'user', 'assistant', 'tool'];
   const normalisedRole = role === 'developer' ? 'system' : role;
   if (!message || !roles.includes(normalisedRole as Role)) {
-    throw new RequestFormatError(`messages[${position}].role`, 'role must be one of system, developer, user, assistant, tool');
+    throw new RequestFormatError(
+      `messages[${position}].role`,
+      'role must be one of system, developer, user, assistant, tool',
+    );
   }
   const toolCalls = asArray(message.tool_calls)?.map((call) => {
     const record = asRecord(call);
@@ -71,13 +87,17 @@ function toContent(content: unknown, position: number): string | ContentPart[] {
   if (content === null || content === undefined) return '';
   if (typeof content === 'string') return content;
   const parts = asArray(content);
-  if (!parts) throw new RequestFormatError(`messages[${position}].content`, 'content must be a string or an array of parts');
+  if (!parts)
+    throw new RequestFormatError(`messages[${position}].content`, 'content must be a string or an array of parts');
   return parts.map((part, index) => {
     const record = asRecord(part);
     if (record?.type === 'text') return { type: 'text', text: asString(record.text) ?? '' };
     const url = asString(asRecord(record?.image_url)?.url);
     if (record?.type === 'image_url' && url) return { type: 'image', url };
-    throw new RequestFormatError(`messages[${position}].content[${index}]`, 'parts must be {type: "text"} or {type: "image_url"}');
+    throw new RequestFormatError(
+      `messages[${position}].content[${index}]`,
+      'parts must be {type: "text"} or {type: "image_url"}',
+    );
   });
 }
 
@@ -87,7 +107,12 @@ function toToolChoice(value: unknown): ToolChoice | undefined {
   return name ? { name } : undefined;
 }
 
-const FINISH: Record<FinishReason, string> = { stop: 'stop', length: 'length', tool_calls: 'tool_calls', content_filter: 'content_filter' };
+const FINISH: Record<FinishReason, string> = {
+  stop: 'stop',
+  length: 'length',
+  tool_calls: 'tool_calls',
+  content_filter: 'content_filter',
+};
 
 function wireUsage(usage: Usage): Record<string, unknown> {
   return {
@@ -95,7 +120,9 @@ function wireUsage(usage: Usage): Record<string, unknown> {
     completion_tokens: usage.completionTokens,
     total_tokens: usage.totalTokens,
     ...(usage.cachedTokens !== undefined ? { prompt_tokens_details: { cached_tokens: usage.cachedTokens } } : {}),
-    ...(usage.reasoningTokens !== undefined ? { completion_tokens_details: { reasoning_tokens: usage.reasoningTokens } } : {}),
+    ...(usage.reasoningTokens !== undefined
+      ? { completion_tokens_details: { reasoning_tokens: usage.reasoningTokens } }
+      : {}),
   };
 }
 
@@ -104,7 +131,11 @@ export function toOpenAIResponse(response: ChatResponse, id = openAIId(response.
   const message: Record<string, unknown> = { role: 'assistant', content: response.message.content, refusal: null };
   if (response.message.reasoningContent) message.reasoning_content = response.message.reasoningContent;
   if (response.message.toolCalls?.length) {
-    message.tool_calls = response.message.toolCalls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } }));
+    message.tool_calls = response.message.toolCalls.map((call) => ({
+      id: call.id,
+      type: 'function',
+      function: { name: call.name, arguments: call.arguments },
+    }));
   }
   return {
     id,
@@ -119,7 +150,9 @@ export function toOpenAIResponse(response: ChatResponse, id = openAIId(response.
 }
 
 function openAIId(upstreamId: string): string {
-  return upstreamId.startsWith('chatcmpl-') ? upstreamId : `chatcmpl-${upstreamId || crypto.randomUUID().replaceAll('-', '')}`;
+  return upstreamId.startsWith('chatcmpl-')
+    ? upstreamId
+    : `chatcmpl-${upstreamId || crypto.randomUUID().replaceAll('-', '')}`;
 }
 
 /**
@@ -149,13 +182,25 @@ export class OpenAIStreamWriter {
       case 'reasoning':
         return this.chunk({ reasoning_content: event.text });
       case 'tool_call_start':
-        return this.chunk({ tool_calls: [{ index: event.toolIndex, id: event.id, type: 'function', function: { name: event.name, arguments: '' } }] });
+        return this.chunk({
+          tool_calls: [
+            { index: event.toolIndex, id: event.id, type: 'function', function: { name: event.name, arguments: '' } },
+          ],
+        });
       case 'tool_call_delta':
         return this.chunk({ tool_calls: [{ index: event.toolIndex, function: { arguments: event.argumentsDelta } }] });
       case 'citations':
-        return this.frame({ ...this.base(), choices: [], citations: event.citations, ...(event.searchResults ? { search_results: event.searchResults } : {}) });
+        return this.frame({
+          ...this.base(),
+          choices: [],
+          citations: event.citations,
+          ...(event.searchResults ? { search_results: event.searchResults } : {}),
+        });
       case 'finish':
-        return this.frame({ ...this.base(), choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: FINISH[event.finishReason] }] });
+        return this.frame({
+          ...this.base(),
+          choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: FINISH[event.finishReason] }],
+        });
       case 'usage':
         return this.includeUsage ? this.frame({ ...this.base(), choices: [], usage: wireUsage(event.usage) }) : '';
       case 'end':
