@@ -3,11 +3,18 @@
 # running Postgres and Redis and real Consul dev agents that the tests start on free ports.
 #   npm test                      # everything
 #   npm test -- dist/test/consul  # only what matches (paths or globs of compiled files)
+#   SKIP_LINT=1 npm test -- …     # without the format and lint check
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 cd "$SWITCHBOARD_ROOT"
 
 prepare
+
+# Style first: it fails in a second, where the tests take minutes. SKIP_LINT=1 skips it while iterating.
+if [ "${SKIP_LINT:-0}" != 1 ]; then
+  step "Checking format and lint (Biome; npm run format fixes most findings)"
+  node node_modules/@biomejs/biome/bin/biome ci --reporter=summary --colors=off . || fail "format or lint findings: run npm run format, then fix what remains by hand"
+fi
 
 ensure_test_services
 

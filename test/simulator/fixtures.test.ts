@@ -52,7 +52,7 @@ function parseSseStrict(text: string): SseEvent[] {
 function shape(value: unknown, path = '$', into = new Map<string, string>()): Map<string, string> {
   const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
   into.set(path, type);
-  if (Array.isArray(value)) value.forEach((item) => shape(item, `${path}[]`, into));
+  if (Array.isArray(value)) for (const item of value) shape(item, `${path}[]`, into);
   else if (type === 'object')
     for (const [key, item] of Object.entries(value as Record<string, unknown>)) shape(item, `${path}.${key}`, into);
   return into;

@@ -10,7 +10,7 @@ import { readSimulatorEnvironment } from './environment.js';
 import { ProviderSimulator } from './simulator.js';
 
 async function main(): Promise<void> {
-  let settings;
+  let settings: ReturnType<typeof readSimulatorEnvironment>;
   try {
     settings = readSimulatorEnvironment(process.env);
   } catch (error) {

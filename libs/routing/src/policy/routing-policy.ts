@@ -148,7 +148,10 @@ const compiled = new WeakMap<RoutingPolicy, RegExp[]>();
 /** The fresh-facts patterns compiled once per policy, so the hot path never compiles. */
 export function freshFactsMatchers(policy: RoutingPolicy): RegExp[] {
   let matchers = compiled.get(policy);
-  if (!matchers) compiled.set(policy, (matchers = policy.freshFactsPatterns.map((source) => new RegExp(source, 'i'))));
+  if (!matchers) {
+    matchers = policy.freshFactsPatterns.map((source) => new RegExp(source, 'i'));
+    compiled.set(policy, matchers);
+  }
   return matchers;
 }
 

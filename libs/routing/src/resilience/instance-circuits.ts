@@ -92,7 +92,10 @@ export class InstanceCircuits implements OnModuleInit {
 
   private breaker(instanceId: string): CircuitBreaker {
     let breaker = this.breakers.get(instanceId);
-    if (!breaker) this.breakers.set(instanceId, (breaker = new CircuitBreaker(this.options)));
+    if (!breaker) {
+      breaker = new CircuitBreaker(this.options);
+      this.breakers.set(instanceId, breaker);
+    }
     return breaker;
   }
 

@@ -150,7 +150,10 @@ export class InstanceTable {
       for (const model of instance.models) {
         const key = poolKey(instance.provider, model);
         let members = pools.get(key);
-        if (!members) pools.set(key, (members = []));
+        if (!members) {
+          members = [];
+          pools.set(key, members);
+        }
         members.push(instance);
         const providers = this.modelProviders.get(model) ?? [];
         if (!providers.includes(instance.provider)) providers.push(instance.provider);

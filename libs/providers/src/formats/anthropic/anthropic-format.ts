@@ -23,7 +23,7 @@ export function fromAnthropicRequest(body: unknown): ChatRequest {
           ?.map((block) => asString(asRecord(block)?.text) ?? '')
           .join('\n');
   if (system) messages.push({ role: 'system', content: system });
-  turns.forEach((turn, position) => messages.push(...toMessages(turn, position)));
+  for (const [position, turn] of turns.entries()) messages.push(...toMessages(turn, position));
   const tools = asArray(root.tools)?.map((tool, position) => {
     const record = asRecord(tool);
     const name = asString(record?.name);
