@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import { Agent } from 'undici';
 import { exitWhenParentGoes } from './node-child.js';
+import { describeError } from '@switchboard/kernel';
 
 /** Headers that describe one hop's connection, not the message (RFC 9110 §7.6.1), plus host. */
 const HOP_BY_HOP = new Set([
@@ -55,7 +56,7 @@ const server = createServer((request, response) => {
       await pipeline(answer.body, response);
     })
     .catch((error: unknown) => {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = describeError(error);
       if (response.headersSent) response.destroy();
       else response.writeHead(502, { 'content-type': 'text/plain' }).end(`bare-proxy: ${message}`);
     });

@@ -6,6 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { type LoadResult, type LoadSpec, percentiles } from './load-protocol.js';
 import { exitWhenParentGoes } from './node-child.js';
+import { describeError } from '@switchboard/kernel';
 
 const OVERHEAD_HEADER = 'x-switchboard-overhead-ms';
 const ERROR_SAMPLES = 5;
@@ -158,7 +159,7 @@ class LoadGenerator {
       if (typeof overhead === 'string') recorder.overheads.push(Number(overhead));
     } catch (error) {
       const code = (error as { code?: string }).code ?? 'error';
-      recorder.error(code, error instanceof Error ? error.message : String(error));
+      recorder.error(code, describeError(error));
     }
   }
 }

@@ -1,7 +1,7 @@
 // Applies prisma/migrations to DATABASE_URL (creating the database if needed):
 //   npm run migrate        or        node scripts/run-app.mjs migrate
 import { applyMigrations, ensureDatabase } from '@switchboard/database';
-import { ConfigValidationError, loadConfig } from '@switchboard/kernel';
+import { ConfigValidationError, loadConfig, describeError } from '@switchboard/kernel';
 import { fileURLToPath } from 'node:url';
 
 const migrationsDir = fileURLToPath(new URL('../../prisma/migrations', import.meta.url));
@@ -17,10 +17,6 @@ try {
       : `Database is up to date (${result.alreadyApplied.length} migration(s) applied)`,
   );
 } catch (error) {
-  console.error(
-    error instanceof ConfigValidationError
-      ? error.message
-      : `migrate: ${error instanceof Error ? error.message : String(error)}`,
-  );
+  console.error(error instanceof ConfigValidationError ? error.message : `migrate: ${describeError(error)}`);
   process.exitCode = 1;
 }

@@ -15,6 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pathOf, readBody, sendEmpty, sendJson } from './http-util.js';
 import { SimulatorInputError } from './knobs.js';
 import { SimulatorConflictError, SimulatorNotFoundError, type ProviderSimulator } from './simulator.js';
+import { describeError } from '@switchboard/kernel';
 
 export async function handleControlRequest(
   simulator: ProviderSimulator,
@@ -29,7 +30,7 @@ export async function handleControlRequest(
     else if (error instanceof SimulatorConflictError)
       sendJson(response, 409, { error: { message: error.message, field: error.field } });
     else if (error instanceof SimulatorNotFoundError) sendJson(response, 404, { error: { message: error.message } });
-    else sendJson(response, 500, { error: { message: error instanceof Error ? error.message : String(error) } });
+    else sendJson(response, 500, { error: { message: describeError(error) } });
   }
 }
 

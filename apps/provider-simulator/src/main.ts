@@ -8,13 +8,14 @@
 // Deliberately plain node:http with no request logging: it is the fast upstream of benchmarks.
 import { readSimulatorEnvironment } from './environment.js';
 import { ProviderSimulator } from './simulator.js';
+import { describeError } from '@switchboard/kernel';
 
 async function main(): Promise<void> {
   let settings: ReturnType<typeof readSimulatorEnvironment>;
   try {
     settings = readSimulatorEnvironment(process.env);
   } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
+    console.error(describeError(error));
     process.exit(1);
   }
 
@@ -41,6 +42,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`provider-simulator failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`provider-simulator failed to start: ${describeError(error)}`);
   process.exit(1);
 });

@@ -19,6 +19,7 @@ import { createPerplexityFormat } from './perplexity.js';
 import { writeStream } from './sse.js';
 import type { ErrorResponse, WireFormat } from './wire-format.js';
 import { createZaiFormat } from './zai.js';
+import { describeError } from '@switchboard/kernel';
 
 export const HOST = '127.0.0.1';
 const REQUEST_LOG_SIZE = 50;
@@ -168,7 +169,7 @@ export class SimulatedInstance {
   private async listen(): Promise<void> {
     const server = createServer((request, response) => {
       this.handle(request, response).catch((error: unknown) => {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = describeError(error);
         if (!response.headersSent) sendJson(response, 500, { error: { message: `simulator failure: ${message}` } });
         else response.destroy();
       });

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
-import { AppConfig } from '@switchboard/kernel';
+import { AppConfig, describeError } from '@switchboard/kernel';
 import { backoffDelay, sleep } from '@switchboard/kernel';
 import { ConsulClient } from './consul.client.js';
 import type { ServiceRegistration } from './consul.types.js';
@@ -102,7 +102,7 @@ export class ConsulRegistrationService implements BeforeApplicationShutdown {
       this.logger.warn(`Consul no longer has ${this.config.serviceId}; registering it again`);
       await this.consul.registerService(this.definition(this.port), { replaceExistingChecks: true });
     } catch (error) {
-      this.logger.debug(`Registration check failed: ${message(error)}`);
+      this.logger.debug(`Registration check failed: ${describeError(error)}`);
     } finally {
       this.verifying = false;
     }
@@ -118,7 +118,7 @@ export class ConsulRegistrationService implements BeforeApplicationShutdown {
       this.current = 'deregistered';
       this.logger.log(`Deregistered ${this.config.serviceId} from Consul`);
     } catch (error) {
-      this.logger.warn(`Could not deregister ${this.config.serviceId} from Consul: ${message(error)}`);
+      this.logger.warn(`Could not deregister ${this.config.serviceId} from Consul: ${describeError(error)}`);
     }
   }
 
@@ -132,17 +132,13 @@ export class ConsulRegistrationService implements BeforeApplicationShutdown {
         this.logger.log(`Registered ${service.ID} in Consul as ${service.Name} at ${service.Address}:${service.Port}`);
         return;
       } catch (error) {
-        this.lastError = message(error);
+        this.lastError = describeError(error);
         const delay = backoffDelay(failures, { initialMs: 500, maxMs: 15_000 });
         this.logger.warn(`Consul registration failed (${this.lastError}); retrying in ${delay} ms`);
         await sleep(delay, this.stopping.signal);
       }
     }
   }
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** A Consul duration such as 500ms, 5s or 1m, in milliseconds. */

@@ -1,4 +1,5 @@
 /** Consul answered with a non-2xx status. */
+import { describeError } from '@switchboard/kernel';
 export class ConsulResponseError extends Error {
   constructor(
     readonly status: number,
@@ -18,7 +19,7 @@ export class ConsulUnavailableError extends Error {
     readonly path: string,
     cause: unknown,
   ) {
-    super(`Consul ${method} ${path} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(`Consul ${method} ${path} failed: ${describeError(cause)}`, { cause });
     this.name = 'ConsulUnavailableError';
   }
 }

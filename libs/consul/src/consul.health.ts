@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { ConsulClient } from './consul.client.js';
+import { describeError } from '@switchboard/kernel';
 
 /**
  * Consul for readiness. An app keeps serving from its last known state while Consul is away, so
@@ -19,7 +20,7 @@ export class ConsulHealthIndicator {
       const leader = await this.consul.leader(AbortSignal.timeout(1_000));
       return leader ? indicator.up({ leader }) : indicator.degraded({ message: 'Consul has no leader' });
     } catch (error) {
-      return indicator.degraded({ message: error instanceof Error ? error.message : String(error) });
+      return indicator.degraded({ message: describeError(error) });
     }
   }
 }

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { backoffDelay, sleep } from '@switchboard/kernel';
+import { backoffDelay, sleep, describeError } from '@switchboard/kernel';
 import { BlockingWatch } from './blocking-watch.js';
 import { ConsulClient } from './consul.client.js';
 import { ConsulLock } from './consul-lock.js';
@@ -76,7 +76,7 @@ export class LeaderElection {
     try {
       await this.lock.release();
     } catch (error) {
-      this.logger.warn(`Could not release ${this.key}: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(`Could not release ${this.key}: ${describeError(error)}`);
     }
     if (wasLeader) this.options.onDemoted?.();
   }
@@ -102,7 +102,7 @@ export class LeaderElection {
           // Lock-delay after a lost holder, or Consul away: retry with backoff.
           this.failures += 1;
           const delay = backoffDelay(this.failures, { initialMs: 250, maxMs: 5_000 });
-          const message = error instanceof Error ? error.message : String(error);
+          const message = describeError(error);
           // Right after start-up the holder's own check is still critical; that passes by itself.
           if (/critical state/.test(message))
             this.logger.debug(`Waiting for this replica's check to pass before taking ${this.key}`);

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
+import { describeError } from '@switchboard/kernel';
 
 /**
  * Applies prisma/migrations the way `prisma migrate deploy` does, for machines where the Prisma
@@ -148,7 +149,7 @@ async function applyOne(client: pg.Client, migration: Migration): Promise<void> 
     // transaction, so a failing migration leaves no half-applied schema behind.
     await client.query(migration.script);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = describeError(error);
     await client.query('UPDATE "_prisma_migrations" SET logs = $2 WHERE id = $1', [id, message]);
     throw new Error(`migration ${migration.name} failed: ${message}`, { cause: error });
   }

@@ -5,3 +5,4 @@ export { JsonLogger, type LogSink } from './logging/json-logger.js';
 export { requestContext, requestIdFrom, type RequestContext } from './logging/request-context.js';
 export { METRIC_PREFIX, MetricsService } from './metrics/metrics.service.js';
 export { backoffDelay, sleep, type BackoffOptions } from './time/backoff.js';
+export { describeError } from './errors/describe-error.js';

@@ -2,7 +2,13 @@ import 'reflect-metadata';
 import { type DynamicModule, type INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { type AppConfig, type AppDependencies, ConfigValidationError, loadConfig } from '@switchboard/kernel';
+import {
+  type AppConfig,
+  type AppDependencies,
+  ConfigValidationError,
+  loadConfig,
+  describeError,
+} from '@switchboard/kernel';
 import { type ConsulModuleOptions, ConsulRegistrationService } from '@switchboard/consul';
 import { JsonLogger, MetricsService } from '@switchboard/kernel';
 import type { AddressInfo } from 'node:net';
@@ -91,7 +97,7 @@ async function shutdown(
     await app.close();
     process.exit(0);
   } catch (error) {
-    logger.error(`Shutdown failed: ${error instanceof Error ? error.message : String(error)}`, undefined, 'Bootstrap');
+    logger.error(`Shutdown failed: ${describeError(error)}`, undefined, 'Bootstrap');
     process.exit(1);
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { RedisService } from './redis.service.js';
+import { describeError } from '@switchboard/kernel';
 
 /** Redis for readiness: the apps keep serving on local state without it, so down is "degraded". */
 @Injectable()
@@ -19,7 +20,7 @@ export class RedisHealthIndicator {
       await this.redis.client.ping();
       return indicator.up({ latencyMs: Math.round((performance.now() - started) * 10) / 10 });
     } catch (error) {
-      return indicator.degraded({ message: error instanceof Error ? error.message : String(error) });
+      return indicator.degraded({ message: describeError(error) });
     }
   }
 }

@@ -4,6 +4,7 @@ import { ConsulClient } from '@switchboard/consul';
 import { AuditRepository } from '@switchboard/fleet';
 import { PROVIDER_SERVICE_PREFIX } from '@switchboard/providers';
 import { AdminTokenGuard } from './admin-token.guard.js';
+import { describeError } from '@switchboard/kernel';
 
 @ApiTags('consul')
 @ApiBearerAuth()
@@ -42,9 +43,7 @@ export class ConsulViewController {
       );
       return { services };
     } catch (error) {
-      throw new ServiceUnavailableException(
-        `Consul is unreachable: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      throw new ServiceUnavailableException(`Consul is unreachable: ${describeError(error)}`);
     }
   }
 

@@ -5,7 +5,7 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { AppConfig } from '@switchboard/kernel';
+import { AppConfig, describeError } from '@switchboard/kernel';
 import { isUniqueViolation } from '@switchboard/database';
 import { ClientKeysRepository } from './client-keys.repository.js';
 import { ClientKeysService, hashClientKey } from './client-keys.service.js';
@@ -72,9 +72,7 @@ export class ClientKeyCache implements OnModuleInit, OnApplicationBootstrap, OnA
     } catch (error) {
       // Another replica creating the same key at the same moment is fine (unique hash).
       if (!isUniqueViolation(error))
-        this.logger.error(
-          `Could not create the bootstrap client key: ${error instanceof Error ? error.message : String(error)}`,
-        );
+        this.logger.error(`Could not create the bootstrap client key: ${describeError(error)}`);
       await this.reload();
     }
   }
@@ -126,7 +124,7 @@ export class ClientKeyCache implements OnModuleInit, OnApplicationBootstrap, OnA
       this.loadedAt = Date.now();
       this.lastError = undefined;
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = describeError(error);
       if (!this.lastError)
         this.logger.warn(`Could not reload client keys (${message}); the ones in memory keep working`);
       this.lastError = message;

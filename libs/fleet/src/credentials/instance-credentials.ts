@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ProviderInstance } from '@switchboard/database';
-import { readSecretFromEnvironment } from '@switchboard/kernel';
+import { readSecretFromEnvironment, describeError } from '@switchboard/kernel';
 import type { ProviderTarget } from '@switchboard/providers';
 import { CredentialCipher } from './credential-cipher.js';
 
@@ -24,7 +24,7 @@ export class InstanceCredentials {
       try {
         return { apiKey: this.cipher.decrypt(instance.apiKeyCiphertext) };
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = describeError(error);
         return {
           reason: `${message} (every app reading provider keys needs the CREDENTIALS_KEY the instance-manager stored them with)`,
         };

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { RedisService } from '@switchboard/redis';
 import { type CheckStatus, healthScore } from './health-state.js';
+import { describeError } from '@switchboard/kernel';
 
 /** Redis key layout, shared with every reader of instance health (the gateway among them). */
 export const HEALTH_KEY_PREFIX = 'switchboard:health:';
@@ -94,9 +95,7 @@ export class HealthStore {
       pipeline.publish(HEALTH_EVENTS_CHANNEL, JSON.stringify({ type: 'health', ...metrics } satisfies HealthEvent));
       await pipeline.exec();
     } catch (error) {
-      this.logger.warn(
-        `Could not write health of ${outcome.instanceId} to Redis: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      this.logger.warn(`Could not write health of ${outcome.instanceId} to Redis: ${describeError(error)}`);
     }
     return metrics;
   }

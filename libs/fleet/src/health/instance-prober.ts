@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AppConfig } from '@switchboard/kernel';
+import { AppConfig, describeError } from '@switchboard/kernel';
 import { MetricsService } from '@switchboard/kernel';
 import type { ProviderInstance } from '@switchboard/database';
 import { adapterFor, ProviderClient, ProviderError, type ProviderName } from '@switchboard/providers';
@@ -91,9 +91,7 @@ export class InstanceProber {
       await this.registry.updateCheck(instance, { status: state.status, output });
     } catch (failure) {
       // Consul away or the service not registered yet: the reconciler registers it with this status.
-      this.logger.debug(
-        `Could not update the Consul check of ${instance.name}: ${failure instanceof Error ? failure.message : String(failure)}`,
-      );
+      this.logger.debug(`Could not update the Consul check of ${instance.name}: ${describeError(failure)}`);
     }
     const metrics = await this.store.record(
       {

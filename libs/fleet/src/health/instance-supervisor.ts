@@ -1,5 +1,5 @@
 import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { AppConfig } from '@switchboard/kernel';
+import { AppConfig, describeError } from '@switchboard/kernel';
 import { ConsulClient, ConsulRegistrationService, LeaderElection } from '@switchboard/consul';
 import { InstanceProber } from './instance-prober.js';
 import { InstanceRegistry } from '../registration/instance-registry.js';
@@ -108,7 +108,7 @@ export class InstanceSupervisor implements OnApplicationBootstrap, BeforeApplica
     try {
       await this.reconcileNow();
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = describeError(error);
       if (message !== this.lastReconcileError) this.logger.warn(`Reconcile failed: ${message}`);
       this.lastReconcileError = message;
     }
@@ -125,7 +125,7 @@ export class InstanceSupervisor implements OnApplicationBootstrap, BeforeApplica
       await Promise.all(Array.from({ length: PROBE_CONCURRENCY }, worker));
       this.lastProbeRoundAt = new Date();
     } catch (error) {
-      this.logger.warn(`Probe round failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(`Probe round failed: ${describeError(error)}`);
     }
   }
 }

@@ -11,6 +11,7 @@ import { InstanceRegistry } from '../registration/instance-registry.js';
 import { type InstanceView, toInstanceView } from './instance-view.js';
 import { InstancesRepository } from './instances.repository.js';
 import { HealthStore, type InstanceHealthMetrics } from '../health/health-store.js';
+import { describeError } from '@switchboard/kernel';
 
 export interface InstanceInput {
   name: string;
@@ -250,7 +251,7 @@ export class InstancesService {
       consul = {
         registered: false,
         status: null,
-        output: `Consul unreachable: ${error instanceof Error ? error.message : String(error)}`,
+        output: `Consul unreachable: ${describeError(error)}`,
       };
     }
     return { instance: toInstanceView(instance), metrics, consul };
@@ -268,9 +269,7 @@ export class InstancesService {
       if (instance.enabled) await this.registry.register(instance, this.prober.known(instance.id));
       else await this.registry.deregister(instance);
     } catch (error) {
-      this.logger.warn(
-        `Consul update of ${instance.name} deferred to the reconciler: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      this.logger.warn(`Consul update of ${instance.name} deferred to the reconciler: ${describeError(error)}`);
     }
   }
 

@@ -1,5 +1,5 @@
 import { type BeforeApplicationShutdown, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { AppConfig } from '@switchboard/kernel';
+import { AppConfig, describeError } from '@switchboard/kernel';
 import { BlockingWatch, ConsulClient, type KvEntry } from '@switchboard/consul';
 import {
   DEFAULT_ROUTING_POLICY,
@@ -61,7 +61,7 @@ export class RoutingPolicyStore implements OnModuleInit, BeforeApplicationShutdo
         onError: (error, failures) => {
           if (failures === 1)
             this.logger.warn(
-              `Cannot watch the routing policy in Consul (${error instanceof Error ? error.message : String(error)}); keeping the one in force`,
+              `Cannot watch the routing policy in Consul (${describeError(error)}); keeping the one in force`,
             );
         },
       },
@@ -90,9 +90,7 @@ export class RoutingPolicyStore implements OnModuleInit, BeforeApplicationShutdo
       this.logger.log(`Routing policy loaded from Consul (${key}, index ${entry.ModifyIndex})`);
     } catch (error) {
       const problems =
-        error instanceof RoutingPolicyError
-          ? error.problems
-          : [`not valid JSON: ${error instanceof Error ? error.message : String(error)}`];
+        error instanceof RoutingPolicyError ? error.problems : [`not valid JSON: ${describeError(error)}`];
       this.currentStatus = { ...this.currentStatus, source: 'invalid', problems, loadedAt };
       this.logger.warn(
         `Refused the routing policy at ${key} (index ${entry.ModifyIndex}); keeping the one in force: ${problems.join('; ')}`,

@@ -1,5 +1,6 @@
 import { PROVIDER_NAMES, type ProviderName } from '@switchboard/providers';
 import { type BalancingStrategy, STRATEGIES } from '../balancing/strategies.js';
+import { describeError } from '@switchboard/kernel';
 
 /** "provider/model", e.g. "claude/claude-sonnet-4-6". */
 export type ModelRefText = string;
@@ -267,9 +268,7 @@ export function parseRoutingPolicy(value: unknown): RoutingPolicy {
         try {
           new RegExp(pattern, 'i');
         } catch (error) {
-          problems.push(
-            `freshFactsPatterns[${index}]: not a valid regular expression (${error instanceof Error ? error.message : String(error)})`,
-          );
+          problems.push(`freshFactsPatterns[${index}]: not a valid regular expression (${describeError(error)})`);
         }
       });
       policy.freshFactsPatterns = raw.freshFactsPatterns as string[];

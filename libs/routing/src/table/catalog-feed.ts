@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { AppConfig } from '@switchboard/kernel';
+import { AppConfig, describeError } from '@switchboard/kernel';
 import type { ProviderInstance } from '@switchboard/database';
 import { InstanceCredentials, InstancesRepository, providerTarget } from '@switchboard/fleet';
 import type { ProviderName, ProviderTarget } from '@switchboard/providers';
@@ -51,7 +51,7 @@ export class CatalogFeed implements OnModuleInit, OnApplicationShutdown {
       if (this.lastError) this.logger.log('Instance catalog reloaded from Postgres again');
       this.lastError = undefined;
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = describeError(error);
       if (!this.lastError)
         this.logger.warn(`Could not load the instance catalog (${message}); serving the last known one`);
       this.lastError = message;

@@ -3,6 +3,7 @@ import { BlockingWatch, ConsulClient, type ServiceHealthEntry } from '@switchboa
 import { MANAGED_META_KEY } from '@switchboard/fleet';
 import { type ProviderName, providerOfServiceName } from '@switchboard/providers';
 import { type InstanceStatus, InstanceTable } from './instance-table.js';
+import { describeError } from '@switchboard/kernel';
 
 const SEVERITY: Record<InstanceStatus, number> = { passing: 0, warning: 1, critical: 2 };
 
@@ -85,7 +86,7 @@ export class ConsulHealthFeed implements OnModuleInit, BeforeApplicationShutdown
   }
 
   private failed(error: unknown, failures: number, retryInMs: number): void {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = describeError(error);
     if (failures === 1)
       this.logger.warn(
         `Consul watch failed (${message}); routing on the last known health, retrying in ${retryInMs} ms`,

@@ -3,6 +3,7 @@ import { HEALTH_EVENTS_CHANNEL, HEALTH_KEY_PREFIX, type HealthEvent } from '@swi
 import { RedisService } from '@switchboard/redis';
 import type { Redis } from 'ioredis';
 import { type InstanceStatus, InstanceTable } from './instance-table.js';
+import { describeError } from '@switchboard/kernel';
 
 /** Where gateways tell each other that an instance's circuit opened. */
 export const CIRCUIT_EVENTS_CHANNEL = 'switchboard:circuit-events';
@@ -111,9 +112,7 @@ export class RedisEventsFeed implements OnModuleInit, OnApplicationShutdown {
         );
       });
     } catch (error) {
-      this.logger.debug(
-        `Could not read probe metrics from Redis: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      this.logger.debug(`Could not read probe metrics from Redis: ${describeError(error)}`);
     }
   }
 }
