@@ -197,18 +197,3 @@ function positiveInteger(value: unknown, field: string): number {
   }
   return value;
 }
-
-/**
- * A small seeded PRNG (mulberry32): `errorRate` must fail the same requests on every run
- * with the same seed, which Math.random cannot promise.
- */
-export function seededRandom(seed: number): () => number {
-  let state = Math.floor(seed) >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

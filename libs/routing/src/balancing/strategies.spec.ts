@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BalancerState, type PoolMember, selectMember, STRATEGIES } from './strategies.js';
+import { seededRandom } from '@switchboard/kernel';
 
 const member = (id: string, overrides: Partial<PoolMember> = {}): PoolMember => ({
   id,
@@ -16,18 +17,6 @@ const member = (id: string, overrides: Partial<PoolMember> = {}): PoolMember => 
   ...overrides,
 });
 
-/** A seeded generator, so the statistics below are repeatable. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function distribution(
   members: PoolMember[],
   strategy: (typeof STRATEGIES)[number],
@@ -35,7 +24,7 @@ function distribution(
   seed = 7,
 ): Record<string, number> {
   const state = new BalancerState();
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   const counts: Record<string, number> = Object.fromEntries(members.map((entry) => [entry.id, 0]));
   for (let draw = 0; draw < draws; draw += 1) counts[selectMember('pool', members, strategy, state, random)!.id]! += 1;
   return Object.fromEntries(Object.entries(counts).map(([id, count]) => [id, count / draws]));
@@ -56,14 +45,14 @@ describe('selectMember', () => {
       member('ok'),
     ];
     for (const strategy of STRATEGIES)
-      assert.equal(selectMember('p', pool, strategy, new BalancerState(), seeded(1))?.id, 'ok', strategy);
+      assert.equal(selectMember('p', pool, strategy, new BalancerState(), seededRandom(1))?.id, 'ok', strategy);
     assert.equal(selectMember('p', pool.slice(0, 4), 'random', new BalancerState()), undefined);
   });
 
   it('prefers the best priority tier and falls back to the next when it is unusable', () => {
     const pool = [member('backup', { priority: 5 }), member('primary', { priority: 1 })];
     for (const strategy of STRATEGIES)
-      assert.equal(selectMember('p', pool, strategy, new BalancerState(), seeded(2))?.id, 'primary');
+      assert.equal(selectMember('p', pool, strategy, new BalancerState(), seededRandom(2))?.id, 'primary');
     assert.equal(
       selectMember(
         'p',
