@@ -44,7 +44,7 @@ export class ClientAuthGuard implements CanActivate {
     }
     request.client = identity;
     if (identity.rateLimitRpm !== null) {
-      const decision = await this.limiter.check(identity.id, identity.rateLimitRpm);
+      const decision = this.limiter.check(identity.id, identity.rateLimitRpm);
       const headers = {
         'x-ratelimit-limit-requests': String(decision.limit),
         'x-ratelimit-remaining-requests': String(decision.remaining),
