@@ -15,22 +15,28 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A new, empty database of its own for one test file; migrated unless asked not to. */
-export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+/**
+ * A new, empty database of its own for one test file; migrated unless asked not to. `adminUrl`
+ * names another server (a PrivatePostgres the test stops and starts).
+ */
+export async function createTestDatabase(
+  options: { migrate?: boolean; adminUrl?: string } = {},
+): Promise<TestDatabase> {
+  const server = options.adminUrl ?? adminUrl;
   const name = `switchboard_test_${randomBytes(6).toString('hex')}`;
-  await adminQuery(`CREATE DATABASE "${name}"`);
-  const url = new URL(adminUrl);
+  await adminQuery(server, `CREATE DATABASE "${name}"`);
+  const url = new URL(server);
   url.pathname = `/${name}`;
   if (options.migrate !== false) await applyMigrations(url.toString(), migrationsDir);
   return {
     url: url.toString(),
     name,
-    drop: () => adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+    drop: () => adminQuery(server, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
   };
 }
 
-async function adminQuery(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
+async function adminQuery(server: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: server });
   await client.connect();
   try {
     await client.query(sql);

@@ -32,6 +32,8 @@ export interface StackOptions {
   intelligentRouter?: boolean;
   /** Use this Redis instead of the shared one (tests that stop Redis). */
   redisUrl?: string;
+  /** Create the stack's database on this server (a PrivatePostgres the test stops) instead of the shared one. */
+  databaseAdminUrl?: string;
   /** Overrides for the instance-manager (e.g. a long PROBE_INTERVAL_MS so only the gateway judges). */
   managerEnv?: Record<string, string>;
 }
@@ -73,7 +75,7 @@ export class GatewayStack {
   static async start(options: StackOptions): Promise<GatewayStack> {
     const [agent, database, simulator] = await Promise.all([
       ConsulAgent.start(),
-      createTestDatabase(),
+      createTestDatabase(options.databaseAdminUrl ? { adminUrl: options.databaseAdminUrl } : {}),
       ProviderSimulator.start({ controlPort: 0 }),
     ]);
     const consul = new ConsulClient({ address: agent.address });

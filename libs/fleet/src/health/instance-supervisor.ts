@@ -4,6 +4,7 @@ import { ConsulClient, ConsulRegistrationService, LeaderElection } from '@switch
 import { InstanceProber } from './instance-prober.js';
 import { InstanceRegistry } from '../registration/instance-registry.js';
 import { InstancesRepository } from '../instances/instances.repository.js';
+import type { ProviderInstance } from '@switchboard/database';
 
 export const LEADER_LOCK_KEY = 'switchboard/locks/instance-manager/leader';
 export const PROBE_CONCURRENCY = 16;
@@ -25,6 +26,13 @@ export class InstanceSupervisor implements OnApplicationBootstrap, BeforeApplica
   private lastProbeRoundAt: Date | undefined;
   private lastReconcileAt: Date | undefined;
   private lastReconcileError: string | undefined;
+  /**
+   * The enabled instances as last read from Postgres. Probing goes on from this list while Postgres
+   * is away: the rows carry everything a probe needs (address, encrypted key), and a fleet that
+   * stops being probed would expire to critical in Consul although every upstream is healthy.
+   */
+  private knownInstances: ProviderInstance[] | undefined;
+  private instanceListError: string | undefined;
 
   constructor(
     consul: ConsulClient,
@@ -64,12 +72,13 @@ export class InstanceSupervisor implements OnApplicationBootstrap, BeforeApplica
       lastProbeRoundAt: this.lastProbeRoundAt?.toISOString(),
       lastReconcileAt: this.lastReconcileAt?.toISOString(),
       lastReconcileError: this.lastReconcileError,
+      instanceListError: this.instanceListError,
     };
   }
 
   /** Runs anti-entropy now (after an admin change), whoever the leader is: registration is idempotent. */
   async reconcileNow(): Promise<void> {
-    const wanted = await this.instances.findMany({ enabled: true });
+    const wanted = await this.enabledInstances();
     await this.registry.reconcile(wanted, (id) => this.prober.known(id));
     this.lastReconcileAt = new Date();
     this.lastReconcileError = undefined;
@@ -114,9 +123,32 @@ export class InstanceSupervisor implements OnApplicationBootstrap, BeforeApplica
     }
   }
 
+  /** Reads the enabled instances and remembers them for probing through a database outage. */
+  private async enabledInstances(): Promise<ProviderInstance[]> {
+    const instances = await this.instances.findMany({ enabled: true });
+    this.knownInstances = instances;
+    if (this.instanceListError) this.logger.log('Instance list readable again; probing the current one');
+    this.instanceListError = undefined;
+    return instances;
+  }
+
+  /** The current list, or the last known one when Postgres fails (none before the first read). */
+  private async probeList(): Promise<ProviderInstance[]> {
+    try {
+      return await this.enabledInstances();
+    } catch (error) {
+      if (!this.knownInstances) throw error;
+      const message = describeError(error);
+      if (!this.instanceListError)
+        this.logger.warn(`Cannot read instances (${message}); probing the ${this.knownInstances.length} last known`);
+      this.instanceListError = message;
+      return this.knownInstances;
+    }
+  }
+
   private async probeRound(generation: number): Promise<void> {
     try {
-      const queue = await this.instances.findMany({ enabled: true });
+      const queue = [...(await this.probeList())];
       // A pool of workers rather than lockstep batches: one slow upstream holds up one worker only.
       const worker = async () => {
         for (let instance = queue.shift(); instance && generation === this.generation; instance = queue.shift())

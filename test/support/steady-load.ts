@@ -1,0 +1,50 @@
+/** What a steady stream of requests met: how many were sent and which did not succeed. */
+export interface LoadOutcome {
+  sent: number;
+  failures: string[];
+}
+
+/**
+ * Sends one request every 1000/ratePerSecond ms until stopped, without waiting for answers to
+ * send the next (an open loop, as real clients behave), and records every request that did not
+ * end well with what it got.
+ */
+export class SteadyLoad {
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly outcome: LoadOutcome = { sent: 0, failures: [] };
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly send: () => Promise<Response>,
+    private readonly ratePerSecond: number,
+  ) {}
+
+  start(): this {
+    this.timer = setInterval(() => this.fire(), 1000 / this.ratePerSecond);
+    // A test that fails half-way must not be kept alive by its load.
+    this.timer.unref();
+    return this;
+  }
+
+  /** Stops sending and waits for every answer. */
+  async stop(): Promise<LoadOutcome> {
+    clearInterval(this.timer);
+    await Promise.all(this.inFlight);
+    return this.outcome;
+  }
+
+  private fire(): void {
+    const at = new Date().toISOString();
+    this.outcome.sent += 1;
+    const request = this.send()
+      .then(async (response) => {
+        const text = await response.text();
+        if (response.status !== 200) this.outcome.failures.push(`${at} HTTP ${response.status}: ${text.slice(0, 200)}`);
+      })
+      .catch((error: unknown) => {
+        this.outcome.failures.push(`${at} ${error instanceof Error ? error.message : String(error)}`);
+      })
+      .finally(() => this.inFlight.delete(request));
+    this.inFlight.add(request);
+  }
+}
