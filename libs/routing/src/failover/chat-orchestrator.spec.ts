@@ -157,6 +157,7 @@ function decision(...pools: string[]): RouteDecision {
 
 const OPENAI = 'openai/gpt-4o';
 const CLAUDE = 'claude/claude-sonnet-4-6';
+const ZAI = 'zai/glm-4.6';
 
 /**
  * The real in-memory routing parts (table, circuits, balancer, retry budget) around a fake
@@ -497,5 +498,68 @@ describe('ChatOrchestrator.stream', () => {
     assert.equal(sink.failed, undefined);
     assert.equal(get('a1').observed.inFlight, 0);
     assert.equal(await counted('chatRequests', { outcome: 'cancelled' }), 1);
+  });
+});
+
+describe('ChatOrchestrator edge cases', () => {
+  test('a fallback is counted only to a provider that was actually tried', async () => {
+    const client = new FakeProviderClient({ a1: [upstreamError('openai', 'server_error')] });
+    const { orchestrator, circuits, get, counted } = harness(
+      [instance('a1', OPENAI), instance('c1', CLAUDE), instance('z1', ZAI)],
+      client,
+      { CIRCUIT_FAILURE_THRESHOLD: 1 },
+    );
+    circuits.onFailure(get('c1'), Date.now(), 'down');
+    const { report } = await orchestrator.complete(chat, decision(OPENAI, CLAUDE, ZAI), live());
+    assert.deepEqual(client.calls, ['a1', 'z1']);
+    assert.equal(report.instance.id, 'z1');
+    assert.equal(await counted('fallbacks', { to_provider: 'claude' }), 0, 'nothing was tried on claude');
+    assert.equal(await counted('fallbacks', { from_provider: 'openai', to_provider: 'zai' }), 1);
+  });
+
+  test('an instance without a key does not hide the real upstream failure', async () => {
+    const client = new FakeProviderClient({ a1: [upstreamError('openai', 'server_error')] });
+    const { orchestrator } = harness([instance('a1', OPENAI), instance('a2', OPENAI, { target: undefined })], client);
+    await assert.rejects(
+      orchestrator.complete(chat, decision(OPENAI), live()),
+      (error) => error instanceof NoHealthyInstanceError && error.lastError?.kind === 'server_error',
+    );
+  });
+
+  test('an instance without a key does not stop the Retry-After wait of a rate-limited pool', async () => {
+    const client = new FakeProviderClient({ a1: [upstreamError('openai', 'rate_limited', 30)] });
+    const { orchestrator, timing } = harness(
+      [instance('a1', OPENAI), instance('a2', OPENAI, { target: undefined })],
+      client,
+    );
+    const { report } = await orchestrator.complete(chat, decision(OPENAI), live());
+    assert.deepEqual(client.calls, ['a1', 'a1']);
+    assert.equal(report.attempts, 2);
+    assert.equal(timing.waits.length, 1);
+  });
+
+  test('a client that leaves during the backoff stops the request before the next attempt', async () => {
+    const controller = new AbortController();
+    const client = new FakeProviderClient({ a1: [upstreamError('openai', 'server_error')] });
+    const timing = new FakeTiming(0.5);
+    timing.onSleep = () => controller.abort();
+    const { orchestrator, get } = harness(
+      [instance('a1', OPENAI), instance('a2', OPENAI)],
+      client,
+      { GATEWAY_BACKOFF_BASE_MS: 1_000 },
+      timing,
+    );
+    await assert.rejects(orchestrator.complete(chat, decision(OPENAI), controller.signal), RequestCancelledError);
+    assert.deepEqual(client.calls, ['a1'], 'a2 is not called for a client that is gone');
+    assert.equal(get('a2').observed.inFlight, 0);
+  });
+
+  test('Retry-After: 0 means "ask again now": the rate-limited instance is retried at once', async () => {
+    const client = new FakeProviderClient({ a1: [upstreamError('openai', 'rate_limited', 0)] });
+    const { orchestrator, timing } = harness([instance('a1', OPENAI)], client);
+    const { report } = await orchestrator.complete(chat, decision(OPENAI), live());
+    assert.deepEqual(client.calls, ['a1', 'a1']);
+    assert.equal(report.attempts, 2);
+    assert.ok(timing.waits.every((wait) => wait === 0));
   });
 });

@@ -5,7 +5,7 @@ import type { RouteCandidate, RouteDecision } from '../policy/router.js';
 import type { InstanceCircuits } from '../resilience/instance-circuits.js';
 import type { RetryBudget } from '../resilience/retry-budget.js';
 import type { InstanceTable, TableInstance } from '../table/instance-table.js';
-import type { AttemptOutcomes } from './attempt-outcomes.js';
+import { type AttemptOutcomes, coolDownEnd } from './attempt-outcomes.js';
 import { NoHealthyInstanceError, RequestCancelledError } from './failover-errors.js';
 import { pickInstance, shortestCoolDown } from './instance-pick.js';
 
@@ -77,6 +77,8 @@ export class FailoverRun {
   private backoffMs = 0;
   private lastError: ProviderError | undefined;
   private lastProvider: string | undefined;
+  /** The earliest end of a Retry-After this request was given. */
+  private rateLimitedUntil: number | undefined;
 
   constructor(
     private readonly deps: FailoverDeps,
@@ -102,11 +104,10 @@ export class FailoverRun {
   /** One pass over the candidates in order; undefined when every instance that could be tried failed retryably. */
   private async walkRoute<T>(attempt: Attempt<T>): Promise<Attempted<T> | undefined> {
     for (const candidate of this.decision.candidates) {
-      if (this.attempts > 0 && this.lastProvider && this.lastProvider !== candidate.provider)
-        this.deps.outcomes.fellBack(this.lastProvider, candidate.provider);
       while (!this.stopped) {
         const instance = pickInstance(this.deps.balancer, this.deps.circuits, candidate.pool, this.tried, (keyless) => {
-          this.lastError = keylessError(keyless);
+          // Only when nothing better is known: an upstream failure says more than a missing key.
+          this.lastError ??= keylessError(keyless);
         });
         if (!instance) break;
         const served = await this.tryInstance(candidate, instance, attempt);
@@ -123,6 +124,9 @@ export class FailoverRun {
     attempt: Attempt<T>,
   ): Promise<Attempted<T> | undefined> {
     if (this.attempts > 0) await this.backOff(instance);
+    // Counted here, when the attempt really goes out: a candidate with nothing to try was no fallback.
+    if (this.lastProvider && this.lastProvider !== candidate.provider)
+      this.deps.outcomes.fellBack(this.lastProvider, candidate.provider);
     this.attempts += 1;
     this.lastProvider = candidate.provider;
     this.deps.outcomes.started(instance);
@@ -142,6 +146,10 @@ export class FailoverRun {
       }
       this.deps.outcomes.failed(instance, error, elapsed);
       this.lastError = error;
+      if (error.kind === 'rate_limited') {
+        const until = coolDownEnd(error, Date.now());
+        this.rateLimitedUntil = Math.min(this.rateLimitedUntil ?? until, until);
+      }
       if (!error.retryable) throw error;
       return undefined;
     }
@@ -168,6 +176,11 @@ export class FailoverRun {
       await this.deps.timing.sleep(delay, this.signal);
       this.backoffMs += delay;
     }
+    // The sleep ends early, without throwing, when the client leaves: do not send for nobody.
+    if (this.signal.aborted) {
+      this.deps.outcomes.notAttempted(instance);
+      throw new RequestCancelledError();
+    }
     if (this.lastError) this.deps.outcomes.retrying(this.lastError);
   }
 
@@ -178,11 +191,20 @@ export class FailoverRun {
    */
   private async waitOutRetryAfter(): Promise<boolean> {
     if (this.stopped || this.lastError?.kind !== 'rate_limited') return false;
+    const now = Date.now();
     const pools = this.decision.candidates.map((candidate) => candidate.pool);
-    const wait = shortestCoolDown(this.deps.table, pools, Date.now());
-    if (wait === undefined || wait > this.deps.settings.maxRetryAfterMs) return false;
-    await this.deps.timing.sleep(wait, this.signal);
-    this.backoffMs += wait;
+    // The table only knows cool-downs still running; a Retry-After of 0 (or one already over)
+    // left none there, yet it means "ask again now", so this run's own 429s count too.
+    const waits = [shortestCoolDown(this.deps.table, pools, now)];
+    if (this.rateLimitedUntil !== undefined) waits.push(Math.max(0, this.rateLimitedUntil - now));
+    const known = waits.filter((wait) => wait !== undefined);
+    if (known.length === 0) return false;
+    const wait = Math.min(...known);
+    if (wait > this.deps.settings.maxRetryAfterMs) return false;
+    if (wait > 0) {
+      await this.deps.timing.sleep(wait, this.signal);
+      this.backoffMs += wait;
+    }
     this.tried.clear();
     return !this.signal.aborted;
   }
