@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RetryBudget } from './retry-budget.js';
+import { AppConfig } from '@switchboard/kernel';
+import { DEFAULT_RETRY_BUDGET, RetryBudget } from './retry-budget.js';
 
 test('the retry budget allows the floor when idle, then a share of the requests', () => {
   const budget = new RetryBudget({ ratio: 0.1, minRetriesPerSecond: 1, windowMs: 10_000 });
@@ -21,4 +22,9 @@ test('retries spent leave the window and the budget refills', () => {
   assert.equal(budget.tryRetry(start), true);
   assert.equal(budget.tryRetry(start + 500), false, 'two retries in a 2 s window at 1/s');
   assert.equal(budget.tryRetry(start + 2_000), true, 'the first second left the window');
+});
+
+test('the configured retry budget defaults to DEFAULT_RETRY_BUDGET', () => {
+  // Kernel's config cannot import routing, so GATEWAY_RETRY_BUDGET_PERCENT repeats the ratio: keep them equal.
+  assert.equal(new AppConfig().GATEWAY_RETRY_BUDGET_PERCENT / 100, DEFAULT_RETRY_BUDGET.ratio);
 });
