@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backoffDelay } from '@switchboard/kernel';
 import { BlockingWatch, isChange, nextIndex } from './blocking-watch.js';
 
 describe('nextIndex', () => {
@@ -23,17 +22,6 @@ describe('isChange', () => {
     assert.equal(isChange(5, 6), true);
     assert.equal(isChange(9, 3), true);
     assert.equal(isChange(5, 5), false);
-  });
-});
-
-describe('backoffDelay', () => {
-  it('doubles its ceiling per attempt up to the cap and stays in the upper half', () => {
-    const low = () => 0;
-    const high = () => 0.999999;
-    assert.equal(backoffDelay(0, { initialMs: 100, maxMs: 1_000, random: low }), 50);
-    assert.equal(backoffDelay(0, { initialMs: 100, maxMs: 1_000, random: high }), 100);
-    assert.equal(backoffDelay(3, { initialMs: 100, maxMs: 1_000, random: low }), 400);
-    assert.equal(backoffDelay(20, { initialMs: 100, maxMs: 1_000, random: high }), 1_000);
   });
 });
 

@@ -15,7 +15,6 @@ export {
 } from './resilience/circuit-breaker.js';
 export {
   DEFAULT_RETRY_BUDGET,
-  fullJitterDelay,
   RetryBudget,
   type RetryBudgetOptions,
 } from './resilience/retry-budget.js';

@@ -1,7 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { AppConfig } from '@switchboard/kernel';
-import { sleep } from '@switchboard/kernel';
-import { MetricsService } from '@switchboard/kernel';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { AppConfig, MetricsService } from '@switchboard/kernel';
 import {
   adapterFor,
   type ChatRequest,
@@ -12,23 +10,26 @@ import {
   type StreamEvent,
   type Usage,
 } from '@switchboard/providers';
-import type { RouteCandidate, RouteDecision } from '../policy/router.js';
-import { fullJitterDelay, RetryBudget } from '../resilience/retry-budget.js';
-import { InstanceCircuits } from '../resilience/instance-circuits.js';
-import { NoHealthyInstanceError, RequestCancelledError } from './failover-errors.js';
 import { InstanceBalancer } from '../balancing/instance-balancer.js';
+import type { RouteCandidate, RouteDecision } from '../policy/router.js';
+import { InstanceCircuits } from '../resilience/instance-circuits.js';
+import { DEFAULT_RETRY_BUDGET, RetryBudget } from '../resilience/retry-budget.js';
 import { InstanceTable, type TableInstance } from '../table/instance-table.js';
+import { AttemptOutcomes } from './attempt-outcomes.js';
+import {
+  type Attempt,
+  type Attempted,
+  type FailoverSettings,
+  type FailoverTiming,
+  FailoverRun,
+  type ServedReport,
+  SYSTEM_TIMING,
+} from './failover-run.js';
 
-/** Who served a request and what it took. */
-export interface ServedReport {
-  candidate: RouteCandidate;
-  instance: TableInstance;
-  /** Upstream attempts made, the successful one included. */
-  attempts: number;
-  /** Time spent waiting on upstreams (every attempt up to the answer, or up to the first token). */
-  upstreamMs: number;
-  backoffMs: number;
-}
+export type { ServedReport } from './failover-run.js';
+
+/** Injection token of the orchestrator's FailoverTiming; unbound in the apps (real timers), bound in tests. */
+export const FAILOVER_TIMING = Symbol('FAILOVER_TIMING');
 
 /** Where a streamed answer goes: opened once the first content is in hand, then fed event by event. */
 export interface StreamSink {
@@ -42,25 +43,28 @@ export interface StreamSink {
 
 const CONTENT = new Set<StreamEvent['type']>(['text', 'reasoning', 'tool_call_start', 'finish']);
 
-interface Attempted<T> {
-  value: T;
-  report: ServedReport;
-  /** The successful attempt alone. */
-  attemptMs: number;
+/** A stream whose first content is in hand: what came so far, and the rest still to read. */
+interface OpenedStream {
+  iterator: AsyncIterator<StreamEvent>;
+  /** The events up to and including the first content, held back until the stream is chosen. */
+  buffered: StreamEvent[];
+  started: number;
 }
 
 /**
- * Failover: tries the route's candidates in order and, within each, one healthy instance after
- * another. Only retryable failures move on (never a bad request, an auth or a quota error); each
- * further attempt waits a full-jitter backoff and takes a token from the gateway-wide retry budget;
- * an instance that answered 429 with Retry-After is kept out of rotation until then. A stream can
- * move on freely until its first content reaches the client; after that a failure ends it with an
- * honest error.
+ * Serves a routed chat request: FailoverRun walks the route (candidates in order, instances one
+ * after another, backoff, retry budget, Retry-After), AttemptOutcomes keeps the score of each
+ * attempt, and this class does the calls and the request-level bookkeeping. A stream can move on
+ * freely until its first content reaches the client; after that a failure ends it with an honest
+ * error, since the client already holds part of an answer no other instance would continue.
  */
 @Injectable()
 export class ChatOrchestrator {
   private readonly logger = new Logger(ChatOrchestrator.name);
+  /** Gateway-wide: one budget for all requests, so retries are bounded by the gateway's total traffic. */
   private readonly budget: RetryBudget;
+  private readonly outcomes: AttemptOutcomes;
+  private readonly timing: FailoverTiming;
 
   constructor(
     private readonly client: ProviderClient,
@@ -69,12 +73,11 @@ export class ChatOrchestrator {
     private readonly circuits: InstanceCircuits,
     private readonly metrics: MetricsService,
     private readonly config: AppConfig,
+    @Optional() @Inject(FAILOVER_TIMING) timing?: FailoverTiming,
   ) {
-    this.budget = new RetryBudget({
-      ratio: config.GATEWAY_RETRY_BUDGET_PERCENT / 100,
-      minRetriesPerSecond: 10,
-      windowMs: 10_000,
-    });
+    this.budget = new RetryBudget({ ...DEFAULT_RETRY_BUDGET, ratio: config.GATEWAY_RETRY_BUDGET_PERCENT / 100 });
+    this.outcomes = new AttemptOutcomes(table, circuits, metrics);
+    this.timing = timing ?? SYSTEM_TIMING;
   }
 
   async complete(
@@ -93,13 +96,8 @@ export class ChatOrchestrator {
       this.table.observeLatency(instance, performance.now() - started);
       return response;
     });
-    this.finishAttempt(report.instance, 'success', attemptMs, true);
-    this.countUsage(report.candidate, value.usage);
-    this.metrics.chatRequests.inc({
-      provider: report.candidate.provider,
-      model: report.candidate.model,
-      outcome: 'success',
-    });
+    this.outcomes.succeeded(report.instance, attemptMs);
+    this.countSuccess(report.candidate, value.usage);
     return { response: value, report };
   }
 
@@ -113,35 +111,98 @@ export class ChatOrchestrator {
     signal: AbortSignal,
     sink: StreamSink,
   ): Promise<ServedReport> {
-    const { value: opened, report } = await this.run(decision, signal, async (instance, candidate) => {
-      const started = performance.now();
-      const iterator = this.client
-        .stream(
-          adapterFor(instance.provider),
-          instance.target!,
-          { ...chat, model: candidate.model, stream: true },
-          { signal, firstTokenTimeoutMs: instance.timeouts.firstTokenMs, idleTimeoutMs: instance.timeouts.idleMs },
-        )
-        [Symbol.asyncIterator]();
-      const buffered: StreamEvent[] = [];
-      try {
-        for (;;) {
-          const next = await iterator.next();
-          if (next.done) break;
-          buffered.push(next.value);
-          if (CONTENT.has(next.value.type)) break;
-        }
-      } catch (error) {
-        await iterator.return?.(undefined).catch(() => undefined);
-        throw error;
-      }
-      const firstTokenMs = performance.now() - started;
-      this.metrics.timeToFirstToken.observe({ provider: instance.provider }, firstTokenMs / 1000);
-      this.table.observeLatency(instance, firstTokenMs);
-      return { iterator, buffered, started };
-    });
-    const { instance, candidate } = report;
+    const { value: opened, report } = await this.run(decision, signal, (instance, candidate) =>
+      this.openStream(chat, instance, candidate, signal),
+    );
     sink.open(report);
+    await this.relay(opened, report, signal, sink);
+    return report;
+  }
+
+  /** Counts a request that failed before any answer was sent (successes are counted here, on completion). */
+  countFailedRequest(candidate: RouteCandidate | undefined, outcome: string): void {
+    this.metrics.chatRequests.inc({
+      provider: candidate?.provider ?? 'none',
+      model: candidate?.model ?? 'none',
+      outcome,
+    });
+  }
+
+  private run<T>(decision: RouteDecision, signal: AbortSignal, attempt: Attempt<T>): Promise<Attempted<T>> {
+    return new FailoverRun(
+      {
+        balancer: this.balancer,
+        table: this.table,
+        circuits: this.circuits,
+        budget: this.budget,
+        outcomes: this.outcomes,
+        timing: this.timing,
+        settings: this.settings(),
+      },
+      decision,
+      signal,
+    ).execute(attempt);
+  }
+
+  /** Read per request, so a configuration changed in place applies to the next request. */
+  private settings(): FailoverSettings {
+    return {
+      maxAttempts: this.config.GATEWAY_MAX_ATTEMPTS,
+      backoffBaseMs: this.config.GATEWAY_BACKOFF_BASE_MS,
+      backoffMaxMs: this.config.GATEWAY_BACKOFF_MAX_MS,
+      maxRetryAfterMs: this.config.GATEWAY_MAX_RETRY_AFTER_MS,
+    };
+  }
+
+  /**
+   * One streaming attempt, up to its first content: until then nothing has reached the client,
+   * so a failure here is still free to fail over. A stream that ends before any content is
+   * returned as it is (the relay sends what little there was).
+   */
+  private async openStream(
+    chat: ChatRequest,
+    instance: TableInstance,
+    candidate: RouteCandidate,
+    signal: AbortSignal,
+  ): Promise<OpenedStream> {
+    const started = performance.now();
+    const iterator = this.client
+      .stream(
+        adapterFor(instance.provider),
+        instance.target!,
+        { ...chat, model: candidate.model, stream: true },
+        { signal, firstTokenTimeoutMs: instance.timeouts.firstTokenMs, idleTimeoutMs: instance.timeouts.idleMs },
+      )
+      [Symbol.asyncIterator]();
+    const buffered: StreamEvent[] = [];
+    try {
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) break;
+        buffered.push(next.value);
+        if (CONTENT.has(next.value.type)) break;
+      }
+    } catch (error) {
+      await iterator.return?.(undefined).catch(() => undefined);
+      throw error;
+    }
+    const firstTokenMs = performance.now() - started;
+    this.metrics.timeToFirstToken.observe({ provider: instance.provider }, firstTokenMs / 1000);
+    this.table.observeLatency(instance, firstTokenMs);
+    return { iterator, buffered, started };
+  }
+
+  /**
+   * Sends the opened stream to the sink to its end. No failover from here on: a failure ends the
+   * stream with an error event; a client that left (or a failure of our own) just closes it.
+   */
+  private async relay(
+    opened: OpenedStream,
+    report: ServedReport,
+    signal: AbortSignal,
+    sink: StreamSink,
+  ): Promise<void> {
+    const { instance, candidate } = report;
     let usage: Usage | undefined;
     try {
       for (const event of opened.buffered) {
@@ -155,20 +216,17 @@ export class ChatOrchestrator {
         await sink.write(next.value);
       }
       sink.close();
-      this.finishAttempt(instance, 'success', performance.now() - opened.started, true);
-      this.countUsage(candidate, usage);
-      this.metrics.chatRequests.inc({ provider: candidate.provider, model: candidate.model, outcome: 'success' });
+      this.outcomes.succeeded(instance, performance.now() - opened.started);
+      this.countSuccess(candidate, usage);
     } catch (error) {
       await opened.iterator.return?.(undefined).catch(() => undefined);
       if (signal.aborted || !(error instanceof ProviderError)) {
-        this.release(instance);
-        this.circuits.onCancel(instance);
+        this.outcomes.abandoned(instance);
         this.metrics.chatRequests.inc({ provider: candidate.provider, model: candidate.model, outcome: 'cancelled' });
         sink.close();
-        return report;
+        return;
       }
-      this.recordFailure(instance, error);
-      this.finishAttempt(instance, error.kind, performance.now() - opened.started, false);
+      this.outcomes.failed(instance, error, performance.now() - opened.started);
       this.metrics.chatRequests.inc({
         provider: candidate.provider,
         model: candidate.model,
@@ -180,155 +238,10 @@ export class ChatOrchestrator {
         message: `The upstream stream failed after it started (${error.message}); the answer is incomplete`,
       });
     }
-    return report;
   }
 
-  /** Counts a request that failed before any answer was sent (successes are counted here, on completion). */
-  countFailedRequest(candidate: RouteCandidate | undefined, outcome: string): void {
-    this.metrics.chatRequests.inc({
-      provider: candidate?.provider ?? 'none',
-      model: candidate?.model ?? 'none',
-      outcome,
-    });
-  }
-
-  private async run<T>(
-    decision: RouteDecision,
-    signal: AbortSignal,
-    attempt: (instance: TableInstance, candidate: RouteCandidate) => Promise<T>,
-  ): Promise<Attempted<T>> {
-    const now = Date.now();
-    this.budget.recordRequest(now);
-    const tried = new Set<string>();
-    let attempts = 0;
-    let upstreamMs = 0;
-    let backoffMs = 0;
-    let lastError: ProviderError | undefined;
-    let lastProvider: string | undefined;
-    let retryAfterWaited = false;
-    const maxAttempts = this.config.GATEWAY_MAX_ATTEMPTS;
-    for (let pass = 0; pass < 2; pass += 1) {
-      for (const candidate of decision.candidates) {
-        if (attempts > 0 && lastProvider && lastProvider !== candidate.provider)
-          this.metrics.fallbacks.inc({ from_provider: lastProvider, to_provider: candidate.provider });
-        for (;;) {
-          if (attempts >= maxAttempts || signal.aborted) break;
-          const instance = this.balancer.select(candidate.pool, tried);
-          if (!instance) break;
-          tried.add(instance.id);
-          if (!instance.target) {
-            lastError = new ProviderError({
-              provider: instance.provider,
-              kind: 'auth',
-              status: 0,
-              message: `instance ${instance.name} has no usable API key`,
-            });
-            continue;
-          }
-          if (!this.circuits.tryAcquire(instance, Date.now())) continue;
-          if (attempts > 0) {
-            if (!this.budget.tryRetry(Date.now())) {
-              this.circuits.onCancel(instance);
-              throw new NoHealthyInstanceError(
-                decision.candidates.map((entry) => entry.pool),
-                lastError,
-              );
-            }
-            const delay = fullJitterDelay(
-              attempts - 1,
-              this.config.GATEWAY_BACKOFF_BASE_MS,
-              this.config.GATEWAY_BACKOFF_MAX_MS,
-            );
-            if (delay > 0) {
-              await sleep(delay, signal);
-              backoffMs += delay;
-            }
-            if (lastError) this.metrics.retries.inc({ provider: lastError.provider, reason: lastError.kind });
-          }
-          attempts += 1;
-          lastProvider = candidate.provider;
-          instance.observed.inFlight += 1;
-          const started = performance.now();
-          try {
-            const value = await attempt(instance, candidate);
-            const attemptMs = performance.now() - started;
-            upstreamMs += attemptMs;
-            return { value, report: { candidate, instance, attempts, upstreamMs, backoffMs }, attemptMs };
-          } catch (error) {
-            const elapsed = performance.now() - started;
-            upstreamMs += elapsed;
-            if (signal.aborted || !(error instanceof ProviderError)) {
-              this.release(instance);
-              this.circuits.onCancel(instance);
-              if (signal.aborted) throw new RequestCancelledError();
-              throw error;
-            }
-            this.recordFailure(instance, error);
-            this.finishAttempt(instance, error.kind, elapsed, false);
-            lastError = error;
-            if (!error.retryable) throw error;
-          }
-        }
-        if (attempts >= maxAttempts || signal.aborted) break;
-      }
-      // Everyone left is rate limited: wait out the shortest Retry-After once, if it is short enough.
-      if (retryAfterWaited || signal.aborted || attempts >= maxAttempts || lastError?.kind !== 'rate_limited') break;
-      const wait = this.shortestCoolDown(decision, Date.now());
-      if (wait === undefined || wait > this.config.GATEWAY_MAX_RETRY_AFTER_MS) break;
-      retryAfterWaited = true;
-      await sleep(wait, signal);
-      backoffMs += wait;
-      tried.clear();
-    }
-    if (signal.aborted) throw new RequestCancelledError();
-    throw new NoHealthyInstanceError(
-      decision.candidates.map((entry) => entry.pool),
-      lastError,
-    );
-  }
-
-  private shortestCoolDown(decision: RouteDecision, now: number): number | undefined {
-    let shortest: number | undefined;
-    for (const candidate of decision.candidates) {
-      for (const instance of this.table.pool(candidate.pool)) {
-        const remaining = instance.observed.coolingUntil - now;
-        if (remaining > 0 && (shortest === undefined || remaining < shortest)) shortest = remaining;
-      }
-    }
-    return shortest;
-  }
-
-  /**
-   * What a failure means for the instance. The client's own mistakes (bad request, unknown model,
-   * context too long) say nothing about the instance; a 429 cools it down for its Retry-After;
-   * everything else counts against its circuit.
-   */
-  private recordFailure(instance: TableInstance, error: ProviderError): void {
-    instance.observed.lastError = `${error.kind}: ${error.message}`;
-    const now = Date.now();
-    if (error.kind === 'bad_request' || error.kind === 'context_length' || error.kind === 'not_found') {
-      this.circuits.onCancel(instance);
-      return;
-    }
-    if (error.kind === 'rate_limited') {
-      this.table.coolDown(instance, now + (error.retryAfterMs ?? 1_000));
-      this.circuits.onCancel(instance);
-      return;
-    }
-    this.circuits.onFailure(instance, now, `${error.kind}: ${error.message}`);
-  }
-
-  private finishAttempt(instance: TableInstance, outcome: string, elapsedMs: number, success: boolean): void {
-    this.release(instance);
-    if (success) this.circuits.onSuccess(instance, Date.now());
-    this.metrics.upstreamDuration.observe({ provider: instance.provider, outcome }, elapsedMs / 1000);
-  }
-
-  private release(instance: TableInstance): void {
-    instance.observed.inFlight = Math.max(0, instance.observed.inFlight - 1);
-  }
-
-  private countUsage(candidate: RouteCandidate, usage: Usage | undefined): void {
+  private countSuccess(candidate: RouteCandidate, usage: Usage | undefined): void {
+    this.metrics.chatRequests.inc({ provider: candidate.provider, model: candidate.model, outcome: 'success' });
     if (!usage) return;
     this.metrics.tokens.inc(
       { provider: candidate.provider, model: candidate.model, kind: 'prompt' },

@@ -61,18 +61,3 @@ export class RetryBudget {
     return index;
   }
 }
-
-/**
- * Exponential backoff with full jitter (AWS's "full jitter"): a delay drawn uniformly from
- * [0, min(max, base * 2^retry)). Spreads retries of many clients the most, at the cost of some
- * near-zero waits, which is right when the next attempt goes to another instance anyway.
- */
-export function fullJitterDelay(
-  retry: number,
-  baseMs: number,
-  maxMs: number,
-  random: () => number = Math.random,
-): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, Math.min(retry, 30)));
-  return Math.floor(random() * ceiling);
-}

@@ -1,0 +1,90 @@
+import type { MetricsService } from '@switchboard/kernel';
+import type { ProviderError } from '@switchboard/providers';
+import type { InstanceCircuits } from '../resilience/instance-circuits.js';
+import type { InstanceTable, TableInstance } from '../table/instance-table.js';
+
+/** Failures that are the client's own mistake: they say nothing about the instance that answered. */
+const CLIENT_FAULTS = new Set<ProviderError['kind']>(['bad_request', 'context_length', 'not_found']);
+
+/** How long a 429 without a Retry-After keeps its instance out of rotation. */
+const DEFAULT_COOL_DOWN_MS = 1_000;
+
+/**
+ * What the end of one upstream attempt means for everyone who keeps score: the instance's
+ * in-flight count (which the balancer's concurrency caps read), its circuit, its Retry-After
+ * cool-down and the attempt metrics. Every way an attempt can end goes through exactly one method
+ * here, so an in-flight slot or a half-open trial permit cannot leak on a path nobody thought of.
+ */
+export class AttemptOutcomes {
+  constructor(
+    private readonly table: InstanceTable,
+    private readonly circuits: InstanceCircuits,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  /** The attempt is going out: the balancer counts it against the instance's concurrency cap. */
+  started(instance: TableInstance): void {
+    instance.observed.inFlight += 1;
+  }
+
+  succeeded(instance: TableInstance, elapsedMs: number): void {
+    this.release(instance);
+    this.circuits.onSuccess(instance, Date.now());
+    this.observeDuration(instance, 'success', elapsedMs);
+  }
+
+  /**
+   * The upstream failed. The client's own mistakes (bad request, unknown model, context too long)
+   * leave the circuit alone; a 429 cools the instance down for its Retry-After instead of counting
+   * against the circuit (it is busy, not broken); everything else counts as a circuit failure.
+   */
+  failed(instance: TableInstance, error: ProviderError, elapsedMs: number): void {
+    const reason = `${error.kind}: ${error.message}`;
+    instance.observed.lastError = reason;
+    const now = Date.now();
+    if (CLIENT_FAULTS.has(error.kind)) this.circuits.onCancel(instance);
+    else if (error.kind === 'rate_limited') {
+      this.table.coolDown(instance, coolDownEnd(error, now));
+      this.circuits.onCancel(instance);
+    } else this.circuits.onFailure(instance, now, reason);
+    this.release(instance);
+    this.observeDuration(instance, error.kind, elapsedMs);
+  }
+
+  /**
+   * The attempt ended for a reason that says nothing about the instance (the client left, or our
+   * own code threw): free its slot and hand back the circuit permit without a verdict.
+   */
+  abandoned(instance: TableInstance): void {
+    this.release(instance);
+    this.circuits.onCancel(instance);
+  }
+
+  /** A circuit permit was taken but the attempt never went out (budget spent, client gone during the backoff). */
+  notAttempted(instance: TableInstance): void {
+    this.circuits.onCancel(instance);
+  }
+
+  /** Another attempt follows a failure. */
+  retrying(after: ProviderError): void {
+    this.metrics.retries.inc({ provider: after.provider, reason: after.kind });
+  }
+
+  /** The next attempt goes to another provider than the previous one did. */
+  fellBack(fromProvider: string, toProvider: string): void {
+    this.metrics.fallbacks.inc({ from_provider: fromProvider, to_provider: toProvider });
+  }
+
+  private release(instance: TableInstance): void {
+    instance.observed.inFlight = Math.max(0, instance.observed.inFlight - 1);
+  }
+
+  private observeDuration(instance: TableInstance, outcome: string, elapsedMs: number): void {
+    this.metrics.upstreamDuration.observe({ provider: instance.provider, outcome }, elapsedMs / 1000);
+  }
+}
+
+/** When a rate-limited instance may be asked again. */
+export function coolDownEnd(error: ProviderError, now: number): number {
+  return now + (error.retryAfterMs ?? DEFAULT_COOL_DOWN_MS);
+}
