@@ -21,9 +21,16 @@ export interface PoolMemberView extends Omit<PoolMember, 'circuitAllows'> {
  * concurrency caps and Retry-After cool-downs decide who may take the request, the pool's strategy
  * (from the routing policy) decides among them. Synchronous; nothing here waits on I/O.
  */
+/** How long a recovered instance takes to ramp from SLOW_START_FLOOR to its full share. */
+export const SLOW_START_MS = 20_000;
+/** The share a recovered instance starts with: enough for live traffic to confirm the recovery. */
+export const SLOW_START_FLOOR = 0.1;
+
 @Injectable()
 export class InstanceBalancer implements OnModuleInit {
   private readonly state = new BalancerState();
+  /** Per instance: whether it was in service (not critical, circuit closed) and since when. */
+  private readonly service = new Map<string, { inService: boolean; since: number }>();
 
   constructor(
     private readonly table: InstanceTable,
@@ -109,24 +116,49 @@ export class InstanceBalancer implements OnModuleInit {
         circuit: this.circuits.state(instance.id, now),
         coolingForMs: Math.max(0, instance.observed.coolingUntil - now),
         usable: usable([member]).length === 1,
+        ramp: Math.round((member.ramp ?? 1) * 100) / 100,
         sources: { consul: instance.consul?.status ?? null, probe: instance.probe?.status ?? null },
       };
     });
   }
 
   private member(instance: TableInstance, now: number): PoolMember {
+    const status = this.table.statusOf(instance);
+    const circuit = this.circuits.state(instance.id, now);
     return {
       id: instance.id,
       weight: instance.weight,
       priority: instance.priority,
       draining: this.table.isDraining(instance),
-      status: this.table.statusOf(instance),
+      status,
       healthScore: this.table.scoreOf(instance),
       latencyEwmaMs: this.table.latencyOf(instance),
       inFlight: instance.observed.inFlight,
       maxConcurrency: instance.maxConcurrency,
       circuitAllows: instance.observed.coolingUntil <= now && this.circuits.allows(instance.id, now),
+      trialDue: circuit === 'half_open',
+      ramp: this.rampOf(instance.id, status !== 'critical' && circuit === 'closed', now),
     };
+  }
+
+  /**
+   * Slow start: an instance back in service takes a share that grows from SLOW_START_FLOOR to
+   * all of it over SLOW_START_MS, so it proves itself on a little traffic before taking its part.
+   * Instances in service when first seen (at start-up) take their full share at once.
+   */
+  private rampOf(instanceId: string, inService: boolean, now: number): number {
+    const known = this.service.get(instanceId);
+    if (!known) {
+      this.service.set(instanceId, { inService, since: inService ? Number.NEGATIVE_INFINITY : now });
+      return 1;
+    }
+    if (known.inService !== inService) {
+      known.inService = inService;
+      known.since = now;
+    }
+    if (!inService) return 1;
+    const elapsed = now - known.since;
+    return elapsed >= SLOW_START_MS ? 1 : SLOW_START_FLOOR + (1 - SLOW_START_FLOOR) * (elapsed / SLOW_START_MS);
   }
 }
 

@@ -110,6 +110,36 @@ describe('selectMember', () => {
     near(close.a!, 0.5, 0.001);
   });
 
+  it('health_based shares with a member whose probe window still remembers a short outage', () => {
+    // After flapping, 17 of 20 probes good: 0.83 against 0.97. It is healthy again and must not starve.
+    const shares = distribution(
+      [member('steady', { healthScore: 0.97 }), member('recovered', { healthScore: 0.83 })],
+      'health_based',
+      1_000,
+    );
+    near(shares.recovered!, 0.5, 0.001);
+  });
+
+  it('a half-open member gets the trial request even when the others are healthy', () => {
+    for (const strategy of STRATEGIES) {
+      const pick = selectMember(
+        'p',
+        [member('a'), member('b', { trialDue: true, healthScore: 0.5 }), member('c')],
+        strategy,
+        new BalancerState(),
+        seededRandom(3),
+      );
+      assert.equal(pick?.id, 'b', strategy);
+    }
+  });
+
+  it('a member ramping up after a recovery takes a share in proportion to its ramp', () => {
+    const ramping = distribution([member('a'), member('b'), member('new', { ramp: 0.1 })], 'health_based');
+    near(ramping.new!, 0.1 / 2.1);
+    const weighted = distribution([member('a'), member('new', { ramp: 0.5 })], 'health_weighted');
+    near(weighted.new!, 0.5 / 1.5);
+  });
+
   it('least_connections picks the least loaded relative to weight', () => {
     const pick = selectMember(
       'p',

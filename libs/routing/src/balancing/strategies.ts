@@ -24,12 +24,20 @@ export interface PoolMember {
   maxConcurrency: number | null;
   /** The circuit breaker lets a request through now. */
   circuitAllows: boolean;
+  /** The circuit is half-open: the next request to this member is the trial that can close it. */
+  trialDue?: boolean;
+  /** Slow start after a recovery, in (0, 1]: the share of its normal traffic the member takes now. */
+  ramp?: number;
 }
 
 export type RandomSource = () => number;
 
-/** Health scores this close to the best are treated as equally healthy. */
-export const HEALTH_TIE_TOLERANCE = 0.05;
+/**
+ * Health scores this close to the best are treated as equally healthy. Wide enough that a member
+ * whose probe window still remembers a short outage (say 17 of 20 probes good) shares the load
+ * again, narrow enough that one failing a good part of its probes does not.
+ */
+export const HEALTH_TIE_TOLERANCE = 0.2;
 
 /** Per-pool memory of stateful strategies (the round-robin cursor). */
 export class BalancerState {
@@ -71,6 +79,10 @@ export function selectMember(
   const bestPriority = Math.min(...candidates.map((member) => member.priority));
   const tier = candidates.filter((member) => member.priority === bestPriority).sort((a, b) => a.id.localeCompare(b.id));
   if (tier.length === 1) return tier[0];
+  // A half-open circuit closes only through a trial request. Waiting until the others have no room
+  // would keep a recovered instance out of rotation for as long as the rest stays healthy.
+  const trial = tier.find((member) => member.trialDue);
+  if (trial) return trial;
   switch (strategy) {
     case 'first':
       return tier[0];
@@ -84,12 +96,18 @@ export function selectMember(
       const rank = (member: PoolMember) => (member.status === 'passing' ? 1 : 0) + member.healthScore;
       const best = Math.max(...tier.map(rank));
       const top = tier.filter((member) => rank(member) >= best - HEALTH_TIE_TOLERANCE);
-      return top[state.next(`${pool}#health`, top.length)];
+      // In turn, unless one is ramping up after a recovery: then by its ramp.
+      if (top.every((member) => rampOf(member) === 1)) return top[state.next(`${pool}#health`, top.length)];
+      return weightedPick(top, rampOf, random);
     }
     case 'health_weighted':
       return weightedPick(
         tier,
-        (member) => member.weight * Math.max(member.healthScore, 0.01) * (member.status === 'warning' ? 0.25 : 1),
+        (member) =>
+          member.weight *
+          rampOf(member) *
+          Math.max(member.healthScore, 0.01) *
+          (member.status === 'warning' ? 0.25 : 1),
         random,
       );
     case 'least_connections': {
@@ -109,6 +127,10 @@ export function selectMember(
       return second.latencyEwmaMs < first.latencyEwmaMs ? second : first;
     }
   }
+}
+
+function rampOf(member: PoolMember): number {
+  return member.ramp ?? 1;
 }
 
 function weightedPick(
