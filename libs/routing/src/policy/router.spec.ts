@@ -126,8 +126,18 @@ test('auto: tier entries nobody serves are skipped with a reason; a tier nobody 
   );
 });
 
-test('explicit provider/model comes first, then its fallbacks that are served', () => {
-  const decision = routeChat(chat('openai/gpt-4o'), {}, DEFAULT_ROUTING_POLICY, everything);
+test('explicit provider/model stays with its provider unless something allows a fallback', () => {
+  const decision = routeChat(chat('zai/glm-4.6'), {}, DEFAULT_ROUTING_POLICY, everything);
+  assert.equal(decision.mode, 'explicit');
+  assert.deepEqual(
+    decision.candidates.map((candidate) => candidate.pool),
+    ['zai/glm-4.6'],
+  );
+  assert.match(decision.reasons.join('\n'), /no other provider: zai\/glm-4.6 names its provider/);
+});
+
+test('explicit provider/model with the client allowance: then the fallbacks of the model that are served', () => {
+  const decision = routeChat(chat('openai/gpt-4o'), { allowFallback: true }, DEFAULT_ROUTING_POLICY, everything);
   assert.equal(decision.mode, 'explicit');
   assert.equal(decision.tier, undefined);
   assert.deepEqual(
@@ -140,7 +150,7 @@ test('explicit provider/model comes first, then its fallbacks that are served', 
   );
   const withoutZai = routeChat(
     chat('openai/gpt-4o'),
-    {},
+    { allowFallback: true },
     DEFAULT_ROUTING_POLICY,
     catalogOf(['openai/gpt-4o', 'claude/claude-sonnet-4-6']),
   );
@@ -232,11 +242,21 @@ test('the preferred provider moves its candidates first, keeping their order, in
   );
   assert.match(auto.candidates[0]!.reason, /moved first: preferred provider$/);
   assert.ok(auto.reasons.includes('claude candidates moved first: preferred by the client'));
-  assert.deepEqual(pools(chat('openai/gpt-4o'), everything, DEFAULT_ROUTING_POLICY, 'zai'), [
-    'zai/glm-4.6',
-    'openai/gpt-4o',
-    'claude/claude-sonnet-4-6',
-  ]);
+  const explicitWithFallback = routeChat(
+    chat('openai/gpt-4o'),
+    { preferredProvider: 'zai', allowFallback: true },
+    DEFAULT_ROUTING_POLICY,
+    everything,
+  );
+  assert.deepEqual(
+    explicitWithFallback.candidates.map((candidate) => candidate.pool),
+    ['zai/glm-4.6', 'openai/gpt-4o', 'claude/claude-sonnet-4-6'],
+  );
+  assert.deepEqual(
+    pools(chat('openai/gpt-4o'), everything, DEFAULT_ROUTING_POLICY, 'zai'),
+    ['openai/gpt-4o'],
+    'a preference does not add providers to an explicit request',
+  );
   const vision = pools(
     chat('auto', '', { messages: [{ role: 'user', content: [{ type: 'image', url: 'https://example.test/a.png' }] }] }),
     everything,
@@ -274,7 +294,7 @@ test('candidates are deduplicated and capped at maxCandidates, after the preferr
   const explicit = pools(
     chat('openai/gpt-4o'),
     everything,
-    parseRoutingPolicy({ fallbacks: { 'gpt-4o': ['openai/gpt-4o', 'claude/claude-sonnet-4-6'] } }),
+    parseRoutingPolicy({ fallbacks: { 'openai/gpt-4o': ['openai/gpt-4o', 'claude/claude-sonnet-4-6'] } }),
   );
   assert.deepEqual(
     explicit,

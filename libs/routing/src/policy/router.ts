@@ -16,6 +16,8 @@ export interface ModelCatalog {
 
 export interface RouteHints {
   preferredProvider?: ProviderName;
+  /** The client allows an explicit "provider/model" to fall back to other providers (header). */
+  allowFallback?: boolean;
 }
 
 export interface RouteCandidate {
@@ -103,9 +105,15 @@ export function routeChat(
     if (!serves(explicit.provider, explicit.model)) throw new UnknownModelError(requested);
     add(explicit.provider, explicit.model, 'requested explicitly');
     reasons.push(`${requested} requested explicitly`);
-    // A "provider/model" entry replaces the plain model's chain ([] turns fallback off for it).
+    // A client that names the provider wants that provider: other providers only when the policy
+    // has an entry for exactly this "provider/model", or the client allows the model's chain.
     const exact = own(policy.fallbacks, requested);
-    addFallbacks(exact ? requested : explicit.model, exact ?? own(policy.fallbacks, explicit.model));
+    if (exact) addFallbacks(requested, exact);
+    else if (hints.allowFallback) addFallbacks(explicit.model, own(policy.fallbacks, explicit.model));
+    else
+      reasons.push(
+        `no other provider: ${requested} names its provider (fallbacks["${requested}"] in the policy or the request header x-switchboard-allow-fallback: true allow one)`,
+      );
   } else {
     mode = 'model';
     const rank = (provider: ProviderName) => {
