@@ -219,6 +219,18 @@ export class AppConfig {
   @IntegerInRange(0, 600_000, ' of milliseconds')
   GATEWAY_MAX_RETRY_AFTER_MS = 5_000;
 
+  /** Admission control per gateway replica: requests served at once; past it they wait in line. */
+  @IntegerInRange(1, 100_000)
+  GATEWAY_MAX_IN_FLIGHT = 512;
+
+  /** Requests allowed to wait for a slot; past it they are refused at once with 503 and Retry-After. */
+  @IntegerInRange(0, 100_000)
+  GATEWAY_MAX_QUEUED = 256;
+
+  /** The longest a request waits for a slot before it is refused. */
+  @IntegerInRange(0, 60_000, ' of milliseconds')
+  GATEWAY_MAX_QUEUE_WAIT_MS = 1_000;
+
   /** Circuit breaker per instance. */
   @IntegerInRange(1, 1000)
   CIRCUIT_FAILURE_THRESHOLD = 5;
