@@ -1,6 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { MetricsService } from '@switchboard/kernel';
 import { BalancerState, type BalancingStrategy, type PoolMember, selectMember, usable } from './strategies.js';
+import { requestsInLastMinute } from '../admission/minute-window.js';
 import { InstanceCircuits } from '../resilience/instance-circuits.js';
 import { InstanceTable, type TableInstance } from '../table/instance-table.js';
 import { RoutingPolicyStore } from '../policy/routing-policy.store.js';
@@ -137,6 +138,7 @@ export class InstanceBalancer implements OnModuleInit {
       maxConcurrency: instance.maxConcurrency,
       circuitAllows: instance.observed.coolingUntil <= now && this.circuits.allows(instance.id, now),
       trialDue: circuit === 'half_open',
+      withinRate: !instance.rateLimitRpm || requestsInLastMinute(instance.observed.sent, now) < instance.rateLimitRpm,
       ramp: this.rampOf(instance.id, status !== 'critical' && circuit === 'closed', now),
     };
   }

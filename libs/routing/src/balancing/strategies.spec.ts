@@ -36,12 +36,13 @@ const near = (actual: number, expected: number, tolerance = 0.02) =>
 describe('selectMember', () => {
   const three = [member('a'), member('b'), member('c')];
 
-  it('every strategy skips draining, critical, open-circuit and saturated members', () => {
+  it('every strategy skips draining, critical, open-circuit, saturated and over-rate members', () => {
     const pool = [
       member('drain', { draining: true }),
       member('crit', { status: 'critical' }),
       member('open', { circuitAllows: false }),
       member('full', { maxConcurrency: 2, inFlight: 2 }),
+      member('over-rate', { withinRate: false }),
       member('ok'),
     ];
     for (const strategy of STRATEGIES)

@@ -24,6 +24,8 @@ export interface PoolMember {
   maxConcurrency: number | null;
   /** The circuit breaker lets a request through now. */
   circuitAllows: boolean;
+  /** Below the instance's requests-per-minute limit (absent: no limit). */
+  withinRate?: boolean;
   /** The circuit is half-open: the next request to this member is the trial that can close it. */
   trialDue?: boolean;
   /** Slow start after a recovery, in (0, 1]: the share of its normal traffic the member takes now. */
@@ -50,7 +52,7 @@ export class BalancerState {
   }
 }
 
-/** Members that may take a new request: not draining, not critical, circuit closed, below their cap. */
+/** Members that may take a new request: not draining, not critical, circuit closed, below their caps. */
 export function usable(members: readonly PoolMember[]): PoolMember[] {
   return members.filter(
     (member) =>
@@ -58,6 +60,7 @@ export function usable(members: readonly PoolMember[]): PoolMember[] {
       member.status !== 'critical' &&
       member.circuitAllows &&
       member.weight > 0 &&
+      member.withinRate !== false &&
       (member.maxConcurrency === null || member.inFlight < member.maxConcurrency),
   );
 }

@@ -1,5 +1,6 @@
 import type { MetricsService } from '@switchboard/kernel';
 import type { ProviderError } from '@switchboard/providers';
+import { countRequest } from '../admission/minute-window.js';
 import type { InstanceCircuits } from '../resilience/instance-circuits.js';
 import type { InstanceTable, TableInstance } from '../table/instance-table.js';
 
@@ -25,6 +26,7 @@ export class AttemptOutcomes {
   /** The attempt is going out: the balancer counts it against the instance's concurrency cap. */
   started(instance: TableInstance): void {
     instance.observed.inFlight += 1;
+    if (instance.rateLimitRpm) instance.observed.sent = countRequest(instance.observed.sent, Date.now());
   }
 
   succeeded(instance: TableInstance, elapsedMs: number): void {

@@ -69,6 +69,7 @@ export class CatalogFeed implements OnModuleInit, OnApplicationShutdown {
       priority: row.priority,
       draining: row.draining,
       maxConcurrency: row.maxConcurrency,
+      rateLimitRpm: row.rateLimitRpm,
       timeouts: { requestMs: row.requestTimeoutMs, firstTokenMs: row.firstTokenTimeoutMs, idleMs: row.idleTimeoutMs },
       target: this.config.uses.credentials ? this.target(row) : undefined,
     };

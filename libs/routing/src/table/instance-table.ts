@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ProviderName, ProviderTarget } from '@switchboard/providers';
+import type { MinuteWindow } from '../admission/minute-window.js';
 import { poolKey } from '../policy/routing-policy.js';
 
 export type InstanceStatus = 'passing' | 'warning' | 'critical';
@@ -15,6 +16,8 @@ export interface TableInstance {
   priority: number;
   draining: boolean;
   maxConcurrency: number | null;
+  /** Requests per minute this replica sends the instance at most (the stored limit; none when null). */
+  rateLimitRpm?: number | null;
   timeouts: { requestMs: number; firstTokenMs: number; idleMs: number };
   /** Endpoint and credentials; absent in apps that never call providers. */
   target?: ProviderTarget;
@@ -23,7 +26,14 @@ export interface TableInstance {
   /** The prober's metrics from Redis (hash read or pub/sub event). */
   probe?: { status: InstanceStatus; score: number; latencyEwmaMs: number; at: number };
   /** What this gateway saw itself. */
-  observed: { inFlight: number; latencyEwmaMs?: number; coolingUntil: number; lastError?: string };
+  observed: {
+    inFlight: number;
+    latencyEwmaMs?: number;
+    coolingUntil: number;
+    lastError?: string;
+    /** Attempts sent, for the instance's rate limit. */
+    sent?: MinuteWindow;
+  };
 }
 
 /** The catalog row fields a table instance is made of (from Postgres). */

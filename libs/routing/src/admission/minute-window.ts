@@ -1,0 +1,32 @@
+const WINDOW_MS = 60_000;
+
+/** Requests counted in the current one-minute window and the one before it. */
+export interface MinuteWindow {
+  window: number;
+  current: number;
+  previous: number;
+}
+
+/** The window rolled forward to `now` (a new object only when it moved). */
+function rolled(counts: MinuteWindow | undefined, now: number): MinuteWindow {
+  const window = Math.floor(now / WINDOW_MS);
+  if (counts?.window === window) return counts;
+  return { window, current: 0, previous: counts?.window === window - 1 ? counts.current : 0 };
+}
+
+/** Counts one request at `now`; returns the (possibly rolled) window to keep. */
+export function countRequest(counts: MinuteWindow | undefined, now: number): MinuteWindow {
+  const next = rolled(counts, now);
+  next.current += 1;
+  return next;
+}
+
+/**
+ * Requests in the minute before `now`: the current window plus the previous one weighted by how
+ * much of it still overlaps that minute (a sliding window from two counters).
+ */
+export function requestsInLastMinute(counts: MinuteWindow | undefined, now: number): number {
+  if (!counts) return 0;
+  const current = rolled({ ...counts }, now);
+  return current.current + current.previous * (1 - (now % WINDOW_MS) / WINDOW_MS);
+}
