@@ -6,3 +6,4 @@ export { requestContext, requestIdFrom, type RequestContext } from './logging/re
 export { METRIC_PREFIX, MetricsService } from './metrics/metrics.service.js';
 export { backoffDelay, sleep, type BackoffOptions } from './time/backoff.js';
 export { describeError } from './errors/describe-error.js';
+export { DomainError, type DomainErrorKind, httpStatusOf, kindOfHttpStatus } from './errors/domain-error.js';
