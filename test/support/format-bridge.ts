@@ -4,7 +4,6 @@ import {
   adapterFor,
   AnthropicStreamWriter,
   type ChatRequest,
-  clientErrorShape,
   fromAnthropicRequest,
   fromOpenAIRequest,
   OpenAIStreamWriter,
@@ -17,6 +16,7 @@ import {
   anthropicErrorBody,
   openAIErrorBody,
 } from '@switchboard/providers';
+import { httpStatusOf } from '@switchboard/kernel';
 
 /**
  * The smallest server that puts the client formats in front of the adapters: an OpenAI or
@@ -55,7 +55,7 @@ export class FormatBridge {
                 : new ProviderError({ provider: upstream, kind: 'server_error', status: 0, message: String(error) });
             const body = format === 'openai' ? openAIErrorBody(failure) : anthropicErrorBody(failure);
             response
-              .writeHead(clientErrorShape(failure.kind).status, { 'content-type': 'application/json' })
+              .writeHead(httpStatusOf(failure.domainKind), { 'content-type': 'application/json' })
               .end(JSON.stringify(body));
           }
           return;

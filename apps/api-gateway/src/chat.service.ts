@@ -87,10 +87,7 @@ export class ChatService {
 function outcomeOf(error: unknown): string {
   if (error instanceof RequestCancelledError) return 'cancelled';
   if (error instanceof NoHealthyInstanceError) return error.lastError ? 'upstream_error' : 'no_instance';
-  if (error instanceof ProviderError)
-    return error.kind === 'bad_request' || error.kind === 'context_length' || error.kind === 'not_found'
-      ? 'client_error'
-      : 'upstream_error';
+  if (error instanceof ProviderError) return error.clientFault ? 'client_error' : 'upstream_error';
   return 'client_error';
 }
 

@@ -29,16 +29,14 @@ export class ClientAuthGuard implements CanActivate {
     const key = keyFrom(request);
     if (!key) {
       throw new GatewayHttpError(
-        401,
-        'authentication',
+        'unauthenticated',
         'No API key: send your Switchboard client key as "Authorization: Bearer <key>" or "x-api-key: <key>"',
       );
     }
     const identity = await this.keys.authenticate(key);
     if (!identity) {
       throw new GatewayHttpError(
-        401,
-        'authentication',
+        'unauthenticated',
         'Invalid API key: it is unknown or revoked. Operators create keys with POST /admin/client-keys on the instance-manager',
       );
     }
@@ -52,8 +50,7 @@ export class ClientAuthGuard implements CanActivate {
       if (!decision.allowed) {
         this.metrics.rateLimited.inc({ format: formatOf(request.url) });
         throw new GatewayHttpError(
-          429,
-          'rate_limit',
+          'rate_limited',
           `Rate limit of ${decision.limit} requests per minute reached for this key; retry in ${decision.retryAfterSeconds} s`,
           {
             ...headers,

@@ -1,13 +1,7 @@
 import { HttpException } from '@nestjs/common';
-import { GatewayHttpError, InvalidPreferredProviderError, NoHealthyInstanceError } from '@switchboard/routing';
-import {
-  anthropicErrorBody,
-  clientErrorShape,
-  openAIErrorBody,
-  ProviderError,
-  RequestFormatError,
-} from '@switchboard/providers';
-import { UnknownModelError } from '@switchboard/routing';
+import { DomainError, type DomainErrorKind, httpStatusOf, kindOfHttpStatus } from '@switchboard/kernel';
+import { anthropicErrorBody, openAIErrorBody, ProviderError, RequestFormatError } from '@switchboard/providers';
+import { GatewayHttpError, NoHealthyInstanceError, UnknownModelError } from '@switchboard/routing';
 
 export type ClientFormat = 'openai' | 'anthropic';
 
@@ -21,62 +15,90 @@ export interface RenderedError {
   headers: Record<string, string>;
 }
 
-/** The error types each format's official SDK maps to its exception classes. */
-const GATEWAY_TYPES: Record<string, { openai: string; openaiCode: string | null; anthropic: string }> = {
-  authentication: { openai: 'invalid_request_error', openaiCode: 'invalid_api_key', anthropic: 'authentication_error' },
-  rate_limit: { openai: 'rate_limit_error', openaiCode: 'rate_limit_exceeded', anthropic: 'rate_limit_error' },
-  invalid_request: { openai: 'invalid_request_error', openaiCode: null, anthropic: 'invalid_request_error' },
-  model_not_found: { openai: 'invalid_request_error', openaiCode: 'model_not_found', anthropic: 'not_found_error' },
-  unavailable: { openai: 'server_error', openaiCode: 'no_healthy_instance', anthropic: 'overloaded_error' },
-  not_found: { openai: 'invalid_request_error', openaiCode: null, anthropic: 'not_found_error' },
+interface FormatTypes {
+  openai: string;
+  openaiCode: string | null;
+  anthropic: string;
+}
+
+const SERVER_SIDE: FormatTypes = {
+  openai: 'server_error',
+  openaiCode: 'no_healthy_instance',
+  anthropic: 'overloaded_error',
 };
 
-function gatewayBody(format: ClientFormat, kind: string, message: string, param: string | null = null): unknown {
-  const types = GATEWAY_TYPES[kind] ?? GATEWAY_TYPES.invalid_request!;
+/** The error types each format's official SDK maps to its exception classes, per domain kind. */
+const FORMAT_TYPES: Record<DomainErrorKind, FormatTypes> = {
+  invalid_request: { openai: 'invalid_request_error', openaiCode: null, anthropic: 'invalid_request_error' },
+  unauthenticated: {
+    openai: 'invalid_request_error',
+    openaiCode: 'invalid_api_key',
+    anthropic: 'authentication_error',
+  },
+  not_found: { openai: 'invalid_request_error', openaiCode: null, anthropic: 'not_found_error' },
+  conflict: { openai: 'invalid_request_error', openaiCode: null, anthropic: 'invalid_request_error' },
+  rate_limited: { openai: 'rate_limit_error', openaiCode: 'rate_limit_exceeded', anthropic: 'rate_limit_error' },
+  internal: SERVER_SIDE,
+  upstream: SERVER_SIDE,
+  unavailable: SERVER_SIDE,
+  upstream_timeout: SERVER_SIDE,
+};
+
+/** An unknown model is a not_found the SDKs know by name. */
+const MODEL_NOT_FOUND: FormatTypes = {
+  openai: 'invalid_request_error',
+  openaiCode: 'model_not_found',
+  anthropic: 'not_found_error',
+};
+
+function body(format: ClientFormat, types: FormatTypes, message: string, param: string | null = null): unknown {
   return format === 'openai'
     ? { error: { message, type: types.openai, param, code: types.openaiCode } }
     : { type: 'error', error: { type: types.anthropic, message } };
 }
 
-/** Any failure as the client's API format would have it: status, body and headers. */
+/** Every status a client can be sent, from kernel's one kind -> status table. */
+function domainRendering(format: ClientFormat, kind: DomainErrorKind, message: string, param: string | null = null) {
+  return { status: httpStatusOf(kind), body: body(format, FORMAT_TYPES[kind], message, param) };
+}
+
+/**
+ * Any failure as the client's API format would have it: status, body and headers. Only domain
+ * errors' own messages reach the client (written for it); anything unexpected is a generic 500.
+ */
 export function renderError(format: ClientFormat, error: unknown): RenderedError {
-  if (error instanceof GatewayHttpError)
-    return { status: error.status, body: gatewayBody(format, error.kind, error.message), headers: error.headers };
-  if (error instanceof InvalidPreferredProviderError)
-    return { status: 400, body: gatewayBody(format, 'invalid_request', error.message), headers: {} };
-  if (error instanceof RequestFormatError)
-    return { status: 400, body: gatewayBody(format, 'invalid_request', error.message, error.field), headers: {} };
-  if (error instanceof UnknownModelError)
-    return { status: 404, body: gatewayBody(format, 'model_not_found', error.message, 'model'), headers: {} };
-  if (error instanceof NoHealthyInstanceError) {
-    if (error.lastError) return renderProviderError(format, error.lastError, error.message);
-    return { status: 503, body: gatewayBody(format, 'unavailable', error.message), headers: { 'retry-after': '1' } };
-  }
+  if (error instanceof NoHealthyInstanceError && error.lastError)
+    return renderProviderError(format, error.lastError, error.message);
   if (error instanceof ProviderError) return renderProviderError(format, error, `${error.provider}: ${error.message}`);
+  if (error instanceof UnknownModelError)
+    return {
+      status: httpStatusOf(error.kind),
+      body: body(format, MODEL_NOT_FOUND, error.message, 'model'),
+      headers: {},
+    };
+  if (error instanceof DomainError) {
+    const param = error instanceof RequestFormatError ? error.field : null;
+    const headers =
+      error instanceof GatewayHttpError
+        ? error.headers
+        : error instanceof NoHealthyInstanceError
+          ? { 'retry-after': '1' }
+          : {};
+    return { ...domainRendering(format, error.kind, error.message, param), headers };
+  }
   if (error instanceof HttpException) {
-    const status = error.getStatus();
     const response = error.getResponse();
     const message =
       typeof response === 'object' && response !== null && 'message' in response
         ? [(response as { message: unknown }).message].flat().join('; ')
         : error.message;
-    const kind =
-      status === 404
-        ? 'not_found'
-        : status === 401
-          ? 'authentication'
-          : status === 429
-            ? 'rate_limit'
-            : status >= 500
-              ? 'unavailable'
-              : 'invalid_request';
-    return { status, body: gatewayBody(format, kind, message), headers: {} };
+    const status = error.getStatus();
+    return { status, body: body(format, FORMAT_TYPES[kindOfHttpStatus(status)], message), headers: {} };
   }
   return {
-    status: 500,
-    body: gatewayBody(
+    ...domainRendering(
       format,
-      'unavailable',
+      'internal',
       'Internal gateway error; the request id in x-request-id finds it in the logs',
     ),
     headers: {},
@@ -84,13 +106,13 @@ export function renderError(format: ClientFormat, error: unknown): RenderedError
 }
 
 function renderProviderError(format: ClientFormat, error: ProviderError, message: string): RenderedError {
-  const shape = clientErrorShape(error.kind);
-  const body =
+  const status = httpStatusOf(error.domainKind);
+  const rendered =
     format === 'openai'
       ? openAIErrorBody({ kind: error.kind, message })
       : anthropicErrorBody({ kind: error.kind, message });
   const headers: Record<string, string> = {};
-  if (shape.status === 429 || shape.status === 503)
+  if (status === 429 || status === 503)
     headers['retry-after'] = String(Math.max(1, Math.ceil((error.retryAfterMs ?? 1000) / 1000)));
-  return { status: shape.status, body, headers };
+  return { status, body: rendered, headers };
 }

@@ -1,31 +1,44 @@
+import { Body, Controller, Get, Headers, HttpCode, Post, Query, UseFilters } from '@nestjs/common';
+import { ApiResponse } from '@nestjs/swagger';
+import { AppConfig, DomainError } from '@switchboard/kernel';
+import { OperatorErrorsFilter } from '@switchboard/platform';
+import { fromAnthropicRequest, fromOpenAIRequest } from '@switchboard/providers';
 import {
-  BadRequestException,
-  Body,
-  Controller,
-  Get,
-  Headers,
-  HttpCode,
-  NotFoundException,
-  Post,
-  Query,
-} from '@nestjs/common';
-import { AppConfig } from '@switchboard/kernel';
-import {
+  type BalancingStrategy,
   InstanceBalancer,
   InstanceTable,
-  InvalidPreferredProviderError,
   parsePreferredProvider,
+  type PolicyStatus,
   PREFERRED_PROVIDER_HEADER,
+  type RouteCandidate,
+  type RouteDecision,
+  routeChat,
+  type RoutingPolicy,
   RoutingPolicyStore,
 } from '@switchboard/routing';
-import { fromAnthropicRequest, fromOpenAIRequest, RequestFormatError } from '@switchboard/providers';
-import { routeChat, UnknownModelError } from '@switchboard/routing';
+
+/** ?format= names neither client format. */
+export class UnsupportedFormatError extends DomainError {
+  readonly kind = 'invalid_request';
+
+  constructor() {
+    super('format must be openai or anthropic');
+    this.name = 'UnsupportedFormatError';
+  }
+}
+
+export interface RouteExplanation extends Omit<RouteDecision, 'candidates'> {
+  candidates: (RouteCandidate & { usableInstances: number; strategy: BalancingStrategy })[];
+  policy: PolicyStatus;
+}
 
 /**
  * The routing policy over HTTP: which (provider, model) candidates a chat request would get, in
- * order, and why. The gateway runs the same library code in process.
+ * order, and why. The gateway runs the same library code in process. Domain errors (an unreadable
+ * body, an unknown preferred provider, a model nobody serves) are answered by the operator filter.
  */
 @Controller()
+@UseFilters(new OperatorErrorsFilter())
 export class IntelligentRouterController {
   constructor(
     private readonly config: AppConfig,
@@ -36,7 +49,7 @@ export class IntelligentRouterController {
 
   /** What this service is and where its operational endpoints are. */
   @Get()
-  describe() {
+  describe(): { service: string; id: string; description: string; endpoints: string[] } {
     return {
       service: this.config.appName,
       id: this.config.serviceId,
@@ -51,41 +64,36 @@ export class IntelligentRouterController {
    */
   @Post('route')
   @HttpCode(200)
+  @ApiResponse({ status: 200, description: 'The ordered candidates, each with its usable instances, and the reasons' })
+  @ApiResponse({ status: 400, description: 'An unreadable body, an unknown format or preferred provider' })
+  @ApiResponse({ status: 404, description: 'No instance serves the model' })
   route(
     @Body() body: unknown,
     @Query('format') format: string | undefined,
     @Headers(PREFERRED_PROVIDER_HEADER) preferred: string | undefined,
-  ) {
-    if (format !== undefined && format !== 'openai' && format !== 'anthropic')
-      throw new BadRequestException('format must be openai or anthropic');
-    try {
-      const chat = format === 'anthropic' ? fromAnthropicRequest(body) : fromOpenAIRequest(body);
-      const decision = routeChat(
-        chat,
-        { preferredProvider: parsePreferredProvider(preferred) },
-        this.policies.policy,
-        this.table,
-      );
-      return {
-        ...decision,
-        candidates: decision.candidates.map((candidate) => ({
-          ...candidate,
-          usableInstances: this.balancer.usableCount(candidate.pool),
-          strategy: this.balancer.strategyFor(candidate.pool),
-        })),
-        policy: this.policies.status,
-      };
-    } catch (error) {
-      if (error instanceof RequestFormatError || error instanceof InvalidPreferredProviderError)
-        throw new BadRequestException(error.message);
-      if (error instanceof UnknownModelError) throw new NotFoundException(error.message);
-      throw error;
-    }
+  ): RouteExplanation {
+    if (format !== undefined && format !== 'openai' && format !== 'anthropic') throw new UnsupportedFormatError();
+    const chat = format === 'anthropic' ? fromAnthropicRequest(body) : fromOpenAIRequest(body);
+    const decision = routeChat(
+      chat,
+      { preferredProvider: parsePreferredProvider(preferred) },
+      this.policies.policy,
+      this.table,
+    );
+    return {
+      ...decision,
+      candidates: decision.candidates.map((candidate) => ({
+        ...candidate,
+        usableInstances: this.balancer.usableCount(candidate.pool),
+        strategy: this.balancer.strategyFor(candidate.pool),
+      })),
+      policy: this.policies.status,
+    };
   }
 
   /** The policy in force and where it came from (Consul KV or the built-in default). */
   @Get('policy')
-  policy() {
+  policy(): { status: PolicyStatus; policy: RoutingPolicy } {
     return { status: this.policies.status, policy: this.policies.policy };
   }
 }

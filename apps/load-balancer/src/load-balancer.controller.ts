@@ -1,13 +1,23 @@
-import { Body, Controller, Get, HttpCode, NotFoundException, Post, ServiceUnavailableException } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, UseFilters } from '@nestjs/common';
+import { ApiResponse } from '@nestjs/swagger';
 import { AppConfig } from '@switchboard/kernel';
-import { InstanceBalancer, InstanceTable } from '@switchboard/routing';
+import { OperatorErrorsFilter } from '@switchboard/platform';
+import { type BalancingStrategy, InstanceBalancer, InstanceTable, type PoolMemberView } from '@switchboard/routing';
+import { NoUsableInstanceError, UnknownPoolError } from './select-errors.js';
 import { SelectRequestDto } from './select.dto.js';
+
+export interface Selection {
+  pool: string;
+  strategy: BalancingStrategy;
+  instance: PoolMemberView;
+}
 
 /**
  * Instance selection over HTTP, for services other than the gateway (which runs the same code in
  * process) and for operators: pick one instance of a pool, and see every pool's state.
  */
 @Controller()
+@UseFilters(new OperatorErrorsFilter())
 export class LoadBalancerController {
   constructor(
     private readonly config: AppConfig,
@@ -17,7 +27,7 @@ export class LoadBalancerController {
 
   /** What this service is and where its operational endpoints are. */
   @Get()
-  describe() {
+  describe(): { service: string; id: string; description: string; endpoints: string[] } {
     return {
       service: this.config.appName,
       id: this.config.serviceId,
@@ -29,22 +39,22 @@ export class LoadBalancerController {
   /** One instance of the pool, chosen as the gateway would (strategy from the policy unless given). */
   @Post('select')
   @HttpCode(200)
-  select(@Body() body: SelectRequestDto) {
-    if (this.table.pool(body.pool).length === 0)
-      throw new NotFoundException(`No instance serves pool ${body.pool}; GET /pools lists the pools`);
+  @ApiResponse({ status: 200, description: 'The chosen instance and the strategy that chose it' })
+  @ApiResponse({ status: 400, description: 'A body field is missing or invalid' })
+  @ApiResponse({ status: 404, description: 'No instance serves the pool' })
+  @ApiResponse({ status: 503, description: 'No instance of the pool is usable right now' })
+  select(@Body() body: SelectRequestDto): Selection {
+    if (this.table.pool(body.pool).length === 0) throw new UnknownPoolError(body.pool);
     const strategy = body.strategy ?? this.balancer.strategyFor(body.pool);
     const chosen = this.balancer.select(body.pool, new Set(body.exclude ?? []), strategy);
-    if (!chosen)
-      throw new ServiceUnavailableException(
-        `No usable instance in pool ${body.pool} (all critical, draining, excluded, busy or with an open circuit)`,
-      );
+    if (!chosen) throw new NoUsableInstanceError(body.pool);
     const view = this.balancer.describe(body.pool).find((member) => member.id === chosen.id)!;
     return { pool: body.pool, strategy, instance: view };
   }
 
   /** Every pool with its instances: status, health score, latency, circuit state, in-flight. */
   @Get('pools')
-  pools() {
+  pools(): { pools: ReturnType<InstanceBalancer['pools']> } {
     return { pools: this.balancer.pools() };
   }
 }

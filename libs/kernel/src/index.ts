@@ -7,3 +7,4 @@ export { METRIC_PREFIX, MetricsService } from './metrics/metrics.service.js';
 export { backoffDelay, sleep, type BackoffOptions } from './time/backoff.js';
 export { describeError } from './errors/describe-error.js';
 export { seededRandom } from './random/seeded-random.js';
+export { DomainError, type DomainErrorKind, httpStatusOf, kindOfHttpStatus } from './errors/domain-error.js';

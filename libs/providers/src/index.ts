@@ -22,7 +22,6 @@ export {
   type StreamCallOptions,
 } from './core/provider-client.js';
 export {
-  isRetryableKind,
   kindFromStatus,
   parseRetryAfter,
   ProviderError,
@@ -38,10 +37,8 @@ export {
 } from './formats/anthropic/anthropic-format.js';
 export {
   anthropicErrorBody,
-  clientErrorShape,
   openAIErrorBody,
   type ClientError,
-  type ClientErrorShape,
 } from './formats/error-format.js';
 export { fromOpenAIRequest, OpenAIStreamWriter, toOpenAIResponse } from './formats/openai/openai-format.js';
 export { RequestFormatError } from './formats/request-format-error.js';

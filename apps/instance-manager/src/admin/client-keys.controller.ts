@@ -14,14 +14,14 @@ import {
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ClientKeysService } from '@switchboard/fleet';
 import type { FastifyRequest } from 'fastify';
-import { AdminErrorsFilter } from './admin-errors.filter.js';
+import { OperatorErrorsFilter } from '@switchboard/platform';
 import { actorOf, AdminTokenGuard } from './admin-token.guard.js';
 import { CreateClientKeyDto } from './dto/client-key.dto.js';
 
 @ApiTags('client keys')
 @ApiBearerAuth()
 @UseGuards(AdminTokenGuard)
-@UseFilters(AdminErrorsFilter)
+@UseFilters(new OperatorErrorsFilter({ messageList: true }))
 @Controller('admin/client-keys')
 export class ClientKeysController {
   constructor(private readonly keys: ClientKeysService) {}

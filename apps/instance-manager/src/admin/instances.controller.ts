@@ -15,14 +15,14 @@ import {
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InstanceSupervisor, InstancesService } from '@switchboard/fleet';
 import type { FastifyRequest } from 'fastify';
-import { AdminErrorsFilter } from './admin-errors.filter.js';
+import { OperatorErrorsFilter } from '@switchboard/platform';
 import { actorOf, AdminTokenGuard } from './admin-token.guard.js';
 import { CreateInstanceDto, ListInstancesQuery, UpdateInstanceDto } from './dto/instance.dto.js';
 
 @ApiTags('instances')
 @ApiBearerAuth()
 @UseGuards(AdminTokenGuard)
-@UseFilters(AdminErrorsFilter)
+@UseFilters(new OperatorErrorsFilter({ messageList: true }))
 @Controller('admin/instances')
 export class InstancesController {
   constructor(

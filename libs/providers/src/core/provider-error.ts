@@ -1,3 +1,4 @@
+import type { DomainErrorKind } from '@switchboard/kernel';
 import type { ProviderName } from '../registry.js';
 
 /** One taxonomy for every provider's failures. */
@@ -17,28 +18,30 @@ export type ProviderErrorKind =
   | 'malformed_upstream';
 
 /**
- * Whether another attempt (on another instance, or later) can succeed. Quota and balance
- * exhaustion are not retryable on the same account: a retry only burns time.
+ * What each kind means, decided here and only here:
+ * - retryable: another attempt (on another instance, or later) can succeed. Quota and balance
+ *   exhaustion are not retryable on the same account: a retry only burns time.
+ * - clientFault: the request itself is bad (malformed, too long, an unknown model), so no instance
+ *   and no failover can help, and the instance is not to blame.
+ * - domainKind: what the client is told, through kernel's one kind -> status table. The
+ *   upstream's credentials problems (auth, permission) are the operator's, not the client's: they
+ *   surface as an upstream failure (502), never as a 401 that would make the client doubt its own key.
  */
-const RETRYABLE: Record<ProviderErrorKind, boolean> = {
-  auth: false,
-  permission: false,
-  bad_request: false,
-  not_found: false,
-  context_length: false,
-  rate_limited: true,
-  quota_exhausted: false,
-  overloaded: true,
-  server_error: true,
-  timeout: true,
-  network: true,
-  stream_cut: true,
-  malformed_upstream: true,
+const MEANING: Record<ProviderErrorKind, { retryable: boolean; clientFault: boolean; domainKind: DomainErrorKind }> = {
+  auth: { retryable: false, clientFault: false, domainKind: 'upstream' },
+  permission: { retryable: false, clientFault: false, domainKind: 'upstream' },
+  bad_request: { retryable: false, clientFault: true, domainKind: 'invalid_request' },
+  not_found: { retryable: false, clientFault: true, domainKind: 'not_found' },
+  context_length: { retryable: false, clientFault: true, domainKind: 'invalid_request' },
+  rate_limited: { retryable: true, clientFault: false, domainKind: 'rate_limited' },
+  quota_exhausted: { retryable: false, clientFault: false, domainKind: 'rate_limited' },
+  overloaded: { retryable: true, clientFault: false, domainKind: 'unavailable' },
+  server_error: { retryable: true, clientFault: false, domainKind: 'upstream' },
+  timeout: { retryable: true, clientFault: false, domainKind: 'upstream_timeout' },
+  network: { retryable: true, clientFault: false, domainKind: 'upstream' },
+  stream_cut: { retryable: true, clientFault: false, domainKind: 'upstream' },
+  malformed_upstream: { retryable: true, clientFault: false, domainKind: 'upstream' },
 };
-
-export function isRetryableKind(kind: ProviderErrorKind): boolean {
-  return RETRYABLE[kind];
-}
 
 export interface ProviderErrorDetails {
   provider: ProviderName;
@@ -58,6 +61,10 @@ export class ProviderError extends Error {
   readonly kind: ProviderErrorKind;
   readonly status: number;
   readonly retryable: boolean;
+  /** The request itself is bad: no failover helps, and the instance is not to blame. */
+  readonly clientFault: boolean;
+  /** What the client is told (its HTTP status is kernel's httpStatusOf of it). */
+  readonly domainKind: DomainErrorKind;
   readonly retryAfterMs?: number;
   readonly code?: string;
 
@@ -67,7 +74,9 @@ export class ProviderError extends Error {
     this.provider = details.provider;
     this.kind = details.kind;
     this.status = details.status;
-    this.retryable = RETRYABLE[details.kind];
+    this.retryable = MEANING[details.kind].retryable;
+    this.clientFault = MEANING[details.kind].clientFault;
+    this.domainKind = MEANING[details.kind].domainKind;
     this.retryAfterMs = details.retryAfterMs;
     this.code = details.code;
   }

@@ -1,36 +1,24 @@
 import type { ProviderErrorKind } from '../core/provider-error.js';
 
-/** How a failure is shown to a client, per API format: HTTP status and the format's error type. */
-export interface ClientErrorShape {
-  status: number;
-  openaiType: string;
-  anthropicType: string;
-}
-
-const SHAPES: Record<ProviderErrorKind, ClientErrorShape> = {
-  auth: { status: 502, openaiType: 'upstream_error', anthropicType: 'api_error' },
-  permission: { status: 502, openaiType: 'upstream_error', anthropicType: 'api_error' },
-  bad_request: { status: 400, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error' },
-  not_found: { status: 404, openaiType: 'invalid_request_error', anthropicType: 'not_found_error' },
-  context_length: { status: 400, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error' },
-  rate_limited: { status: 429, openaiType: 'rate_limit_error', anthropicType: 'rate_limit_error' },
-  quota_exhausted: { status: 429, openaiType: 'insufficient_quota', anthropicType: 'rate_limit_error' },
-  overloaded: { status: 503, openaiType: 'server_error', anthropicType: 'overloaded_error' },
-  server_error: { status: 502, openaiType: 'server_error', anthropicType: 'api_error' },
-  timeout: { status: 504, openaiType: 'timeout', anthropicType: 'api_error' },
-  network: { status: 502, openaiType: 'server_error', anthropicType: 'api_error' },
-  stream_cut: { status: 502, openaiType: 'server_error', anthropicType: 'api_error' },
-  malformed_upstream: { status: 502, openaiType: 'server_error', anthropicType: 'api_error' },
-};
-
 /**
- * The gateway's answer when an upstream failure reaches the client. The upstream's credentials
- * problems (auth, permission) are the operator's, not the client's: they surface as 502, never
- * as a 401 that would make the client doubt its own key.
+ * Each format's error type for a failure that reaches the client. The HTTP status is not here:
+ * it is kernel's httpStatusOf(error.domainKind), the one kind -> status table.
  */
-export function clientErrorShape(kind: ProviderErrorKind): ClientErrorShape {
-  return SHAPES[kind];
-}
+const TYPES: Record<ProviderErrorKind, { openai: string; anthropic: string }> = {
+  auth: { openai: 'upstream_error', anthropic: 'api_error' },
+  permission: { openai: 'upstream_error', anthropic: 'api_error' },
+  bad_request: { openai: 'invalid_request_error', anthropic: 'invalid_request_error' },
+  not_found: { openai: 'invalid_request_error', anthropic: 'not_found_error' },
+  context_length: { openai: 'invalid_request_error', anthropic: 'invalid_request_error' },
+  rate_limited: { openai: 'rate_limit_error', anthropic: 'rate_limit_error' },
+  quota_exhausted: { openai: 'insufficient_quota', anthropic: 'rate_limit_error' },
+  overloaded: { openai: 'server_error', anthropic: 'overloaded_error' },
+  server_error: { openai: 'server_error', anthropic: 'api_error' },
+  timeout: { openai: 'timeout', anthropic: 'api_error' },
+  network: { openai: 'server_error', anthropic: 'api_error' },
+  stream_cut: { openai: 'server_error', anthropic: 'api_error' },
+  malformed_upstream: { openai: 'server_error', anthropic: 'api_error' },
+};
 
 export interface ClientError {
   kind: ProviderErrorKind;
@@ -40,9 +28,9 @@ export interface ClientError {
 export function openAIErrorBody(error: ClientError): {
   error: { message: string; type: string; param: null; code: string };
 } {
-  return { error: { message: error.message, type: SHAPES[error.kind].openaiType, param: null, code: error.kind } };
+  return { error: { message: error.message, type: TYPES[error.kind].openai, param: null, code: error.kind } };
 }
 
 export function anthropicErrorBody(error: ClientError): { type: 'error'; error: { type: string; message: string } } {
-  return { type: 'error', error: { type: SHAPES[error.kind].anthropicType, message: error.message } };
+  return { type: 'error', error: { type: TYPES[error.kind].anthropic, message: error.message } };
 }

@@ -1,5 +1,9 @@
+import { DomainError } from '@switchboard/kernel';
+
 /** A client request body that cannot be read, naming the offending field (rendered as a 400). */
-export class RequestFormatError extends Error {
+export class RequestFormatError extends DomainError {
+  readonly kind = 'invalid_request';
+
   constructor(
     readonly field: string,
     message: string,

@@ -4,9 +4,6 @@ import { countRequest } from '../admission/minute-window.js';
 import type { InstanceCircuits } from '../resilience/instance-circuits.js';
 import type { InstanceTable, TableInstance } from '../table/instance-table.js';
 
-/** Failures that are the client's own mistake: they say nothing about the instance that answered. */
-const CLIENT_FAULTS = new Set<ProviderError['kind']>(['bad_request', 'context_length', 'not_found']);
-
 /** How long a 429 without a Retry-After keeps its instance out of rotation. */
 const DEFAULT_COOL_DOWN_MS = 1_000;
 
@@ -44,7 +41,8 @@ export class AttemptOutcomes {
     const reason = `${error.kind}: ${error.message}`;
     instance.observed.lastError = reason;
     const now = Date.now();
-    if (CLIENT_FAULTS.has(error.kind)) this.circuits.onCancel(instance);
+    // The client's own mistakes say nothing about the instance that answered.
+    if (error.clientFault) this.circuits.onCancel(instance);
     else if (error.kind === 'rate_limited') {
       this.table.coolDown(instance, coolDownEnd(error, now));
       this.circuits.onCancel(instance);

@@ -1,7 +1,15 @@
+import { DomainError, type DomainErrorKind } from '@switchboard/kernel';
 import type { ProviderError } from '@switchboard/providers';
 
-/** No instance of any candidate pool could take the request (all down, draining, open or busy). */
-export class NoHealthyInstanceError extends Error {
+/**
+ * No instance of any candidate pool could take the request (all down, draining, open or busy).
+ * When attempts were made, the last failure decides the kind the client sees.
+ */
+export class NoHealthyInstanceError extends DomainError {
+  get kind(): DomainErrorKind {
+    return this.lastError?.domainKind ?? 'unavailable';
+  }
+
   constructor(
     readonly pools: readonly string[],
     readonly lastError?: ProviderError,
@@ -24,10 +32,9 @@ export class RequestCancelledError extends Error {
 }
 
 /** A refusal the gateway itself makes, rendered in the client's format. */
-export class GatewayHttpError extends Error {
+export class GatewayHttpError extends DomainError {
   constructor(
-    readonly status: number,
-    readonly kind: 'authentication' | 'rate_limit' | 'invalid_request',
+    readonly kind: Extract<DomainErrorKind, 'unauthenticated' | 'rate_limited' | 'invalid_request'>,
     message: string,
     readonly headers: Record<string, string> = {},
   ) {

@@ -1,9 +1,12 @@
+import { DomainError } from '@switchboard/kernel';
 import { PROVIDER_NAMES, type ProviderName } from '@switchboard/providers';
 
 /** The header a client (or service) names the provider it prefers with. */
 export const PREFERRED_PROVIDER_HEADER = 'x-switchboard-prefer-provider';
 
-export class InvalidPreferredProviderError extends Error {
+export class InvalidPreferredProviderError extends DomainError {
+  readonly kind = 'invalid_request';
+
   constructor() {
     super(`${PREFERRED_PROVIDER_HEADER} must be one of ${PROVIDER_NAMES.join(', ')}`);
     this.name = 'InvalidPreferredProviderError';

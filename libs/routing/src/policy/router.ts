@@ -1,3 +1,4 @@
+import { DomainError } from '@switchboard/kernel';
 import type { ChatRequest, ProviderName } from '@switchboard/providers';
 import { requestFeatures, type RequestFeatures } from './request-features.js';
 import {
@@ -40,7 +41,9 @@ export interface RouteDecision {
   features: RequestFeatures;
 }
 
-export class UnknownModelError extends Error {
+export class UnknownModelError extends DomainError {
+  readonly kind = 'not_found';
+
   /** `detail` says why, when the model name alone does not (auto: the tier nobody serves). */
   constructor(
     readonly model: string,

@@ -1,6 +1,6 @@
 import { PROVIDER_NAMES, type ProviderName } from '@switchboard/providers';
 import { type BalancingStrategy, STRATEGIES } from '../balancing/strategies.js';
-import { describeError } from '@switchboard/kernel';
+import { describeError, DomainError } from '@switchboard/kernel';
 
 /** "provider/model", e.g. "claude/claude-sonnet-4-6". */
 export type ModelRefText = string;
@@ -124,7 +124,9 @@ export const DEFAULT_ROUTING_POLICY: RoutingPolicy = {
   maxCandidates: 6,
 };
 
-export class RoutingPolicyError extends Error {
+export class RoutingPolicyError extends DomainError {
+  readonly kind = 'invalid_request';
+
   constructor(readonly problems: string[]) {
     super(`invalid routing policy: ${problems.join('; ')}`);
     this.name = 'RoutingPolicyError';

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { httpStatusOf } from '@switchboard/kernel';
+import { ProviderError, type ProviderErrorKind } from './provider-error.js';
+
+const failure = (kind: ProviderErrorKind) => new ProviderError({ provider: 'openai', kind, status: 0, message: kind });
+
+test('the client is at fault only for a bad request, an unknown model or a too long context', () => {
+  const faulty = (
+    [
+      'auth',
+      'permission',
+      'bad_request',
+      'not_found',
+      'context_length',
+      'rate_limited',
+      'quota_exhausted',
+      'overloaded',
+      'server_error',
+      'timeout',
+      'network',
+      'stream_cut',
+      'malformed_upstream',
+    ] as const
+  ).filter((kind) => failure(kind).clientFault);
+  assert.deepEqual(faulty, ['bad_request', 'not_found', 'context_length']);
+  for (const kind of faulty) assert.equal(failure(kind).retryable, false, kind);
+});
+
+test('what the client is told: the upstream’s own credentials trouble is a 502, never a 401', () => {
+  const statuses: Record<ProviderErrorKind, number> = {
+    auth: 502,
+    permission: 502,
+    bad_request: 400,
+    not_found: 404,
+    context_length: 400,
+    rate_limited: 429,
+    quota_exhausted: 429,
+    overloaded: 503,
+    server_error: 502,
+    timeout: 504,
+    network: 502,
+    stream_cut: 502,
+    malformed_upstream: 502,
+  };
+  for (const [kind, status] of Object.entries(statuses))
+    assert.equal(httpStatusOf(failure(kind as ProviderErrorKind).domainKind), status, kind);
+});
+
+test('retries help with load and transport trouble, not with quota or credentials', () => {
+  assert.equal(failure('overloaded').retryable, true);
+  assert.equal(failure('stream_cut').retryable, true);
+  assert.equal(failure('quota_exhausted').retryable, false);
+  assert.equal(failure('auth').retryable, false);
+});
