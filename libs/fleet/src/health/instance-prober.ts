@@ -15,6 +15,13 @@ export interface ProbeReport extends KnownCheck {
   metrics: InstanceHealthMetrics;
 }
 
+/** How a check output names the failures that are the instance account's fault. */
+const ACCOUNT_FAULT_WORDS: Partial<Record<ProviderError['kind'], string>> = {
+  auth: 'credentials rejected',
+  permission: 'credentials rejected (no permission)',
+  quota_exhausted: 'quota exhausted',
+};
+
 interface Tracked extends HealthState, KnownCheck {
   probed: boolean;
 }
@@ -53,6 +60,7 @@ export class InstanceProber {
     let ok = false;
     let latencyMs = 0;
     let error: string | undefined;
+    let accountFault: ProviderError | undefined;
     const started = performance.now();
     try {
       const credential = this.credentials.resolve(instance);
@@ -64,14 +72,18 @@ export class InstanceProber {
       latencyMs = result.latencyMs;
     } catch (failure) {
       latencyMs = performance.now() - started;
+      if (failure instanceof ProviderError && failure.accountFault) accountFault = failure;
       error =
         failure instanceof ProviderError
-          ? `${failure.kind}${failure.status ? ` (HTTP ${failure.status})` : ''}: ${failure.message}`
-          : failure instanceof Error
-            ? failure.message
-            : String(failure);
+          ? `${ACCOUNT_FAULT_WORDS[failure.kind] ?? failure.kind}${failure.status ? ` (HTTP ${failure.status})` : ''}: ${failure.message}`
+          : describeError(failure);
     }
-    const state = nextHealth(previous, ok, this.thresholds, !previous.probed);
+    let state = nextHealth(previous, ok, this.thresholds, !previous.probed);
+    if (accountFault) {
+      // A rejected key fails every request the same way: critical now, not after a streak.
+      state = { ...state, status: 'critical' };
+      this.metrics.accountFailures.inc({ provider: instance.provider, kind: accountFault.kind, source: 'probe' });
+    }
     this.metrics.probeDuration.observe(
       { provider: instance.provider, outcome: ok ? 'success' : 'failure' },
       latencyMs / 1000,

@@ -30,6 +30,8 @@ export class MetricsService {
   readonly circuitTransitions: Counter<'provider' | 'state'>;
   readonly poolInstances: Gauge<'pool' | 'status'>;
   readonly rateLimited: Counter<'format'>;
+  /** An instance's account refused to serve (credentials rejected, quota spent), seen by a probe or by traffic. */
+  readonly accountFailures: Counter<'provider' | 'kind' | 'source'>;
   private readonly collectors: (() => void)[] = [];
 
   constructor(app: string) {
@@ -122,6 +124,12 @@ export class MetricsService {
       name: `${METRIC_PREFIX}rate_limited_total`,
       help: 'Requests refused because the client key exceeded its rate limit, by client format.',
       labelNames: ['format'],
+      registers: [this.registry],
+    });
+    this.accountFailures = new Counter({
+      name: `${METRIC_PREFIX}instance_account_failures_total`,
+      help: "Upstream refusals that are an instance account's fault (auth, permission, quota_exhausted), by who saw it (probe, traffic).",
+      labelNames: ['provider', 'kind', 'source'],
       registers: [this.registry],
     });
   }

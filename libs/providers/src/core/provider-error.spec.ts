@@ -47,9 +47,18 @@ test('what the client is told: the upstream’s own credentials trouble is a 502
     assert.equal(httpStatusOf(failure(kind as ProviderErrorKind).domainKind), status, kind);
 });
 
-test('retries help with load and transport trouble, not with quota or credentials', () => {
+test('another instance can help with load, transport and account trouble; never with a bad request', () => {
   assert.equal(failure('overloaded').retryable, true);
   assert.equal(failure('stream_cut').retryable, true);
-  assert.equal(failure('quota_exhausted').retryable, false);
-  assert.equal(failure('auth').retryable, false);
+  assert.equal(failure('bad_request').retryable, false);
+  assert.equal(failure('context_length').retryable, false);
+});
+
+test('rejected credentials and spent quota are the fault of the account, not of the client', () => {
+  for (const kind of ['auth', 'permission', 'quota_exhausted'] as const) {
+    assert.equal(failure(kind).accountFault, true, kind);
+    assert.equal(failure(kind).clientFault, false, kind);
+    assert.equal(failure(kind).retryable, true, kind);
+  }
+  assert.equal(failure('server_error').accountFault, false);
 });

@@ -19,28 +19,56 @@ export type ProviderErrorKind =
 
 /**
  * What each kind means, decided here and only here:
- * - retryable: another attempt (on another instance, or later) can succeed. Quota and balance
- *   exhaustion are not retryable on the same account: a retry only burns time.
+ * - retryable: another attempt (on another instance, or later) can succeed. Rejected credentials
+ *   and spent quota belong to one instance's account, so another instance can serve.
  * - clientFault: the request itself is bad (malformed, too long, an unknown model), so no instance
  *   and no failover can help, and the instance is not to blame.
+ * - accountFault: the instance's account cannot serve anyone (key rejected or revoked, quota or
+ *   balance spent): it is taken out of rotation at once instead of after several failures.
  * - domainKind: what the client is told, through kernel's one kind -> status table. The
  *   upstream's credentials problems (auth, permission) are the operator's, not the client's: they
  *   surface as an upstream failure (502), never as a 401 that would make the client doubt its own key.
  */
-const MEANING: Record<ProviderErrorKind, { retryable: boolean; clientFault: boolean; domainKind: DomainErrorKind }> = {
-  auth: { retryable: false, clientFault: false, domainKind: 'upstream' },
-  permission: { retryable: false, clientFault: false, domainKind: 'upstream' },
-  bad_request: { retryable: false, clientFault: true, domainKind: 'invalid_request' },
-  not_found: { retryable: false, clientFault: true, domainKind: 'not_found' },
-  context_length: { retryable: false, clientFault: true, domainKind: 'invalid_request' },
-  rate_limited: { retryable: true, clientFault: false, domainKind: 'rate_limited' },
-  quota_exhausted: { retryable: false, clientFault: false, domainKind: 'rate_limited' },
-  overloaded: { retryable: true, clientFault: false, domainKind: 'unavailable' },
-  server_error: { retryable: true, clientFault: false, domainKind: 'upstream' },
-  timeout: { retryable: true, clientFault: false, domainKind: 'upstream_timeout' },
-  network: { retryable: true, clientFault: false, domainKind: 'upstream' },
-  stream_cut: { retryable: true, clientFault: false, domainKind: 'upstream' },
-  malformed_upstream: { retryable: true, clientFault: false, domainKind: 'upstream' },
+interface KindMeaning {
+  retryable: boolean;
+  clientFault: boolean;
+  accountFault: boolean;
+  domainKind: DomainErrorKind;
+}
+
+const upstreamFault = (domainKind: DomainErrorKind): KindMeaning => ({
+  retryable: true,
+  clientFault: false,
+  accountFault: false,
+  domainKind,
+});
+const clientFault = (domainKind: DomainErrorKind): KindMeaning => ({
+  retryable: false,
+  clientFault: true,
+  accountFault: false,
+  domainKind,
+});
+const accountFault = (domainKind: DomainErrorKind): KindMeaning => ({
+  retryable: true,
+  clientFault: false,
+  accountFault: true,
+  domainKind,
+});
+
+const MEANING: Record<ProviderErrorKind, KindMeaning> = {
+  auth: accountFault('upstream'),
+  permission: accountFault('upstream'),
+  quota_exhausted: accountFault('rate_limited'),
+  bad_request: clientFault('invalid_request'),
+  not_found: clientFault('not_found'),
+  context_length: clientFault('invalid_request'),
+  rate_limited: upstreamFault('rate_limited'),
+  overloaded: upstreamFault('unavailable'),
+  server_error: upstreamFault('upstream'),
+  timeout: upstreamFault('upstream_timeout'),
+  network: upstreamFault('upstream'),
+  stream_cut: upstreamFault('upstream'),
+  malformed_upstream: upstreamFault('upstream'),
 };
 
 export interface ProviderErrorDetails {
@@ -63,6 +91,8 @@ export class ProviderError extends Error {
   readonly retryable: boolean;
   /** The request itself is bad: no failover helps, and the instance is not to blame. */
   readonly clientFault: boolean;
+  /** The instance's account cannot serve anyone now (credentials rejected, quota spent). */
+  readonly accountFault: boolean;
   /** What the client is told (its HTTP status is kernel's httpStatusOf of it). */
   readonly domainKind: DomainErrorKind;
   readonly retryAfterMs?: number;
@@ -76,6 +106,7 @@ export class ProviderError extends Error {
     this.status = details.status;
     this.retryable = MEANING[details.kind].retryable;
     this.clientFault = MEANING[details.kind].clientFault;
+    this.accountFault = MEANING[details.kind].accountFault;
     this.domainKind = MEANING[details.kind].domainKind;
     this.retryAfterMs = details.retryAfterMs;
     this.code = details.code;

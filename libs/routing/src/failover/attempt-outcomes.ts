@@ -43,7 +43,11 @@ export class AttemptOutcomes {
     const now = Date.now();
     // The client's own mistakes say nothing about the instance that answered.
     if (error.clientFault) this.circuits.onCancel(instance);
-    else if (error.kind === 'rate_limited') {
+    else if (error.accountFault) {
+      // Every request to it would fail the same way until an operator fixes the key or the quota.
+      this.circuits.trip(instance, now, reason);
+      this.metrics.accountFailures.inc({ provider: instance.provider, kind: error.kind, source: 'traffic' });
+    } else if (error.kind === 'rate_limited') {
       this.table.coolDown(instance, coolDownEnd(error, now));
       this.circuits.onCancel(instance);
     } else this.circuits.onFailure(instance, now, reason);

@@ -264,15 +264,16 @@ describe('ChatOrchestrator.complete', () => {
     assert.equal(get('a1').observed.inFlight, 0);
   });
 
-  test('a non-retryable account error (quota) stops without failover', async () => {
-    const client = new FakeProviderClient({ a1: [upstreamError('openai', 'quota_exhausted')] });
-    const { orchestrator } = harness([instance('a1', OPENAI), instance('c1', CLAUDE)], client);
-    await assert.rejects(orchestrator.complete(chat, decision(OPENAI, CLAUDE), live()), {
-      name: 'ProviderError',
-      kind: 'quota_exhausted',
+  for (const kind of ['auth', 'permission', 'quota_exhausted'] as const) {
+    test(`an account failure (${kind}) fails over and takes the instance out at once`, async () => {
+      const client = new FakeProviderClient({ a1: [upstreamError('openai', kind)] });
+      const { orchestrator, circuits } = harness([instance('a1', OPENAI), instance('a2', OPENAI)], client);
+      const { report } = await orchestrator.complete(chat, decision(OPENAI), live());
+      assert.equal(report.instance.id, 'a2');
+      assert.deepEqual(client.calls, ['a1', 'a2']);
+      assert.equal(circuits.state('a1'), 'open', 'one rejection is enough: the next would fail the same way');
     });
-    assert.deepEqual(client.calls, ['a1']);
-  });
+  }
 
   test('an error of our own (not a ProviderError) is rethrown without further attempts', async () => {
     const bug = new TypeError('adapter bug');

@@ -86,6 +86,13 @@ export class InstanceCircuits implements OnModuleInit {
       this.events.publishCircuit({ type: 'circuit', instanceId: instance.id, state: 'open', origin: this.serviceId });
   }
 
+  /** Opens the circuit at once: the instance cannot serve anyone (its credentials were rejected). */
+  trip(instance: TableInstance, now: number, reason: string): void {
+    this.breaker(instance.id).forceOpen(now);
+    if (this.noteTransition(instance, reason) === 'open')
+      this.events.publishCircuit({ type: 'circuit', instanceId: instance.id, state: 'open', origin: this.serviceId });
+  }
+
   onCancel(instance: TableInstance): void {
     this.breakers.get(instance.id)?.onCancel();
   }
