@@ -137,12 +137,12 @@ describe('provider adapters against the provider simulator', () => {
       });
 
       const errorCases: { knob: string; kind: ProviderErrorKind; retryable: boolean }[] = [
-        { knob: 'auth', kind: 'auth', retryable: false },
-        { knob: 'permission', kind: 'permission', retryable: false },
+        { knob: 'auth', kind: 'auth', retryable: true },
+        { knob: 'permission', kind: 'permission', retryable: true },
         { knob: 'bad_request', kind: 'bad_request', retryable: false },
         { knob: 'context_length', kind: 'context_length', retryable: false },
         { knob: 'rate_limit', kind: 'rate_limited', retryable: true },
-        { knob: 'quota', kind: 'quota_exhausted', retryable: false },
+        { knob: 'quota', kind: 'quota_exhausted', retryable: true },
         { knob: 'overloaded', kind: 'overloaded', retryable: true },
         { knob: 'server', kind: 'server_error', retryable: true },
       ];

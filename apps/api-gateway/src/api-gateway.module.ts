@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { RoutingModule } from '@switchboard/routing';
+import { AdmissionHook } from './admission.hook.js';
 import { ApiGatewayController } from './api-gateway.controller.js';
 import { ChatController } from './chat.controller.js';
 import { ChatService } from './chat.service.js';
@@ -13,7 +14,7 @@ export class ApiGatewayModule {
       module: ApiGatewayModule,
       imports: [platform, RoutingModule.forRoot({ servesClients: true })],
       controllers: [ApiGatewayController, ChatController, ModelsController],
-      providers: [ChatService, ClientAuthGuard],
+      providers: [AdmissionHook, ChatService, ClientAuthGuard],
     };
   }
 }

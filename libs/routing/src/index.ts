@@ -56,6 +56,7 @@ export {
   parsePreferredProvider,
   PREFERRED_PROVIDER_HEADER,
 } from './policy/preferred-provider.js';
+export { AdmissionGate, type AdmissionLimits, AdmissionRefusal } from './admission/admission-gate.js';
 export { RateLimiter, type RateDecision } from './admission/rate-limiter.js';
 export { CIRCUIT_EVENTS_CHANNEL, type CircuitEvent, RedisEventsFeed } from './table/redis-events-feed.js';
 export { type PolicyStatus, RoutingPolicyStore } from './policy/routing-policy.store.js';

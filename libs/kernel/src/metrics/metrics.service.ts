@@ -30,6 +30,10 @@ export class MetricsService {
   readonly circuitTransitions: Counter<'provider' | 'state'>;
   readonly poolInstances: Gauge<'pool' | 'status'>;
   readonly rateLimited: Counter<'format'>;
+  /** Chat requests a gateway replica holds now: being served, or waiting for a slot. */
+  readonly admission: Gauge<'state'>;
+  /** Chat requests refused by admission control, by why (queue_full, wait_exceeded). */
+  readonly admissionRefused: Counter<'reason'>;
   /** An instance's account refused to serve (credentials rejected, quota spent), seen by a probe or by traffic. */
   readonly accountFailures: Counter<'provider' | 'kind' | 'source'>;
   private readonly collectors: (() => void)[] = [];
@@ -124,6 +128,18 @@ export class MetricsService {
       name: `${METRIC_PREFIX}rate_limited_total`,
       help: 'Requests refused because the client key exceeded its rate limit, by client format.',
       labelNames: ['format'],
+      registers: [this.registry],
+    });
+    this.admission = new Gauge({
+      name: `${METRIC_PREFIX}admission_requests`,
+      help: 'Chat requests this gateway replica holds, by state (in_flight, queued).',
+      labelNames: ['state'],
+      registers: [this.registry],
+    });
+    this.admissionRefused = new Counter({
+      name: `${METRIC_PREFIX}admission_refused_total`,
+      help: 'Chat requests refused at once by admission control (503 with Retry-After), by reason.',
+      labelNames: ['reason'],
       registers: [this.registry],
     });
     this.accountFailures = new Counter({

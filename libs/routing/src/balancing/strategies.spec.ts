@@ -111,6 +111,15 @@ describe('selectMember', () => {
     near(close.a!, 0.5, 0.001);
   });
 
+  it('health_based prefers the clearly faster of healthy members', () => {
+    const shares = distribution(
+      [member('fast', { latencyEwmaMs: 5 }), member('slow', { latencyEwmaMs: 155, healthScore: 0.93 })],
+      'health_based',
+      1_000,
+    );
+    assert.equal(shares.fast, 1);
+  });
+
   it('health_based shares with a member whose probe window still remembers a short outage', () => {
     // After flapping, 17 of 20 probes good: 0.83 against 0.97. It is healthy again and must not starve.
     const shares = distribution(

@@ -35,11 +35,13 @@ export interface PoolMember {
 export type RandomSource = () => number;
 
 /**
- * Health scores this close to the best are treated as equally healthy. Wide enough that a member
- * whose probe window still remembers a short outage (say 17 of 20 probes good) shares the load
+ * Health scores this close to the best count as healthy. Wide enough that a member whose probe
+ * window still remembers a short outage (17 of 20 probes good: 0.83 against 0.97) shares the load
  * again, narrow enough that one failing a good part of its probes does not.
  */
 export const HEALTH_TIE_TOLERANCE = 0.2;
+/** Among the healthy, latency factors this close to the best are equals (probe jitter is no win). */
+export const LATENCY_TIE_TOLERANCE = 0.05;
 
 /** Per-pool memory of stateful strategies (the round-robin cursor). */
 export class BalancerState {
@@ -94,11 +96,13 @@ export function selectMember(
     case 'random':
       return tier[Math.floor(random() * tier.length)];
     case 'health_based': {
-      // Passing beats warning; then the best score. Scores within HEALTH_TIE_TOLERANCE count as
-      // equal and share the load in turn: probe latency jitter must not send everything to one.
+      // Passing beats warning; then the healthy (score near the best), then the fastest of those.
+      // Close calls are ties that share the load in turn: jitter must not send everything to one.
       const rank = (member: PoolMember) => (member.status === 'passing' ? 1 : 0) + member.healthScore;
       const best = Math.max(...tier.map(rank));
-      const top = tier.filter((member) => rank(member) >= best - HEALTH_TIE_TOLERANCE);
+      const healthy = tier.filter((member) => rank(member) >= best - HEALTH_TIE_TOLERANCE);
+      const fastest = Math.max(...healthy.map(latencyFactor));
+      const top = healthy.filter((member) => latencyFactor(member) >= fastest - LATENCY_TIE_TOLERANCE);
       // In turn, unless one is ramping up after a recovery: then by its ramp.
       if (top.every((member) => rampOf(member) === 1)) return top[state.next(`${pool}#health`, top.length)];
       return weightedPick(top, rampOf, random);
@@ -130,6 +134,11 @@ export function selectMember(
       return second.latencyEwmaMs < first.latencyEwmaMs ? second : first;
     }
   }
+}
+
+/** 1 at 0 ms, 0.5 at 2 s: the latency part of the health score, on its own. */
+function latencyFactor(member: PoolMember): number {
+  return 1 / (1 + Math.max(0, member.latencyEwmaMs) / 2000);
 }
 
 function rampOf(member: PoolMember): number {

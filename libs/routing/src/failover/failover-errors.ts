@@ -34,7 +34,7 @@ export class RequestCancelledError extends Error {
 /** A refusal the gateway itself makes, rendered in the client's format. */
 export class GatewayHttpError extends DomainError {
   constructor(
-    readonly kind: Extract<DomainErrorKind, 'unauthenticated' | 'rate_limited' | 'invalid_request'>,
+    readonly kind: Extract<DomainErrorKind, 'unauthenticated' | 'rate_limited' | 'invalid_request' | 'unavailable'>,
     message: string,
     readonly headers: Record<string, string> = {},
   ) {
