@@ -33,8 +33,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # prisma/migrations is read by the migration runner (node scripts/run-app.mjs migrate).
 COPY --from=build /app/prisma ./prisma
-# run-app.mjs imports register-aliases.mjs (maps @switchboard/<lib> to dist/libs at run time).
-COPY --from=build /app/scripts/run-app.mjs /app/scripts/register-aliases.mjs ./scripts/
+# dist/ needs no loader: the build rewrote the library aliases to relative paths.
+COPY --from=build /app/scripts/run-app.mjs ./scripts/
 
 USER node
 

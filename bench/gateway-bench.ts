@@ -162,7 +162,7 @@ async function run(settings: BenchSettings, signal: AbortSignal): Promise<void> 
       },
       {
         name: 'gateway',
-        description: `the api-gateway (\`node scripts/run-app.mjs api-gateway\`) with a client key limited to ${CLIENT_KEY_RPM.toLocaleString('en-US')} requests/min (a Redis round trip per request), metrics, routing and balancing on`,
+        description: `the api-gateway (\`node scripts/run-app.mjs api-gateway\`) with a client key limited to ${CLIENT_KEY_RPM.toLocaleString('en-US')} requests/min (counted in memory, shared through Redis every 250 ms), metrics, routing and balancing on`,
         origin: stack.gateway.url,
         apiKey: TEST_CLIENT_KEY,
       },

@@ -15,4 +15,4 @@ ensure_test_services
 
 step "Running the benchmark"
 # exec: Ctrl-C and SIGTERM go straight to the benchmark, which stops everything it started.
-exec node --import ./scripts/register-aliases.mjs --enable-source-maps dist/bench/gateway-bench.js
+exec node --enable-source-maps dist/bench/gateway-bench.js

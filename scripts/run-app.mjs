@@ -1,5 +1,4 @@
 // Starts one compiled app (or the migration runner) by name:  node scripts/run-app.mjs api-gateway
-import './register-aliases.mjs';
 import { existsSync } from 'node:fs';
 
 const entries = {

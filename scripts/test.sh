@@ -29,6 +29,6 @@ fi
 
 step "Running tests"
 started=$(date +%s)
-node --import ./scripts/register-aliases.mjs --enable-source-maps --test \
+node --enable-source-maps --test \
   --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout="${TEST_TIMEOUT_MS:-240000}" "${targets[@]}"
 step "Tests finished in $(( $(date +%s) - started ))s"

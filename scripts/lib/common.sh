@@ -65,6 +65,8 @@ ensure_prisma_client() {
 build() {
   step "Compiling TypeScript"
   (cd "$SWITCHBOARD_ROOT" && node node_modules/typescript/bin/tsc -p tsconfig.build.json) || fail "the TypeScript build failed: see the errors above"
+  # Library aliases become relative paths in dist/, so plain node runs it (no loader hook).
+  (cd "$SWITCHBOARD_ROOT" && node scripts/rewrite-aliases.mjs dist) || fail "rewriting library aliases in dist/ failed: see the error above"
 }
 
 # Everything a fresh clone lacks before it can run: Node 24, packages, the Prisma client, dist/.
