@@ -220,7 +220,7 @@ describe('load-balancer and intelligent-router: strategies, pools, routing decis
     assert.ok(refused.problems.some((problem) => /^rules\[0\]\.when\.colour: unknown condition/.test(problem)));
     assert.equal((await autoRoute()).tier, 'only_claude', 'the last good policy stays in force');
 
-    await stack.consul.kvDelete(POLICY_KEY);
+    await stack.agent.api('DELETE', `/v1/kv/${POLICY_KEY}`);
     await waitFor(
       'the built-in default policy to return',
       async () => {

@@ -465,7 +465,7 @@ describe('instance-manager: admin API, Consul registration and health probing', 
     const consulDump = JSON.stringify([
       await consul.agentServices(),
       (await consul.healthService('ai-provider-claude')).body,
-      (await consul.kvList('')).body,
+      await agent.kvEntries(''),
     ]);
     assert.ok(!consulDump.includes(SECRET) && !consulDump.includes(LAST4 + '"'), 'nothing of the key in Consul');
     const redisDump = JSON.stringify(

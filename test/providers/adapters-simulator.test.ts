@@ -7,10 +7,10 @@ import {
   ProviderError,
   type ProviderErrorKind,
   type ProviderName,
-  StreamAssembler,
   type StreamEvent,
 } from '@switchboard/providers';
 import { ProviderSimulator } from '../../apps/provider-simulator/src/simulator.js';
+import { StreamAssembler } from '../support/stream-assembler.js';
 
 const PROVIDERS: { provider: ProviderName; model: string; tools: boolean }[] = [
   { provider: 'openai', model: 'gpt-4o-mini', tools: true },

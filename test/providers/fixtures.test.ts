@@ -8,9 +8,9 @@ import {
   type ProviderErrorKind,
   type ProviderName,
   SseParser,
-  StreamAssembler,
 } from '@switchboard/providers';
 import { repoRoot } from '../support/paths.js';
+import { StreamAssembler } from '../support/stream-assembler.js';
 
 const fixtures = join(repoRoot, 'test/fixtures/providers');
 const PROVIDER_DIRS: Record<string, ProviderName> = {

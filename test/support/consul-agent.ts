@@ -57,6 +57,29 @@ export class ConsulAgent {
     return `http://127.0.0.1:${this.ports.http}`;
   }
 
+  /**
+   * A call to the agent's HTTP API, for what tests check or arrange but the product never does
+   * (listing or deleting keys, reading a session): the JSON answer, or undefined when empty.
+   */
+  async api<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${this.address}${path}`, {
+      method,
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    if (!response.ok && response.status !== 404)
+      throw new Error(`Consul ${method} ${path}: ${response.status} ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** Every KV entry under a prefix as [key, decoded value], in key order. */
+  async kvEntries(prefix: string): Promise<[string, string][]> {
+    const entries =
+      (await this.api<{ Key: string; Value: string | null }[] | undefined>('GET', `/v1/kv/${prefix}?recurse=true`)) ??
+      [];
+    return entries.map((entry) => [entry.Key, Buffer.from(entry.Value ?? '', 'base64').toString('utf8')]);
+  }
+
   get httpsAddress(): string {
     return `https://127.0.0.1:${this.ports.https}`;
   }

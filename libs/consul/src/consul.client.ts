@@ -8,7 +8,6 @@ import type {
   KvEntry,
   ServiceHealthEntry,
   ServiceRegistration,
-  SessionInfo,
   SessionOptions,
 } from './consul.types.js';
 
@@ -121,18 +120,6 @@ export class ConsulClient {
     return this.json('GET', '/v1/agent/services');
   }
 
-  passCheck(checkId: string, output = ''): Promise<void> {
-    return this.updateCheck(checkId, 'passing', output);
-  }
-
-  warnCheck(checkId: string, output = ''): Promise<void> {
-    return this.updateCheck(checkId, 'warning', output);
-  }
-
-  failCheck(checkId: string, output = ''): Promise<void> {
-    return this.updateCheck(checkId, 'critical', output);
-  }
-
   /** Sets a TTL check's status with a human-readable output (Consul keeps the last 4 KB). */
   async updateCheck(checkId: string, status: CheckStatus, output = ''): Promise<void> {
     await this.send('PUT', `/v1/agent/check/update/${encodeURIComponent(checkId)}`, {
@@ -170,13 +157,6 @@ export class ConsulClient {
     };
   }
 
-  /** Every entry under a prefix; supports blocking. */
-  async kvList(prefix: string, options: BlockingOptions = {}): Promise<IndexedResult<KvEntry[]>> {
-    const result = await this.indexedRaw('GET', `/v1/kv/${encodeKey(prefix)}`, options, { recurse: 'true' }, [404]);
-    const entries = result.status === 404 ? [] : (JSON.parse(result.text) as RawKvEntry[]);
-    return { body: entries.map(decodeKv), index: result.index, knownLeader: result.knownLeader };
-  }
-
   /**
    * Writes a value. With `cas` the write happens only if the key's ModifyIndex still equals it
    * (0: only if the key does not exist); `acquire` / `release` take or give up a session lock.
@@ -191,14 +171,6 @@ export class ConsulClient {
       scoped: true,
       body: value,
       query: { cas: options.cas, acquire: options.acquire, release: options.release, flags: options.flags },
-    });
-  }
-
-  /** Deletes a key (or a prefix with recurse); with `cas`, only at that ModifyIndex. */
-  async kvDelete(key: string, options: { cas?: number; recurse?: boolean } = {}): Promise<boolean> {
-    return this.json<boolean>('DELETE', `/v1/kv/${encodeKey(key)}`, {
-      scoped: true,
-      query: { cas: options.cas, recurse: options.recurse ? 'true' : undefined },
     });
   }
 
@@ -222,13 +194,6 @@ export class ConsulClient {
 
   async sessionDestroy(sessionId: string): Promise<void> {
     await this.send('PUT', `/v1/session/destroy/${encodeURIComponent(sessionId)}`, { scoped: true });
-  }
-
-  async sessionInfo(sessionId: string): Promise<SessionInfo | undefined> {
-    const sessions = await this.json<SessionInfo[] | null>('GET', `/v1/session/info/${encodeURIComponent(sessionId)}`, {
-      scoped: true,
-    });
-    return sessions?.[0];
   }
 
   // ---- plumbing -------------------------------------------------------------------------------

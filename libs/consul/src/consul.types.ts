@@ -75,17 +75,6 @@ export interface SessionOptions {
   ServiceChecks?: { ID: string; Namespace?: string }[];
 }
 
-export interface SessionInfo {
-  ID: string;
-  Name: string;
-  Node: string;
-  TTL: string;
-  Behavior: string;
-  LockDelay: number;
-  CreateIndex: number;
-  ModifyIndex: number;
-}
-
 /** A response of an endpoint that supports blocking queries. */
 export interface IndexedResult<T> {
   body: T;

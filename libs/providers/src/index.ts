@@ -29,7 +29,6 @@ export {
   type ProviderErrorKind,
 } from './core/provider-error.js';
 export { SseParser, type SseEvent } from './core/sse-parser.js';
-export { StreamAssembler } from './core/stream-assembler.js';
 export {
   AnthropicStreamWriter,
   fromAnthropicRequest,

@@ -104,14 +104,6 @@ export class AppConfig {
   @Matches(/^\d+(ms|s|m|h)$/, { message: 'CONSUL_DEREGISTER_CRITICAL_AFTER must be a duration such as 1m or 90s' })
   CONSUL_DEREGISTER_CRITICAL_AFTER = '1m';
 
-  /**
-   * Static addresses served for a service when Consul is unreachable and nothing is cached,
-   * as JSON: {"instance-manager": ["10.0.0.5:8001"]}.
-   */
-  @IsOptional()
-  @Matches(/^\{.*\}$/s, { message: 'DISCOVERY_FALLBACK must be a JSON object of service name to ["host:port", ...]' })
-  DISCOVERY_FALLBACK?: string;
-
   @ValidateIf((config: AppConfig) => config.uses.database)
   @IsDefined({
     message:
@@ -249,11 +241,6 @@ export class AppConfig {
 
   @IntegerInRange(1, 1000)
   CIRCUIT_HALF_OPEN_TRIALS = 1;
-
-  /** DISCOVERY_FALLBACK parsed (validated by loadConfig). */
-  get discoveryFallback(): Record<string, string[]> {
-    return this.DISCOVERY_FALLBACK ? (JSON.parse(this.DISCOVERY_FALLBACK) as Record<string, string[]>) : {};
-  }
 
   get serviceId(): string {
     return this.SERVICE_ID ?? `${this.appName}-${this.SERVICE_ADDRESS}-${this.PORT}`.replace(/[^A-Za-z0-9_.-]/g, '-');

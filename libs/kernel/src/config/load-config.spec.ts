@@ -31,15 +31,14 @@ describe('loadConfig', () => {
           CONSUL_HTTP_ADDR: 'consul:8500',
           LOG_LEVEL: 'loud',
           DATABASE_URL: 'mysql://db/x',
-          DISCOVERY_FALLBACK: '{"a": "not-a-list"}',
         },
       ),
     );
     const text = error.problems.join('\n');
-    for (const name of ['PORT', 'CONSUL_HTTP_ADDR', 'LOG_LEVEL', 'DATABASE_URL', 'REDIS_URL', 'DISCOVERY_FALLBACK']) {
+    for (const name of ['PORT', 'CONSUL_HTTP_ADDR', 'LOG_LEVEL', 'DATABASE_URL', 'REDIS_URL']) {
       assert.match(text, new RegExp(`^${name}`, 'm'), `${name} is named`);
     }
-    assert.equal(error.problems.length, 6);
+    assert.equal(error.problems.length, 5);
     assert.match(error.message, /^api-gateway: invalid configuration:/);
     assert.match(text, /REDIS_URL is required/);
   });
@@ -50,12 +49,6 @@ describe('loadConfig', () => {
       () => loadConfig('instance-manager', 8001, { database: true, redis: false }, {}),
       /DATABASE_URL is required/,
     );
-  });
-
-  it('parses the discovery fallback', () => {
-    const config = loadConfig('x', 1, none, { DISCOVERY_FALLBACK: '{"instance-manager":["10.0.0.5:8001"]}' });
-    assert.deepEqual(config.discoveryFallback, { 'instance-manager': ['10.0.0.5:8001'] });
-    assert.throws(() => loadConfig('x', 1, none, { DISCOVERY_FALLBACK: '{oops}' }), /not valid JSON/);
   });
 });
 

@@ -37,29 +37,8 @@ export function loadConfig(
   config.appName = appName;
   config.uses = uses;
   const problems = validateSync(config, { forbidUnknownValues: false, stopAtFirstError: true }).flatMap(describe);
-  problems.push(...checkDiscoveryFallback(config));
   if (problems.length > 0) throw new ConfigValidationError(appName, problems);
   return config;
-}
-
-function checkDiscoveryFallback(config: AppConfig): string[] {
-  if (!config.DISCOVERY_FALLBACK) return [];
-  const hint = 'DISCOVERY_FALLBACK must be a JSON object of service name to ["host:port", ...]';
-  try {
-    const parsed: unknown = JSON.parse(config.DISCOVERY_FALLBACK);
-    const valid =
-      typeof parsed === 'object' &&
-      parsed !== null &&
-      !Array.isArray(parsed) &&
-      Object.values(parsed).every(
-        (addresses) =>
-          Array.isArray(addresses) &&
-          addresses.every((address) => typeof address === 'string' && /^.+:\d{1,5}$/.test(address)),
-      );
-    return valid ? [] : [hint];
-  } catch {
-    return [`${hint} (it is not valid JSON)`];
-  }
 }
 
 /**

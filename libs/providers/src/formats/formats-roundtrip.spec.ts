@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { adapterFor } from '../registry.js';
 import { SseParser } from '../core/sse-parser.js';
-import { StreamAssembler } from '../core/stream-assembler.js';
+import { StreamAssembler } from '../../../../test/support/stream-assembler.js';
 import type { ChatResponse, StreamEvent } from '../model/chat-response.js';
 import { AnthropicStreamWriter, fromAnthropicRequest, toAnthropicMessage } from './anthropic/anthropic-format.js';
 import { fromOpenAIRequest, OpenAIStreamWriter, toOpenAIResponse } from './openai/openai-format.js';

@@ -1,10 +1,16 @@
-import type { ToolCall } from '../model/chat-request.js';
-import type { ChatResponse, FinishReason, SearchResult, StreamEvent, Usage } from '../model/chat-response.js';
-import type { ProviderName } from '../registry.js';
+import type {
+  ChatResponse,
+  FinishReason,
+  ProviderName,
+  SearchResult,
+  StreamEvent,
+  ToolCall,
+  Usage,
+} from '@switchboard/providers';
 
 /**
  * Folds a normalised stream back into one response: what a non-stream answer to the same request
- * holds (the tests compare the two; the gateway uses it to answer non-stream requests it streamed).
+ * holds, so tests can compare a stream with its non-stream twin.
  */
 export class StreamAssembler {
   private id = '';
