@@ -64,6 +64,27 @@ describe('api-gateway: client API, keys, rate limits and errors in the client fo
       ((await badHeader.json()) as { error: { message: string } }).error.message,
       /x-switchboard-prefer-provider/,
     );
+    const badFallback = await stack.chat(hello, { 'x-switchboard-allow-fallback': 'maybe' });
+    assert.equal(badFallback.status, 400);
+    assert.match(
+      ((await badFallback.json()) as { error: { message: string } }).error.message,
+      /x-switchboard-allow-fallback must be true or false/,
+    );
+  });
+
+  it('keeps an explicit provider/model with its provider while that provider is down', async () => {
+    await stack.simulator.updateKnobs('zai-a', { error: { kind: 'server' } });
+    try {
+      const explicit = await stack.chat({ ...hello, model: 'zai/glm-4.6' });
+      assert.equal(explicit.status, 502, 'no other provider answers for zai/glm-4.6');
+      await explicit.arrayBuffer();
+      const allowed = await stack.chat({ ...hello, model: 'zai/glm-4.6' }, { 'x-switchboard-allow-fallback': 'true' });
+      assert.equal(allowed.status, 200, 'the client allowed the fallback chain of glm-4.6');
+      assert.notEqual(allowed.headers.get('x-switchboard-provider'), 'zai');
+      await allowed.arrayBuffer();
+    } finally {
+      await stack.simulator.reset('zai-a');
+    }
   });
 
   it('sends a question that needs fresh web facts to the search tier under auto', async () => {

@@ -3,8 +3,7 @@ import {
   ChatOrchestrator,
   InstanceTable,
   NoHealthyInstanceError,
-  parsePreferredProvider,
-  PREFERRED_PROVIDER_HEADER,
+  routeHintsFrom,
   RequestCancelledError,
   RoutingPolicyStore,
   type ServedReport,
@@ -49,12 +48,7 @@ export class ChatService {
     reply.raw.once('close', onClose);
     try {
       const chat = format === 'openai' ? fromOpenAIRequest(body) : fromAnthropicRequest(body);
-      decision = routeChat(
-        chat,
-        { preferredProvider: parsePreferredProvider(request.headers[PREFERRED_PROVIDER_HEADER]) },
-        this.policies.policy,
-        this.table,
-      );
+      decision = routeChat(chat, routeHintsFrom(request.headers), this.policies.policy, this.table);
       if (chat.stream) {
         const writer =
           format === 'openai' ? new OpenAIStreamWriter(chat.includeUsage === true) : new AnthropicStreamWriter();

@@ -4,7 +4,7 @@ import { PayloadTooLargeException } from '@nestjs/common';
 import { ProviderError, RequestFormatError } from '@switchboard/providers';
 import {
   GatewayHttpError,
-  InvalidPreferredProviderError,
+  InvalidRouteHintError,
   NoHealthyInstanceError,
   UnknownModelError,
 } from '@switchboard/routing';
@@ -39,7 +39,11 @@ describe('renderError', () => {
         code: null,
       },
     });
-    assert.equal(renderError('anthropic', new InvalidPreferredProviderError()).status, 400);
+    assert.equal(
+      renderError('anthropic', new InvalidRouteHintError('x-switchboard-prefer-provider', 'one of openai, claude'))
+        .status,
+      400,
+    );
     const unknown = renderError('openai', new UnknownModelError('gpt-9'));
     assert.equal(unknown.status, 404);
     assert.deepEqual((unknown.body as { error: { param: string; code: string } }).error.param, 'model');

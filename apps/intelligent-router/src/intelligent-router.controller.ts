@@ -7,9 +7,8 @@ import {
   type BalancingStrategy,
   InstanceBalancer,
   InstanceTable,
-  parsePreferredProvider,
   type PolicyStatus,
-  PREFERRED_PROVIDER_HEADER,
+  routeHintsFrom,
   type RouteCandidate,
   type RouteDecision,
   routeChat,
@@ -60,7 +59,8 @@ export class IntelligentRouterController {
 
   /**
    * Body: a chat request in OpenAI format (or Anthropic's with ?format=anthropic). The optional
-   * x-switchboard-prefer-provider header is honoured as the gateway does.
+   * x-switchboard-prefer-provider and x-switchboard-allow-fallback headers are honoured as the
+   * gateway does.
    */
   @Post('route')
   @HttpCode(200)
@@ -70,16 +70,11 @@ export class IntelligentRouterController {
   route(
     @Body() body: unknown,
     @Query('format') format: string | undefined,
-    @Headers(PREFERRED_PROVIDER_HEADER) preferred: string | undefined,
+    @Headers() headers: Record<string, string | string[] | undefined>,
   ): RouteExplanation {
     if (format !== undefined && format !== 'openai' && format !== 'anthropic') throw new UnsupportedFormatError();
     const chat = format === 'anthropic' ? fromAnthropicRequest(body) : fromOpenAIRequest(body);
-    const decision = routeChat(
-      chat,
-      { preferredProvider: parsePreferredProvider(preferred) },
-      this.policies.policy,
-      this.table,
-    );
+    const decision = routeChat(chat, routeHintsFrom(headers), this.policies.policy, this.table);
     return {
       ...decision,
       candidates: decision.candidates.map((candidate) => ({

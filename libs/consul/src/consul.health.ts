@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
+import { checkDependency } from '@switchboard/kernel';
 import { ConsulClient } from './consul.client.js';
-import { describeError } from '@switchboard/kernel';
 
 /**
  * Consul for readiness. An app keeps serving from its last known state while Consul is away, so
@@ -14,13 +14,15 @@ export class ConsulHealthIndicator {
     private readonly health: HealthIndicatorService,
   ) {}
 
-  async check(key = 'consul') {
-    const indicator = this.health.check(key);
-    try {
-      const leader = await this.consul.leader(AbortSignal.timeout(1_000));
-      return leader ? indicator.up({ leader }) : indicator.degraded({ message: 'Consul has no leader' });
-    } catch (error) {
-      return indicator.degraded({ message: describeError(error) });
-    }
+  check(key = 'consul') {
+    return checkDependency(
+      this.health.check(key),
+      async (signal) => {
+        const leader = await this.consul.leader(signal);
+        if (!leader) throw new Error('Consul has no leader');
+        return { leader };
+      },
+      { timeoutMs: 1_000, whenDown: 'Consul unreachable, serving the last known state' },
+    );
   }
 }

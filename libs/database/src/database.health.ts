@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { describeError } from '@switchboard/kernel';
+import { checkDependency } from '@switchboard/kernel';
 import { PrismaService } from './prisma.service.js';
-
-const CHECK_TIMEOUT_MS = 2_000;
 
 /**
  * Postgres for readiness. No app needs it to serve its main job: the gateway apps route from the
@@ -19,22 +17,14 @@ export class DatabaseHealthIndicator {
     private readonly health: HealthIndicatorService,
   ) {}
 
-  async check(key = 'database') {
-    const indicator = this.health.check(key);
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const started = performance.now();
-      await Promise.race([
-        this.prisma.$queryRaw`SELECT 1`,
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
-        }),
-      ]);
-      return indicator.up({ latencyMs: Math.round((performance.now() - started) * 10) / 10 });
-    } catch (error) {
-      return indicator.degraded({ message: `Postgres unreachable, serving from memory: ${describeError(error)}` });
-    } finally {
-      clearTimeout(timer);
-    }
+  check(key = 'database') {
+    return checkDependency(
+      this.health.check(key),
+      async () => {
+        await this.prisma.$queryRaw`SELECT 1`;
+        return undefined;
+      },
+      { timeoutMs: 2_000, whenDown: 'Postgres unreachable, serving from memory' },
+    );
   }
 }

@@ -8,3 +8,4 @@ export { backoffDelay, sleep, type BackoffOptions } from './time/backoff.js';
 export { describeError } from './errors/describe-error.js';
 export { seededRandom } from './random/seeded-random.js';
 export { DomainError, type DomainErrorKind, httpStatusOf, kindOfHttpStatus } from './errors/domain-error.js';
+export { checkDependency, type DependencyIndicator } from './health/dependency-check.js';

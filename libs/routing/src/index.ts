@@ -52,10 +52,11 @@ export {
   type TableInstance,
 } from './table/instance-table.js';
 export {
-  InvalidPreferredProviderError,
-  parsePreferredProvider,
+  ALLOW_FALLBACK_HEADER,
+  InvalidRouteHintError,
   PREFERRED_PROVIDER_HEADER,
-} from './policy/preferred-provider.js';
+  routeHintsFrom,
+} from './policy/route-hints.js';
 export { AdmissionGate, type AdmissionLimits, AdmissionRefusal } from './admission/admission-gate.js';
 export { RateLimiter, type RateDecision } from './admission/rate-limiter.js';
 export { CIRCUIT_EVENTS_CHANNEL, type CircuitEvent, RedisEventsFeed } from './table/redis-events-feed.js';
