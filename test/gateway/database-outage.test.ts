@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { GatewayStack } from '../support/gateway-stack.js';
-import { admin } from '../support/instance-manager-env.js';
+import { admin, TEST_ADMIN_TOKEN } from '../support/instance-manager-env.js';
 import { PrivatePostgres } from '../support/private-postgres.js';
 import { SteadyLoad } from '../support/steady-load.js';
 import { waitFor } from '../support/wait.js';
@@ -61,6 +61,22 @@ describe('a Postgres outage under load', () => {
       assert.equal(http, 200, `${app.name} still serves, so it stays ready`);
       assert.equal(body.status, 'degraded');
     }
+    const write = await fetch(`${stack.manager.url}/admin/instances`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'written-in-outage',
+        provider: 'openai',
+        baseUrl: 'http://127.0.0.1:9',
+        apiKey: 'sk-0123456789',
+        models: ['gpt-4o'],
+      }),
+    });
+    assert.equal(write.status, 503, 'an admin write during the outage is refused, not a 500');
+    assert.equal(write.headers.get('retry-after'), '5');
+    assert.match(((await write.json()) as { message: string[] }).message.join(' '), /database is unavailable/);
+    const read = await admin(stack.manager.url)('GET', '/admin/instances');
+    assert.equal(read.status, 503);
     await sleep(OUTAGE_MS);
     const duringOutage = await stack.chat(ask);
     assert.equal(duringOutage.status, 200, 'instances stay in rotation after their TTL would have run out');
@@ -75,6 +91,10 @@ describe('a Postgres outage under load', () => {
       100,
     );
     assert.ok(Date.now() - back < 5_000, `admin answered ${Date.now() - back} ms after Postgres returned`);
+    const names = (
+      (await admin(stack.manager.url)('GET', '/admin/instances')).body as { items: { name: string }[] }
+    ).items.map((instance) => instance.name);
+    assert.ok(!names.includes('written-in-outage'), 'the refused write left nothing behind');
     await sleep(1_000);
     const outcome = await load.stop();
     assert.ok(outcome.sent >= 400, `sent ${outcome.sent}`);

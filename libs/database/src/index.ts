@@ -2,5 +2,10 @@ export { DatabaseHealthIndicator } from './database.health.js';
 export { DatabaseModule } from './database.module.js';
 export { Prisma, type AuditLog, type ClientApiKey, type ProviderInstance } from './generated/prisma/client.js';
 export { applyMigrations, ensureDatabase, type MigrationResult } from './migrator.js';
-export { isRecordNotFound, isUniqueViolation } from './prisma-errors.js';
+export {
+  DatabaseUnavailableError,
+  isDatabaseUnavailable,
+  isRecordNotFound,
+  isUniqueViolation,
+} from './prisma-errors.js';
 export { PrismaService } from './prisma.service.js';

@@ -50,6 +50,7 @@ export class OperatorErrorsFilter implements ExceptionFilter<DomainError> {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     if (reply.sent) return;
     const { status, body } = renderOperatorError(error, this.options);
+    if (error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
     void reply.status(status).send(body);
   }
 }

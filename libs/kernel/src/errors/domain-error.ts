@@ -56,6 +56,8 @@ export function kindOfHttpStatus(status: number): DomainErrorKind {
  */
 export abstract class DomainError extends Error {
   abstract readonly kind: DomainErrorKind;
+  /** When trying again makes sense, in seconds (sent as Retry-After); undefined when it does not. */
+  readonly retryAfterSeconds?: number;
 
   get httpStatus(): number {
     return httpStatusOf(this.kind);

@@ -27,6 +27,7 @@ export class AttemptOutcomes {
   }
 
   succeeded(instance: TableInstance, elapsedMs: number): void {
+    instance.observed.lastSuccessAt = Date.now();
     this.release(instance);
     this.circuits.onSuccess(instance, Date.now());
     this.observeDuration(instance, 'success', elapsedMs);
@@ -41,6 +42,7 @@ export class AttemptOutcomes {
     const reason = `${error.kind}: ${error.message}`;
     instance.observed.lastError = reason;
     const now = Date.now();
+    if (!error.clientFault) instance.observed.lastFailureAt = now;
     // The client's own mistakes say nothing about the instance that answered.
     if (error.clientFault) this.circuits.onCancel(instance);
     else if (error.accountFault) {

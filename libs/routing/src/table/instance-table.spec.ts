@@ -113,6 +113,28 @@ describe('InstanceTable', () => {
     assert.equal(table.latencyOf(a), 0.2 * 200 + 0.8 * 100, "the gateway's own view wins over the prober's");
   });
 
+  it('a critical check from a quiet control plane does not take out an instance live traffic proves healthy', () => {
+    const table = new InstanceTable();
+    table.replaceCatalog([catalogRow('a', 'openai', ['gpt-4o'])]);
+    const a = table.get('a')!;
+    const now = 100_000;
+    table.setProbeMetrics('a', { status: 'passing', score: 1, latencyEwmaMs: 10 }, now - 60_000);
+    // Nobody probed for a minute: the TTL check expired.
+    table.setConsulStatus('a', 'critical', false, now - 1_000);
+    assert.equal(table.statusOf(a, now), 'critical', 'no traffic evidence: the check stands');
+
+    a.observed.lastSuccessAt = now - 2_000;
+    assert.equal(table.statusOf(a, now), 'warning', 'served a moment ago: usable, just not preferred');
+
+    a.observed.lastFailureAt = now - 500;
+    assert.equal(table.statusOf(a, now), 'critical', 'its last request failed: the check stands');
+
+    a.observed.lastFailureAt = undefined;
+    table.setProbeMetrics('a', { status: 'critical', score: 0, latencyEwmaMs: 10 }, now - 1_000);
+    assert.equal(table.statusOf(a, now), 'critical', 'a fresh probe that found it failing wins');
+    assert.equal(table.statusOf(a, now + 60_000), 'critical', 'traffic proof runs out');
+  });
+
   it('ignores feed updates for instances not in the catalog, and forgets Consul status of deregistered ones', () => {
     const table = new InstanceTable();
     table.replaceCatalog([

@@ -31,6 +31,9 @@ export interface TableInstance {
     latencyEwmaMs?: number;
     coolingUntil: number;
     lastError?: string;
+    /** When live traffic last succeeded and last failed on it (epoch ms). */
+    lastSuccessAt?: number;
+    lastFailureAt?: number;
     /** Attempts sent, for the instance's rate limit. */
     sent?: MinuteWindow;
   };
@@ -40,6 +43,10 @@ export interface TableInstance {
 export type CatalogInstance = Omit<TableInstance, 'consul' | 'probe' | 'observed'>;
 
 const OBSERVED_EWMA_WEIGHT = 0.2;
+/** Live traffic this recent outweighs a control plane that has gone quiet. */
+export const TRAFFIC_PROOF_MS = 30_000;
+/** A probe result older than this says nothing about now. */
+export const PROBE_STALE_MS = 30_000;
 
 /**
  * The healthy-instance table the gateway reads per request. Feeds write into it (the catalog
@@ -93,10 +100,30 @@ export class InstanceTable {
   }
 
   /** The status routing goes by: the fresher of Consul's check and the prober's event; unknown counts as warning. */
-  statusOf(instance: TableInstance): InstanceStatus {
+  /**
+   * The instance's status: the fresher of its Consul check and its last probe. Critical is
+   * overruled only by the gateway's own evidence: when no fresh probe found it failing and live
+   * traffic succeeded on it recently (after its last failure), a critical check is the control
+   * plane gone quiet (a TTL expired because nobody probed), not the instance, so it stays usable,
+   * as warning.
+   */
+  statusOf(instance: TableInstance, now = Date.now()): InstanceStatus {
     const { consul, probe } = instance;
-    if (consul && probe) return probe.at > consul.at ? probe.status : consul.status;
-    return consul?.status ?? probe?.status ?? 'warning';
+    const reported =
+      consul && probe ? (probe.at > consul.at ? probe.status : consul.status) : (consul?.status ?? probe?.status);
+    if (reported === undefined) return 'warning';
+    if (reported !== 'critical') return reported;
+    const probeFoundItFailing = probe?.status === 'critical' && now - probe.at < PROBE_STALE_MS;
+    return !probeFoundItFailing && this.trafficProvesHealthy(instance, now) ? 'warning' : 'critical';
+  }
+
+  private trafficProvesHealthy(instance: TableInstance, now: number): boolean {
+    const { lastSuccessAt, lastFailureAt } = instance.observed;
+    return (
+      lastSuccessAt !== undefined &&
+      now - lastSuccessAt < TRAFFIC_PROOF_MS &&
+      (lastFailureAt === undefined || lastSuccessAt > lastFailureAt)
+    );
   }
 
   scoreOf(instance: TableInstance): number {
