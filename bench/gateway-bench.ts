@@ -23,7 +23,7 @@ const INSTANCE = 'bench-openai';
 const INSTANCE_KEY = `sim-key-${INSTANCE}`;
 const CHAT_PATH = '/v1/chat/completions';
 const REQUEST_BODY = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], max_tokens: 16 });
-/** High enough never to refuse a request, so the limiter's Redis round trip is paid but never felt. */
+/** High enough never to refuse a request: the limiter counts every request but never refuses one. */
 const CLIENT_KEY_RPM = 10_000_000;
 const RESULTS_FILE = join(repoRoot, 'bench/RESULTS.md');
 

@@ -1,67 +1,33 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { GatewayStack } from '../support/gateway-stack.js';
-import { freePorts } from '../support/ports.js';
+import { PrivateRedis } from '../support/private-redis.js';
 import { waitFor } from '../support/wait.js';
 
 const ask = { model: 'gpt-4o', messages: [{ role: 'user', content: 'still there?' }] };
 
-/** A Redis of this test's own, so stopping it does not disturb the other tests. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const server = spawn(
-    process.env.REDIS_SERVER_BIN ?? 'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  await waitFor(
-    `redis-server on ${port}`,
-    async () => {
-      if (server.exitCode !== null) throw new Error(`redis-server exited with ${server.exitCode}`);
-      const { connect } = await import('node:net');
-      return new Promise<boolean>((resolve) => {
-        const socket = connect(port, '127.0.0.1', () => {
-          socket.end();
-          resolve(true);
-        });
-        socket.on('error', () => resolve(false));
-      });
-    },
-    10_000,
-    50,
-  );
-  return server;
-}
-
 describe('api-gateway: serving through Redis and Consul outages', () => {
   let stack: GatewayStack;
-  let redis: ChildProcess | undefined;
-  let redisPort: number;
+  let redis: PrivateRedis;
 
   before(async () => {
-    [redisPort] = (await freePorts(1)) as [number];
-    redis = await startRedis(redisPort);
+    redis = await PrivateRedis.start();
     stack = await GatewayStack.start({
       instances: [
         { name: 'openai-a', provider: 'openai', models: ['gpt-4o'] },
         { name: 'openai-b', provider: 'openai', models: ['gpt-4o'] },
       ],
-      redisUrl: `redis://127.0.0.1:${redisPort}`,
+      redisUrl: redis.url,
     });
   });
 
   after(async () => {
     await stack?.stop();
-    if (redis && redis.exitCode === null) {
-      redis.kill('SIGKILL');
-      await once(redis, 'exit');
-    }
+    await redis?.halt();
   });
 
   it('keeps serving with Redis stopped, and its readiness says degraded', async () => {
-    redis!.kill('SIGKILL');
-    await once(redis!, 'exit');
+    await redis.halt();
     await waitFor(
       'readiness to report Redis degraded',
       async () => {
@@ -84,7 +50,7 @@ describe('api-gateway: serving through Redis and Consul outages', () => {
     }
     const metrics = await (await fetch(`${stack.gateway.url}/metrics`)).text();
     assert.match(metrics, /switchboard_chat_requests_total\{[^}]*outcome="success"[^}]*\} \d+/);
-    redis = await startRedis(redisPort);
+    await redis.resume();
     await waitFor(
       'readiness to be ok again',
       async () =>

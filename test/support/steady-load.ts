@@ -1,3 +1,18 @@
+/** Says what went wrong with an answer, or undefined when it is good. */
+export type AnswerJudge = (status: number, text: string) => string | undefined;
+
+/** A good answer is a 200. */
+export const NEEDS_200: AnswerJudge = (status, text) =>
+  status === 200 ? undefined : `HTTP ${status}: ${text.slice(0, 200)}`;
+
+/** A good OpenAI stream is a 200 that ends with its terminator (a stream cut short is no success). */
+export const NEEDS_WHOLE_STREAM: AnswerJudge = (status, text) =>
+  status !== 200
+    ? `HTTP ${status}: ${text.slice(0, 200)}`
+    : text.trimEnd().endsWith('data: [DONE]')
+      ? undefined
+      : `stream without its terminator: …${text.slice(-120)}`;
+
 /** What a steady stream of requests met: how many were sent and which did not succeed. */
 export interface LoadOutcome {
   sent: number;
@@ -17,6 +32,7 @@ export class SteadyLoad {
   constructor(
     private readonly send: () => Promise<Response>,
     private readonly ratePerSecond: number,
+    private readonly judge: AnswerJudge = NEEDS_200,
   ) {}
 
   start(): this {
@@ -38,8 +54,8 @@ export class SteadyLoad {
     this.outcome.sent += 1;
     const request = this.send()
       .then(async (response) => {
-        const text = await response.text();
-        if (response.status !== 200) this.outcome.failures.push(`${at} HTTP ${response.status}: ${text.slice(0, 200)}`);
+        const failure = this.judge(response.status, await response.text());
+        if (failure) this.outcome.failures.push(`${at} ${failure}`);
       })
       .catch((error: unknown) => {
         this.outcome.failures.push(`${at} ${error instanceof Error ? error.message : String(error)}`);
