@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { GatewayStack } from '../support/gateway-stack.js';
 import { PrivateRedis } from '../support/private-redis.js';
+import { SteadyLoad } from '../support/steady-load.js';
 import { waitFor } from '../support/wait.js';
 
 const ask = { model: 'gpt-4o', messages: [{ role: 'user', content: 'still there?' }] };
@@ -9,6 +10,7 @@ const ask = { model: 'gpt-4o', messages: [{ role: 'user', content: 'still there?
 describe('api-gateway: serving through Redis and Consul outages', () => {
   let stack: GatewayStack;
   let redis: PrivateRedis;
+  const loads: SteadyLoad[] = [];
 
   before(async () => {
     redis = await PrivateRedis.start();
@@ -22,11 +24,14 @@ describe('api-gateway: serving through Redis and Consul outages', () => {
   });
 
   after(async () => {
+    for (const load of loads) await load.stop();
     await stack?.stop();
     await redis?.halt();
   });
 
   it('keeps serving with Redis stopped, and its readiness says degraded', async () => {
+    const load = new SteadyLoad(() => stack.chat(ask), 20).start();
+    loads.push(load);
     await redis.halt();
     await waitFor(
       'readiness to report Redis degraded',
@@ -58,6 +63,12 @@ describe('api-gateway: serving through Redis and Consul outages', () => {
       15_000,
       200,
     );
+    const outcome = await load.stop();
+    assert.deepEqual(
+      outcome.failures,
+      [],
+      `${outcome.failures.length} of ${outcome.sent} failed around a Redis outage`,
+    );
   });
 
   it('keeps serving on the last known state with Consul stopped, and says so in readiness', async () => {
@@ -82,5 +93,26 @@ describe('api-gateway: serving through Redis and Consul outages', () => {
       await response.arrayBuffer();
     }
     assert.deepEqual([...instances].sort(), ['openai-a', 'openai-b'], 'both instances stay in rotation');
+  });
+
+  it('serves every request while Consul comes back empty, and readiness returns to ok', async () => {
+    const load = new SteadyLoad(() => stack.chat(ask), 20).start();
+    loads.push(load);
+    // The agent of the test before is still stopped; this one starts fresh, with nothing registered.
+    await stack.agent.restart();
+    await waitFor(
+      'readiness to be ok again (apps and instances registered anew)',
+      async () =>
+        ((await (await fetch(`${stack.gateway.url}/health/ready`)).json()) as { status: string }).status === 'ok',
+      60_000,
+      200,
+    );
+    const outcome = await load.stop();
+    assert.ok(outcome.sent > 20, `sent ${outcome.sent}`);
+    assert.deepEqual(
+      outcome.failures,
+      [],
+      `${outcome.failures.length} of ${outcome.sent} failed while Consul came back`,
+    );
   });
 });
