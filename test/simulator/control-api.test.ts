@@ -145,7 +145,7 @@ describe('provider simulator control API', () => {
     const view = (await call('POST', '/instances/ctl-openai/reset')).body as { knobs: unknown; requestsServed: number };
     assert.deepEqual(view.knobs, {});
     assert.equal(view.requestsServed, 0);
-    assert.deepEqual((await call('GET', '/instances/ctl-openai/requests')).body, { served: 0, requests: [] });
+    assert.deepEqual((await call('GET', '/instances/ctl-openai/requests')).body, { served: 0, chats: 0, requests: [] });
   });
 
   const badInputs: { name: string; method: string; path: string; body: unknown; field: string }[] = [

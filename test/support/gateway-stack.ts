@@ -202,8 +202,9 @@ export class GatewayStack {
     });
   }
 
+  /** Chat requests the named simulated instance has answered (its health probes not counted). */
   served(name: string): number {
-    return this.simulator.requests(name).served;
+    return this.simulator.requests(name).chats;
   }
 
   async stop(): Promise<void> {

@@ -46,8 +46,13 @@ export class AdmissionHook implements OnModuleInit {
       }
       entry.then(
         (release) => {
-          // The client may have given up while it waited: free the slot at once.
-          if (request.raw.destroyed) return release();
+          // The client may have given up while it waited: free the slot at once and end the
+          // request here (499, for the access log only: nobody reads it).
+          if (request.raw.destroyed) {
+            release();
+            reply.status(499).send();
+            return;
+          }
           reply.raw.once('close', release);
           done();
         },

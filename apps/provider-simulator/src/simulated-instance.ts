@@ -84,6 +84,8 @@ export class SimulatedInstance {
   private chatRandom = seededRandom(1);
   private probeRandom = seededRandom(1);
   private served = 0;
+  /** Chat requests only (probes excluded): what tests count when they ask who served traffic. */
+  private chats = 0;
   private readonly log: RecordedRequest[] = [];
   private readonly shutdown = new AbortController();
 
@@ -126,8 +128,8 @@ export class SimulatedInstance {
     };
   }
 
-  requests(): { served: number; requests: RecordedRequest[] } {
-    return { served: this.served, requests: [...this.log] };
+  requests(): { served: number; chats: number; requests: RecordedRequest[] } {
+    return { served: this.served, chats: this.chats, requests: [...this.log] };
   }
 
   /** Merges a knob patch (null clears a knob) and opens or closes the listener to match. */
@@ -140,6 +142,7 @@ export class SimulatedInstance {
   async reset(): Promise<void> {
     this.setKnobs({}, true);
     this.served = 0;
+    this.chats = 0;
     this.log.length = 0;
     await this.syncListener();
   }
@@ -246,6 +249,7 @@ export class SimulatedInstance {
           ? 'models'
           : undefined;
     if (!route) return send(format.notFound(method, path, requestId));
+    if (route === 'chat') this.chats += 1;
 
     const denied =
       format.authenticate(request.headers, this.apiKey, requestId) ?? format.checkHeaders(request.headers, requestId);

@@ -164,7 +164,7 @@ export class ProviderSimulator {
     return instance.view();
   }
 
-  requests(id: string): { served: number; requests: RecordedRequest[] } {
+  requests(id: string): { served: number; chats: number; requests: RecordedRequest[] } {
     return this.instance(id).requests();
   }
 
