@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BalancerState, type PoolMember, selectMember, STRATEGIES } from './strategies.js';
+import { BalancerState, demoteLatencyOutliers, type PoolMember, selectMember, STRATEGIES } from './strategies.js';
 import { seededRandom } from '@switchboard/kernel';
 
 const member = (id: string, overrides: Partial<PoolMember> = {}): PoolMember => ({
@@ -128,6 +128,26 @@ describe('selectMember', () => {
       1_000,
     );
     near(shares.recovered!, 0.5, 0.001);
+  });
+
+  it('a passing member far slower than its pool is a latency outlier: served only when nothing better is', () => {
+    const pool = [
+      member('a', { latencyEwmaMs: 200 }),
+      member('b', { latencyEwmaMs: 250 }),
+      member('slow', { latencyEwmaMs: 2_400, healthScore: 0.99 }),
+    ];
+    assert.equal(distribution(pool, 'health_based', 1_000).slow, 0);
+    assert.ok(distribution(pool, 'health_weighted').slow! < 0.12, 'weighted as warning (a quarter)');
+    // Two members are no crowd to compare against; and a modest lag is no outlier.
+    assert.equal(demoteLatencyOutliers(pool.slice(1)).at(-1)!.status, 'passing');
+    const modest = demoteLatencyOutliers([
+      member('a', { latencyEwmaMs: 100 }),
+      member('b', { latencyEwmaMs: 110 }),
+      member('c', { latencyEwmaMs: 400 }),
+    ]);
+    assert.equal(modest[2]!.status, 'passing', '400 ms is not 500 ms above a median of 110 ms');
+    const alone = selectMember('p', [member('slow', { latencyEwmaMs: 5_000 })], 'health_based', new BalancerState());
+    assert.equal(alone?.id, 'slow', 'an outlier still serves when it is all there is');
   });
 
   it('a half-open member gets the trial request even when the others are healthy', () => {

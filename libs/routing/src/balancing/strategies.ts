@@ -42,6 +42,9 @@ export type RandomSource = () => number;
 export const HEALTH_TIE_TOLERANCE = 0.2;
 /** Among the healthy, latency factors this close to the best are equals (probe jitter is no win). */
 export const LATENCY_TIE_TOLERANCE = 0.05;
+/** A member this many times slower than its pool's median, and by this much, is a latency outlier. */
+export const LATENCY_OUTLIER_FACTOR = 3;
+export const LATENCY_OUTLIER_MIN_EXCESS_MS = 500;
 
 /** Per-pool memory of stateful strategies (the round-robin cursor). */
 export class BalancerState {
@@ -82,7 +85,9 @@ export function selectMember(
   const candidates = usable(members).filter((member) => !exclude.has(member.id));
   if (candidates.length === 0) return undefined;
   const bestPriority = Math.min(...candidates.map((member) => member.priority));
-  const tier = candidates.filter((member) => member.priority === bestPriority).sort((a, b) => a.id.localeCompare(b.id));
+  const tier = demoteLatencyOutliers(
+    candidates.filter((member) => member.priority === bestPriority).sort((a, b) => a.id.localeCompare(b.id)),
+  );
   if (tier.length === 1) return tier[0];
   // A half-open circuit closes only through a trial request. Waiting until the others have no room
   // would keep a recovered instance out of rotation for as long as the rest stays healthy.
@@ -134,6 +139,27 @@ export function selectMember(
       return second.latencyEwmaMs < first.latencyEwmaMs ? second : first;
     }
   }
+}
+
+/**
+ * Passive outlier detection on latency: in a tier of three or more, a passing member whose
+ * latency (the gateway's own EWMA, else the prober's) is LATENCY_OUTLIER_FACTOR times the median and
+ * LATENCY_OUTLIER_MIN_EXCESS_MS above it counts as warning, so the health strategies send it
+ * traffic only when nothing better is there. It stays usable: the traffic it still gets (and its
+ * probes) show when it is fast again.
+ */
+export function demoteLatencyOutliers(tier: PoolMember[]): PoolMember[] {
+  const latencies = tier.map((member) => member.latencyEwmaMs).filter((latency) => latency > 0);
+  if (latencies.length < 3) return tier;
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)]!;
+  return tier.map((member) =>
+    member.status === 'passing' &&
+    member.latencyEwmaMs > LATENCY_OUTLIER_FACTOR * median &&
+    member.latencyEwmaMs - median > LATENCY_OUTLIER_MIN_EXCESS_MS
+      ? { ...member, status: 'warning' }
+      : member,
+  );
 }
 
 /** 1 at 0 ms, 0.5 at 2 s: the latency part of the health score, on its own. */
