@@ -72,6 +72,23 @@ describe('api-gateway: client API, keys, rate limits and errors in the client fo
     );
   });
 
+  it('never passes a secret from upstream error text to the client, and names the provider once', async () => {
+    const leaky = 'Incorrect API key provided: sk-live-SECRET1234; you sent sim-key-openai-a (debug: token=abc999)';
+    await stack.simulator.updateKnobs('openai-a', { error: { kind: 'bad_request', message: leaky } });
+    try {
+      const response = await stack.chat({ ...hello, model: 'openai/gpt-4o' });
+      assert.equal(response.status, 400);
+      const text = await response.text();
+      for (const secret of ['SECRET1234', 'sim-key-openai-a', 'abc999'])
+        assert.ok(!text.includes(secret), `${secret} in ${text}`);
+      const message = (JSON.parse(text) as { error: { message: string } }).error.message;
+      assert.match(message, /^openai: Incorrect API key provided: \[redacted\]/);
+      assert.doesNotMatch(message, /openai: openai:/);
+    } finally {
+      await stack.simulator.reset('openai-a');
+    }
+  });
+
   it('keeps an explicit provider/model with its provider while that provider is down', async () => {
     await stack.simulator.updateKnobs('zai-a', { error: { kind: 'server' } });
     try {

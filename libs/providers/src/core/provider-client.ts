@@ -83,7 +83,7 @@ export class ProviderClient {
       }
       return adapter.parseChatResponse(body);
     } catch (error) {
-      throw toProviderError(adapter, error, options.signal, { phase: 'response', timeoutMs });
+      throw toProviderError(adapter, error, options.signal, { phase: 'response', timeoutMs, secret: target.apiKey });
     } finally {
       call.dispose();
     }
@@ -137,6 +137,7 @@ export class ProviderClient {
         timeoutMs,
         timedOut,
         streaming: true,
+        secret: target.apiKey,
       });
     } finally {
       clearTimeout(timer);
@@ -163,7 +164,7 @@ export class ProviderClient {
         throw adapter.parseError(response.statusCode, response.headers, text);
       return { status: response.statusCode, latencyMs: performance.now() - started };
     } catch (error) {
-      throw toProviderError(adapter, error, options.signal, { phase: 'response', timeoutMs });
+      throw toProviderError(adapter, error, options.signal, { phase: 'response', timeoutMs, secret: target.apiKey });
     } finally {
       call.dispose();
     }
@@ -245,9 +246,16 @@ function toProviderError(
   adapter: ProviderAdapter,
   error: unknown,
   callerSignal: AbortSignal | undefined,
-  context: { phase: 'response' | 'first_token' | 'stream'; timeoutMs: number; timedOut?: boolean; streaming?: boolean },
+  context: {
+    phase: 'response' | 'first_token' | 'stream';
+    timeoutMs: number;
+    timedOut?: boolean;
+    streaming?: boolean;
+    /** The instance's key, redacted from whatever the upstream said. */
+    secret?: string;
+  },
 ): unknown {
-  if (error instanceof ProviderError) return error;
+  if (error instanceof ProviderError) return error.withoutSecret(context.secret);
   if (callerSignal?.aborted) return callerSignal.reason ?? error;
   const provider = adapter.provider;
   const cause = error instanceof Error ? error : new Error(String(error));
@@ -277,5 +285,5 @@ function toProviderError(
     kind = 'network';
     message = `${provider} call failed: ${cause.message}`;
   }
-  return new ProviderError({ provider, kind, status: 0, message, cause });
+  return new ProviderError({ provider, kind, status: 0, message, cause }).withoutSecret(context.secret);
 }

@@ -1,4 +1,4 @@
-import type { DomainErrorKind } from '@switchboard/kernel';
+import { type DomainErrorKind, redactSecrets } from '@switchboard/kernel';
 import type { ProviderName } from '../registry.js';
 
 /** One taxonomy for every provider's failures. */
@@ -99,7 +99,9 @@ export class ProviderError extends Error {
   readonly code?: string;
 
   constructor(details: ProviderErrorDetails) {
-    super(details.message, { cause: details.cause });
+    // Upstream text may quote the key it refused or internal detail: it is redacted and cut here,
+    // once, before any client, log or Consul check can see it.
+    super(redactSecrets(details.message), { cause: details.cause });
     this.name = 'ProviderError';
     this.provider = details.provider;
     this.kind = details.kind;
@@ -110,6 +112,12 @@ export class ProviderError extends Error {
     this.domainKind = MEANING[details.kind].domainKind;
     this.retryAfterMs = details.retryAfterMs;
     this.code = details.code;
+  }
+
+  /** Redacts the calling instance's own key too, whatever its shape (the provider client knows it). */
+  withoutSecret(secret: string | undefined): this {
+    if (secret) this.message = redactSecrets(this.message, [secret]);
+    return this;
   }
 }
 
