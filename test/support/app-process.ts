@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { repoRoot } from './paths.js';
+import { freePort } from './ports.js';
 import { waitFor } from './wait.js';
 
 /** One compiled app running as its own process, as in production: node scripts/run-app.mjs <app>. */
@@ -33,19 +34,23 @@ export class AppProcess {
     return new AppProcess(name, port, child);
   }
 
-  /** Spawns and waits until the app says it listens. */
+  /**
+   * Spawns and waits until the app says it listens. Should something else have bound the port in
+   * the meantime (EADDRINUSE), it starts again on another free port, up to three times.
+   */
   static async start(name: string, port: number, env: Record<string, string>): Promise<AppProcess> {
-    const app = AppProcess.spawn(name, port, env);
-    await waitFor(
-      `${name} to listen on ${port}`,
-      () => {
-        if (app.child.exitCode !== null)
-          throw new Error(`${name} exited with ${app.child.exitCode}: ${app.logs.slice(-2_000)}`);
-        return app.logs.includes('listening on');
-      },
-      30_000,
-    );
-    return app;
+    for (let attempt = 1; ; attempt += 1) {
+      const app = AppProcess.spawn(name, port, env);
+      const state = await waitFor(
+        `${name} to listen on ${port}`,
+        () => (app.child.exitCode !== null ? 'exited' : app.logs.includes('listening on') ? 'listening' : undefined),
+        30_000,
+      );
+      if (state === 'listening') return app;
+      if (attempt >= 3 || !app.logs.includes('EADDRINUSE'))
+        throw new Error(`${name} exited with ${app.child.exitCode}: ${app.logs.slice(-2_000)}`);
+      port = await freePort();
+    }
   }
 
   get url(): string {
