@@ -467,7 +467,10 @@ describe('instance-manager: admin API, Consul registration and health probing', 
       (await consul.healthService('ai-provider-claude')).body,
       await agent.kvEntries(''),
     ]);
-    assert.ok(!consulDump.includes(SECRET) && !consulDump.includes(LAST4 + '"'), 'nothing of the key in Consul');
+    // Neither the key, nor its masked form, nor its distinctive middle. (Its last four hex digits
+    // alone are no test: any Consul id ending in them would match by chance.)
+    for (const fragment of [SECRET, `****${LAST4}`, 'TopSecretProviderKey'])
+      assert.ok(!consulDump.includes(fragment), `nothing of the key in Consul (${fragment})`);
     const redisDump = JSON.stringify(
       await Promise.all((await redis.keys('switchboard:health:*')).map((key) => redis.hgetall(key))),
     );
