@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The chaos run (not a test): the data plane through a Postgres, Redis and Consul outage, a
 # flapping instance, a rejected provider key and twice its capacity, on private loopback copies of
-# everything. Prints one table. Takes about five minutes (CHAOS_SCALE=0.3 for a quicker look).
+# everything. Prints one table. Takes about seven minutes (CHAOS_SCALE=0.3 for a quicker look).
 #   npm run chaos
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
