@@ -1,3 +1,5 @@
+import { describeError } from '@switchboard/kernel';
+
 /** Says what went wrong with an answer, or undefined when it is good. */
 export type AnswerJudge = (status: number, text: string) => string | undefined;
 
@@ -58,7 +60,7 @@ export class SteadyLoad {
         if (failure) this.outcome.failures.push(`${at} ${failure}`);
       })
       .catch((error: unknown) => {
-        this.outcome.failures.push(`${at} ${error instanceof Error ? error.message : String(error)}`);
+        this.outcome.failures.push(`${at} ${describeError(error)}`);
       })
       .finally(() => this.inFlight.delete(request));
     this.inFlight.add(request);

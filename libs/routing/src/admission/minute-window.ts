@@ -1,4 +1,18 @@
-const WINDOW_MS = 60_000;
+/** The length of one counting window: a minute (limits are per minute). */
+export const WINDOW_MS = 60_000;
+
+/** The window a moment falls in (its number since the epoch). */
+export function windowOf(now: number): number {
+  return Math.floor(now / WINDOW_MS);
+}
+
+/**
+ * Requests in the minute before `now`, from the current window's count and the previous one's,
+ * weighted by how much of it still overlaps that minute (a sliding window from two counters).
+ */
+export function slidingCount(current: number, previous: number, now: number): number {
+  return current + previous * (1 - (now % WINDOW_MS) / WINDOW_MS);
+}
 
 /** Requests counted in the current one-minute window and the one before it. */
 export interface MinuteWindow {
@@ -9,7 +23,7 @@ export interface MinuteWindow {
 
 /** The window rolled forward to `now` (a new object only when it moved). */
 function rolled(counts: MinuteWindow | undefined, now: number): MinuteWindow {
-  const window = Math.floor(now / WINDOW_MS);
+  const window = windowOf(now);
   if (counts?.window === window) return counts;
   return { window, current: 0, previous: counts?.window === window - 1 ? counts.current : 0 };
 }
@@ -21,12 +35,9 @@ export function countRequest(counts: MinuteWindow | undefined, now: number): Min
   return next;
 }
 
-/**
- * Requests in the minute before `now`: the current window plus the previous one weighted by how
- * much of it still overlaps that minute (a sliding window from two counters).
- */
+/** Requests in the minute before `now` (see slidingCount). */
 export function requestsInLastMinute(counts: MinuteWindow | undefined, now: number): number {
   if (!counts) return 0;
   const current = rolled({ ...counts }, now);
-  return current.current + current.previous * (1 - (now % WINDOW_MS) / WINDOW_MS);
+  return slidingCount(current.current, current.previous, now);
 }

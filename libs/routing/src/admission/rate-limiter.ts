@@ -1,8 +1,8 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { describeError } from '@switchboard/kernel';
 import { RedisService } from '@switchboard/redis';
+import { slidingCount, WINDOW_MS, windowOf } from './minute-window.js';
 
-const WINDOW_MS = 60_000;
 const KEY_PREFIX = 'switchboard:ratelimit:';
 /** How often counts are exchanged with Redis: the most a limit can be overrun by across replicas. */
 export const RATE_SYNC_INTERVAL_MS = 250;
@@ -60,8 +60,7 @@ export class RateLimiter implements OnModuleInit, OnModuleDestroy {
   check(keyId: string, limit: number, now = Date.now()): RateDecision {
     const entry = this.current(keyId, now);
     entry.unsent += 1;
-    const overlap = 1 - (now % WINDOW_MS) / WINDOW_MS;
-    const estimate = entry.shared + entry.unsent + entry.previous * overlap;
+    const estimate = slidingCount(entry.shared + entry.unsent, entry.previous, now);
     const allowed = estimate <= limit;
     const untilNextWindow = Math.ceil((WINDOW_MS - (now % WINDOW_MS)) / 1000);
     return {
@@ -81,7 +80,7 @@ export class RateLimiter implements OnModuleInit, OnModuleDestroy {
     if (this.syncing || !this.redis.available) return;
     this.syncing = true;
     try {
-      const window = Math.floor(now / WINDOW_MS);
+      const window = windowOf(now);
       // Keys idle for two windows are forgotten; the others are rolled to this window.
       for (const [keyId, entry] of this.windows) if (entry.window < window - 1) this.windows.delete(keyId);
       const batch = [...this.windows.keys()].map((keyId) => [keyId, this.current(keyId, now)] as const);
@@ -118,7 +117,7 @@ export class RateLimiter implements OnModuleInit, OnModuleDestroy {
 
   /** The key's counts for the window `now` falls in, rolling an older window forward. */
   private current(keyId: string, now: number): KeyWindow {
-    const window = Math.floor(now / WINDOW_MS);
+    const window = windowOf(now);
     const entry = this.windows.get(keyId);
     if (entry?.window === window) return entry;
     const previous = entry?.window === window - 1 ? entry.shared + entry.unsent : 0;

@@ -41,6 +41,10 @@ export class InstanceBalancer implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
+    // Instances that left the catalog leave the slow-start memory too.
+    this.table.onChange(() => {
+      for (const id of this.service.keys()) if (!this.table.get(id)) this.service.delete(id);
+    });
     this.metrics.addCollector(() => {
       this.metrics.poolInstances.reset();
       const now = Date.now();
