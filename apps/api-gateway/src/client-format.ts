@@ -69,13 +69,7 @@ function domainRendering(format: ClientFormat, kind: DomainErrorKind, message: s
 export function renderError(format: ClientFormat, error: unknown): RenderedError {
   if (error instanceof NoHealthyInstanceError && error.lastError)
     return renderProviderError(format, error.lastError, error.message);
-  if (error instanceof ProviderError)
-    return renderProviderError(
-      format,
-      error,
-      // The provider is named once: adapters' messages already start with it.
-      error.message.startsWith(error.provider) ? error.message : `${error.provider}: ${error.message}`,
-    );
+  if (error instanceof ProviderError) return renderProviderError(format, error, error.message);
   if (error instanceof UnknownModelError)
     return {
       status: httpStatusOf(error.kind),

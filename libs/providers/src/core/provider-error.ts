@@ -100,8 +100,9 @@ export class ProviderError extends Error {
 
   constructor(details: ProviderErrorDetails) {
     // Upstream text may quote the key it refused or internal detail: it is redacted and cut here,
-    // once, before any client, log or Consul check can see it.
-    super(redactSecrets(details.message), { cause: details.cause });
+    // once, before any client, log or Consul check can see it. It always names the provider first,
+    // once, so no reader adds the name again.
+    super(redactSecrets(namingProvider(details.provider, details.message)), { cause: details.cause });
     this.name = 'ProviderError';
     this.provider = details.provider;
     this.kind = details.kind;
@@ -119,6 +120,10 @@ export class ProviderError extends Error {
     if (secret) this.message = redactSecrets(this.message, [secret]);
     return this;
   }
+}
+
+function namingProvider(provider: ProviderName, message: string): string {
+  return message.startsWith(provider) ? message : `${provider}: ${message}`;
 }
 
 /** Retry-After as seconds or an HTTP date, in milliseconds; undefined when absent or unreadable. */

@@ -226,6 +226,6 @@ function keylessError(instance: TableInstance): ProviderError {
     provider: instance.provider,
     kind: 'auth',
     status: 0,
-    message: `${instance.provider}: instance ${instance.name} has no usable API key`,
+    message: `instance ${instance.name} has no usable API key`,
   });
 }
