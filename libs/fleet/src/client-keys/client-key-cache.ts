@@ -18,6 +18,8 @@ export interface ClientIdentity {
 
 const NEGATIVE_TTL_MS = 5_000;
 const MAX_NEGATIVE = 10_000;
+/** The longest a request with a key not yet in memory waits for Postgres to say whether it exists. */
+const UNKNOWN_KEY_LOOKUP_LIMIT_MS = 1_000;
 
 /**
  * Client keys for authentication, from memory: every active key's hash is loaded at start-up and
@@ -100,8 +102,16 @@ export class ClientKeyCache implements OnModuleInit, OnApplicationBootstrap, OnA
   }
 
   private async lookup(hash: string): Promise<ClientIdentity | undefined> {
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const row = await this.repository.findByHash(hash);
+      // A Postgres that hangs (rather than refuses) must not hold the request: past the limit the
+      // key counts as unknown, as it would with Postgres down.
+      const row = await Promise.race([
+        this.repository.findByHash(hash),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('client key lookup timed out')), UNKNOWN_KEY_LOOKUP_LIMIT_MS);
+        }),
+      ]);
       if (row && !row.revokedAt) {
         const identity = { id: row.id, name: row.name, rateLimitRpm: row.rateLimitRpm };
         this.byHash.set(hash, identity);
@@ -109,6 +119,8 @@ export class ClientKeyCache implements OnModuleInit, OnApplicationBootstrap, OnA
       }
     } catch {
       // Postgres away: only keys already in memory work until it is back.
+    } finally {
+      clearTimeout(timer);
     }
     if (this.unknown.size >= MAX_NEGATIVE) this.unknown.clear();
     this.unknown.set(hash, Date.now());
