@@ -94,7 +94,7 @@ async function redisOutage(stack: GatewayStack, redis: PrivateRedis): Promise<Ro
     await redis.halt();
     await sleep(seconds(15));
     await redis.resume();
-    recovery = await timeUntil(() => readinessIs(stack, 'ok'), 30_000);
+    recovery = await timeUntil(() => readinessIs(stack, 'up'), 30_000);
   });
   return row(`Redis stopped ${seconds(15) / 1000} s, restarted empty`, outcome, `readiness ok in ${recovery}`);
 }
@@ -105,7 +105,7 @@ async function consulOutage(stack: GatewayStack): Promise<Row> {
     await stack.agent.stop();
     await sleep(seconds(30));
     await stack.agent.restart();
-    recovery = await timeUntil(() => readinessIs(stack, 'ok'), 60_000);
+    recovery = await timeUntil(() => readinessIs(stack, 'up'), 60_000);
   });
   return row(`Consul stopped ${seconds(30) / 1000} s, restarted empty`, outcome, `readiness ok in ${recovery}`);
 }

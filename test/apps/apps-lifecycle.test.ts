@@ -4,7 +4,9 @@ import { ConsulClient } from '@switchboard/consul';
 import { AppProcess } from '../support/app-process.js';
 import { ConsulAgent } from '../support/consul-agent.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { TEST_ADMIN_TOKEN } from '../support/instance-manager-env.js';
 import { freePorts } from '../support/ports.js';
+import { readiness } from '../support/readiness.js';
 import { waitFor } from '../support/wait.js';
 
 const APPS = ['api-gateway', 'instance-manager', 'intelligent-router', 'load-balancer'] as const;
@@ -34,7 +36,7 @@ describe('the four apps as processes, against real Consul, Postgres and Redis', 
           SERVICE_ADDRESS: '127.0.0.1',
           HOST: '127.0.0.1',
           NODE_ENV: 'test',
-          ADMIN_TOKEN: 'test-admin-token-0123456789',
+          ADMIN_TOKEN: TEST_ADMIN_TOKEN,
           CREDENTIALS_KEY: '00'.repeat(32),
         }),
       ),
@@ -72,15 +74,16 @@ describe('the four apps as processes, against real Consul, Postgres and Redis', 
       const app = running.get(name)!;
       const live = await fetch(`${app.url}/health/live`);
       assert.equal(live.status, 200);
-      const ready = await fetch(`${app.url}/health/ready`);
-      assert.equal(ready.status, 200);
-      const body = (await ready.json()) as { status: string; info: Record<string, { status: string }> };
-      assert.equal(body.status, 'ok');
-      assert.equal(body.info.consul?.status, 'up');
-      assert.equal(body.info.database?.status, 'up', `${name} checks the database`);
-      assert.equal(body.info.redis?.status, 'up', `${name} checks Redis`);
+      const anyone = await readiness(app.url, false);
+      assert.deepEqual(anyone, { http: 200, body: { status: 'up' } }, `${name}: the status only, without the token`);
+      const { http, body } = await readiness(app.url);
+      assert.equal(http, 200);
+      assert.equal(body.status, 'up');
+      assert.equal(body.details?.consul?.status, 'up');
+      assert.equal(body.details?.database?.status, 'up', `${name} checks the database`);
+      assert.equal(body.details?.redis?.status, 'up', `${name} checks Redis`);
       if (name !== 'instance-manager')
-        assert.equal(body.info.routing?.status, 'up', `${name} has its routing table loaded`);
+        assert.equal(body.details?.routing?.status, 'up', `${name} has its routing table loaded`);
     }
   });
 
@@ -181,14 +184,14 @@ describe('apps at the edges of their dependencies', () => {
       REDIS_URL: `redis://127.0.0.1:${deadRedis}`,
       DATABASE_URL: database.url,
       HOST: '127.0.0.1',
+      ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     });
     try {
-      const ready = await fetch(`${app.url}/health/ready`);
-      assert.equal(ready.status, 200);
-      const body = (await ready.json()) as { status: string; info: Record<string, { status: string }> };
+      const { http, body } = await readiness(app.url);
+      assert.equal(http, 200);
       assert.equal(body.status, 'degraded');
-      assert.equal(body.info.redis?.status, 'degraded');
-      assert.equal(body.info.consul?.status, 'degraded');
+      assert.equal(body.details?.redis?.status, 'degraded');
+      assert.equal(body.details?.consul?.status, 'degraded');
       await waitFor(
         'a registration retry',
         () => /Consul registration failed .*retrying in \d+ ms/.test(app.logs),

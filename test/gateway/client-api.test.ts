@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { admin } from '../support/instance-manager-env.js';
 import { GatewayStack, TEST_CLIENT_KEY } from '../support/gateway-stack.js';
+import { readiness } from '../support/readiness.js';
 import { waitFor } from '../support/wait.js';
 
 const hello = { model: 'gpt-4o', messages: [{ role: 'user', content: 'Say hello' }] };
@@ -257,10 +258,8 @@ describe('api-gateway: client API, keys, rate limits and errors in the client fo
     assert.match(metrics, /switchboard_gateway_overhead_seconds_count\{[^}]*format="openai"[^}]*\} \d+/);
     assert.match(metrics, /switchboard_pool_instances\{[^}]*pool="openai\/gpt-4o",status="healthy"[^}]*\} 1/);
     assert.doesNotMatch(metrics, /sim-key-/, 'no provider key in metrics');
-    const ready = (await (await fetch(`${stack.gateway.url}/health/ready`)).json()) as {
-      info: Record<string, { status: string }>;
-    };
-    assert.equal(ready.info.routing?.status, 'up');
+    const ready = await readiness(stack.gateway.url);
+    assert.equal(ready.body.details?.routing?.status, 'up');
     assert.doesNotMatch(stack.gateway.logs, /sim-key-|sb-test-client-key/, 'no secret in the logs');
   });
 });

@@ -4,23 +4,13 @@ import { after, before, describe, it } from 'node:test';
 import { GatewayStack } from '../support/gateway-stack.js';
 import { admin, TEST_ADMIN_TOKEN } from '../support/instance-manager-env.js';
 import { PrivatePostgres } from '../support/private-postgres.js';
+import { readiness } from '../support/readiness.js';
 import { SteadyLoad } from '../support/steady-load.js';
 import { waitFor } from '../support/wait.js';
 
 const ask = { model: 'gpt-4o', messages: [{ role: 'user', content: 'still there?' }] };
 /** Longer than the instances' Consul TTL (10 s) plus a check interval: long enough to expire them. */
 const OUTAGE_MS = 25_000;
-
-interface Readiness {
-  status: string;
-  info?: Record<string, { status: string }>;
-  details?: Record<string, { status: string }>;
-}
-
-async function readiness(url: string): Promise<{ http: number; body: Readiness }> {
-  const response = await fetch(`${url}/health/ready`);
-  return { http: response.status, body: (await response.json()) as Readiness };
-}
 
 describe('a Postgres outage under load', () => {
   let postgres: PrivatePostgres;
@@ -101,7 +91,7 @@ describe('a Postgres outage under load', () => {
     assert.deepEqual(outcome.failures, [], `${outcome.failures.length} of ${outcome.sent} chat requests failed`);
     await waitFor(
       'readiness to be ok again',
-      async () => (await readiness(stack.gateway.url)).body.status === 'ok',
+      async () => (await readiness(stack.gateway.url)).body.status === 'up',
       15_000,
       200,
     );

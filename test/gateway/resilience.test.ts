@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { GatewayStack } from '../support/gateway-stack.js';
+import { readiness } from '../support/readiness.js';
 import { PrivateRedis } from '../support/private-redis.js';
 import { SteadyLoad } from '../support/steady-load.js';
 import { waitFor } from '../support/wait.js';
@@ -36,18 +37,15 @@ describe('api-gateway: serving through Redis and Consul outages', () => {
     await waitFor(
       'readiness to report Redis degraded',
       async () => {
-        const body = (await (await fetch(`${stack.gateway.url}/health/ready`)).json()) as {
-          status: string;
-          info?: Record<string, { status: string }>;
-          details?: Record<string, { status: string }>;
-        };
-        return body.status === 'degraded' && (body.info ?? body.details)?.redis?.status === 'degraded';
+        const { body } = await readiness(stack.gateway.url);
+        return body.status === 'degraded' && body.details?.redis?.status === 'degraded';
       },
       10_000,
       100,
     );
-    const ready = await fetch(`${stack.gateway.url}/health/ready`);
-    assert.equal(ready.status, 200, 'degraded is still ready: it serves');
+    const ready = await readiness(stack.gateway.url, false);
+    assert.equal(ready.http, 200, 'degraded is still ready: it serves');
+    assert.deepEqual(ready.body, { status: 'degraded' }, 'anyone reads the status, not the detail');
     for (let index = 0; index < 10; index += 1) {
       const response = await stack.chat(ask);
       assert.equal(response.status, 200);
@@ -58,8 +56,7 @@ describe('api-gateway: serving through Redis and Consul outages', () => {
     await redis.resume();
     await waitFor(
       'readiness to be ok again',
-      async () =>
-        ((await (await fetch(`${stack.gateway.url}/health/ready`)).json()) as { status: string }).status === 'ok',
+      async () => (await readiness(stack.gateway.url)).body.status === 'up',
       15_000,
       200,
     );
@@ -76,11 +73,7 @@ describe('api-gateway: serving through Redis and Consul outages', () => {
     await waitFor(
       'the routing table to report the Consul watch failing',
       async () => {
-        const body = (await (await fetch(`${stack.gateway.url}/health/ready`)).json()) as {
-          info?: Record<string, { status: string }>;
-          details?: Record<string, { status: string }>;
-        };
-        return (body.info ?? body.details)?.routing?.status === 'degraded';
+        return (await readiness(stack.gateway.url)).body.details?.routing?.status === 'degraded';
       },
       10_000,
       100,
@@ -102,8 +95,7 @@ describe('api-gateway: serving through Redis and Consul outages', () => {
     await stack.agent.restart();
     await waitFor(
       'readiness to be ok again (apps and instances registered anew)',
-      async () =>
-        ((await (await fetch(`${stack.gateway.url}/health/ready`)).json()) as { status: string }).status === 'ok',
+      async () => (await readiness(stack.gateway.url)).body.status === 'up',
       60_000,
       200,
     );

@@ -104,7 +104,8 @@ describe('instance-manager: admin API, Consul registration and health probing', 
     for (const { body, fields } of cases) {
       const response = await call('POST', '/admin/instances', body);
       assert.equal(response.status, 400, JSON.stringify(body));
-      const messages = (response.body.message as string[]).join('\n');
+      assert.equal(typeof response.body.message, 'string', 'one message, each problem in details');
+      const messages = ((response.body.details as string[] | undefined) ?? [response.body.message]).join('\n');
       for (const field of fields)
         assert.match(messages, new RegExp(field.source, 'm'), `${JSON.stringify(body)} -> ${messages}`);
       assert.ok(!response.text.includes(SECRET), 'a rejected secret is not echoed');
@@ -112,7 +113,7 @@ describe('instance-manager: admin API, Consul registration and health probing', 
     for (const query of ['page=0', 'pageSize=1000', 'enabled=maybe', 'health=purple', 'provider=nope']) {
       const response = await call('GET', `/admin/instances?${query}`);
       assert.equal(response.status, 400, query);
-      assert.match((response.body.message as string[]).join(), new RegExp(`^${query.split('=')[0]}`));
+      assert.match(response.body.message as string, new RegExp(`^${query.split('=')[0]}`));
     }
     assert.equal(
       (await call('PATCH', '/admin/instances/00000000-0000-4000-8000-000000000000', { weight: 5 })).status,
@@ -400,7 +401,7 @@ describe('instance-manager: admin API, Consul registration and health probing', 
   it('refuses to move a stored key to another host unless it is given again', async () => {
     const moved = await call('PATCH', `/admin/instances/${openaiId}`, { baseUrl: 'https://elsewhere.example/v1' });
     assert.equal(moved.status, 400);
-    assert.match(moved.body.message.join(), /^apiKey: baseUrl moves to another host/);
+    assert.match(moved.body.message, /^apiKey: baseUrl moves to another host/);
     assert.equal((await call('GET', `/admin/instances/${openaiId}`)).body.baseUrl, openaiBaseUrl, 'nothing changed');
   });
 

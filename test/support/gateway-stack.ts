@@ -3,7 +3,7 @@ import { ProviderSimulator } from '../../apps/provider-simulator/src/simulator.j
 import { AppProcess } from './app-process.js';
 import { ConsulAgent } from './consul-agent.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
-import { admin, instanceManagerEnv } from './instance-manager-env.js';
+import { admin, instanceManagerEnv, TEST_ADMIN_TOKEN } from './instance-manager-env.js';
 import { freePorts } from './ports.js';
 import { waitFor } from './wait.js';
 
@@ -162,7 +162,7 @@ export class GatewayStack {
 
   /** The pools as a gateway (or the load-balancer) sees them. */
   async pools(app: AppProcess = this.gateway): Promise<PoolView[]> {
-    const response = await fetch(`${app.url}/pools`);
+    const response = await fetch(`${app.url}/pools`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
     return ((await response.json()) as { pools: PoolView[] }).pools;
   }
 

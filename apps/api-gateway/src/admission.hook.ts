@@ -37,7 +37,7 @@ export class AdmissionHook implements OnModuleInit {
     });
     const fastify = this.adapter.httpAdapter.getInstance<FastifyInstance>();
     fastify.addHook('onRequest', (request, reply, done) => {
-      if (!CHAT_ROUTES.some((route) => request.url.startsWith(route))) return done();
+      if (request.method !== 'POST' || !CHAT_ROUTES.some((route) => request.url.startsWith(route))) return done();
       const entry = this.gate.enter();
       if (entry instanceof AdmissionRefusal) return this.refuse(request, reply, entry);
       if (typeof entry === 'function') {

@@ -1,5 +1,6 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, UseGuards } from '@nestjs/common';
 import { AppConfig } from '@switchboard/kernel';
+import { AdminTokenGuard } from '@switchboard/platform';
 import { InstanceBalancer, RoutingPolicyStore } from '@switchboard/routing';
 
 @Controller()
@@ -21,17 +22,21 @@ export class ApiGatewayController {
         'POST /v1/chat/completions',
         'POST /v1/messages',
         'GET /v1/models',
-        'GET /pools',
+        'GET /pools (admin token)',
         '/health/live',
-        '/health/ready',
+        '/health/ready (details with the admin token)',
         '/metrics',
       ],
       routingPolicy: this.policies.status,
     };
   }
 
-  /** This replica's routing table: every pool and instance with health, circuit and in-flight (no secrets). */
+  /**
+   * This replica's routing table: every pool and instance with health, circuit and in-flight (no
+   * secrets, but ids and hosts: for operators only).
+   */
   @Get('pools')
+  @UseGuards(AdminTokenGuard)
   pools() {
     return { pools: this.balancer.pools() };
   }

@@ -5,6 +5,7 @@ import { ApiGatewayController } from './api-gateway.controller.js';
 import { ChatController } from './chat.controller.js';
 import { ChatService } from './chat.service.js';
 import { ClientAuthGuard } from './client-auth.guard.js';
+import { CorsHook } from './cors.hook.js';
 import { ModelsController } from './models.controller.js';
 
 @Module({})
@@ -14,7 +15,7 @@ export class ApiGatewayModule {
       module: ApiGatewayModule,
       imports: [platform, RoutingModule.forRoot({ servesClients: true })],
       controllers: [ApiGatewayController, ChatController, ModelsController],
-      providers: [AdmissionHook, ChatService, ClientAuthGuard],
+      providers: [CorsHook, AdmissionHook, ChatService, ClientAuthGuard],
     };
   }
 }

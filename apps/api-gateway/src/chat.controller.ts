@@ -1,13 +1,11 @@
-import { Body, Controller, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ChatService } from './chat.service.js';
 import { ClientAuthGuard } from './client-auth.guard.js';
-import { ClientFormatFilter } from './client-format.filter.js';
 
 /** The client chat API: OpenAI's chat completions and Anthropic's messages, same routing behind both. */
 @Controller('v1')
 @UseGuards(ClientAuthGuard)
-@UseFilters(ClientFormatFilter)
 export class ChatController {
   constructor(private readonly chats: ChatService) {}
 

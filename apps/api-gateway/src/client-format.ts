@@ -1,6 +1,7 @@
-import { HttpException } from '@nestjs/common';
+import { HttpException, NotFoundException } from '@nestjs/common';
 import { DomainError, type DomainErrorKind, httpStatusOf, kindOfHttpStatus } from '@switchboard/kernel';
-import { anthropicErrorBody, openAIErrorBody, ProviderError, RequestFormatError } from '@switchboard/providers';
+import { type EdgeRefusal, explainFrameworkError, type HttpLimits } from '@switchboard/platform';
+import { anthropicErrorBody, openAIErrorBody, ProviderError } from '@switchboard/providers';
 import { GatewayHttpError, NoHealthyInstanceError, UnknownModelError } from '@switchboard/routing';
 
 export type ClientFormat = 'openai' | 'anthropic';
@@ -8,6 +9,18 @@ export type ClientFormat = 'openai' | 'anthropic';
 export function formatOf(url: string): ClientFormat {
   return url.startsWith('/v1/messages') ? 'anthropic' : 'openai';
 }
+
+/** The client API: everything under /v1 answers in a client format, the rest in the operator shape. */
+export function isClientApi(url: string): boolean {
+  return url === '/v1' || url.startsWith('/v1/') || url.startsWith('/v1?');
+}
+
+/** The routes of the client API and their one method each, for 404 and 405 answers. */
+const CLIENT_ROUTES: Readonly<Record<string, string>> = {
+  '/v1/chat/completions': 'POST',
+  '/v1/messages': 'POST',
+  '/v1/models': 'GET',
+};
 
 export interface RenderedError {
   status: number;
@@ -62,11 +75,48 @@ function domainRendering(format: ClientFormat, kind: DomainErrorKind, message: s
   return { status: httpStatusOf(kind), body: body(format, FORMAT_TYPES[kind], message, param) };
 }
 
+/** A refusal with a status of its own (413, 415, 408, 405, ...) in the client's format. */
+export function renderRefusal(format: ClientFormat, refusal: EdgeRefusal & { headers?: Record<string, string> }) {
+  const types = FORMAT_TYPES[kindOfHttpStatus(refusal.status)];
+  return {
+    status: refusal.status,
+    body: body(format, types, refusal.message, refusal.field ?? null),
+    headers: refusal.headers ?? {},
+  };
+}
+
+/**
+ * A request no route of the client API serves: 405 naming the method to use when the path exists,
+ * else 404 listing what the gateway serves (/v1/embeddings, /v1/responses, ... until they exist).
+ */
+export function unservedRoute(method: string, url: string): EdgeRefusal & { headers: Record<string, string> } {
+  const path = url.split('?')[0]!;
+  const allowed = CLIENT_ROUTES[path];
+  if (allowed)
+    return {
+      status: 405,
+      message: `${method} is not allowed on ${path}: use ${allowed}`,
+      headers: { allow: allowed },
+    };
+  const served = Object.entries(CLIENT_ROUTES).map(([route, verb]) => `${verb} ${route}`);
+  return {
+    status: 404,
+    message: `${method} ${path} is not served by this gateway; it serves ${served.join(', ')}`,
+    headers: {},
+  };
+}
+
+/** Nest's answer for a request no route matched (its own NotFoundException, not a domain not_found). */
+export function isUnmatchedRoute(error: unknown): boolean {
+  return error instanceof NotFoundException && /^Cannot [A-Z]+ /.test(error.message);
+}
+
 /**
  * Any failure as the client's API format would have it: status, body and headers. Only domain
- * errors' own messages reach the client (written for it); anything unexpected is a generic 500.
+ * errors' own messages and framework refusals reach the client (written for it); anything
+ * unexpected is a generic 500.
  */
-export function renderError(format: ClientFormat, error: unknown): RenderedError {
+export function renderError(format: ClientFormat, error: unknown, limits?: HttpLimits): RenderedError {
   if (error instanceof NoHealthyInstanceError && error.lastError)
     return renderProviderError(format, error.lastError, error.message);
   if (error instanceof ProviderError) return renderProviderError(format, error, error.message);
@@ -77,7 +127,7 @@ export function renderError(format: ClientFormat, error: unknown): RenderedError
       headers: {},
     };
   if (error instanceof DomainError) {
-    const param = error instanceof RequestFormatError ? error.field : null;
+    const param = error.field ?? null;
     const headers =
       error instanceof GatewayHttpError
         ? error.headers
@@ -86,6 +136,8 @@ export function renderError(format: ClientFormat, error: unknown): RenderedError
           : {};
     return { ...domainRendering(format, error.kind, error.message, param), headers };
   }
+  const refusal = limits && explainFrameworkError(error, limits);
+  if (refusal) return renderRefusal(format, refusal);
   if (error instanceof HttpException) {
     const response = error.getResponse();
     const message =

@@ -1,5 +1,6 @@
 import { bootstrapApp } from '@switchboard/platform';
 import { ApiGatewayModule } from './api-gateway.module.js';
+import { clientSurface } from './client-format.filter.js';
 
 await bootstrapApp({
   name: 'api-gateway',
@@ -7,4 +8,5 @@ await bootstrapApp({
   uses: { database: true, redis: true, credentials: true },
   consul: { registration: { tags: ['gateway'] } },
   module: (platform) => ApiGatewayModule.register(platform),
+  clientSurface,
 });

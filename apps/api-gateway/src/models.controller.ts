@@ -1,8 +1,7 @@
-import { Controller, Get, Req, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Get, Req, UseGuards } from '@nestjs/common';
 import { InstanceBalancer, InstanceTable, RoutingPolicyStore } from '@switchboard/routing';
 import type { FastifyRequest } from 'fastify';
 import { ClientAuthGuard } from './client-auth.guard.js';
-import { ClientFormatFilter } from './client-format.filter.js';
 
 // The gateway's start, used as the creation time models report (the wire formats require one).
 const STARTED = Math.floor(Date.now() / 1000);
@@ -14,7 +13,6 @@ const STARTED = Math.floor(Date.now() / 1000);
  */
 @Controller('v1')
 @UseGuards(ClientAuthGuard)
-@UseFilters(ClientFormatFilter)
 export class ModelsController {
   constructor(
     private readonly table: InstanceTable,

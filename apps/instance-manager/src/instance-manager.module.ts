@@ -3,7 +3,6 @@ import { FleetModule } from '@switchboard/fleet';
 import { ClientKeysController } from './admin/client-keys.controller.js';
 import { ConsulViewController } from './admin/consul-view.controller.js';
 import { InstancesController } from './admin/instances.controller.js';
-import { AdminTokenGuard } from './admin/admin-token.guard.js';
 import { InstanceManagerController } from './instance-manager.controller.js';
 
 @Module({})
@@ -13,7 +12,6 @@ export class InstanceManagerModule {
       module: InstanceManagerModule,
       imports: [platform, FleetModule],
       controllers: [InstanceManagerController, InstancesController, ClientKeysController, ConsulViewController],
-      providers: [AdminTokenGuard],
     };
   }
 }

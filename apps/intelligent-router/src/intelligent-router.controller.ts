@@ -1,7 +1,7 @@
-import { Body, Controller, Get, Headers, HttpCode, Post, Query, UseFilters } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
 import { AppConfig, DomainError } from '@switchboard/kernel';
-import { OperatorErrorsFilter } from '@switchboard/platform';
+
 import { fromAnthropicRequest, fromOpenAIRequest } from '@switchboard/providers';
 import {
   type BalancingStrategy,
@@ -37,7 +37,6 @@ export interface RouteExplanation extends Omit<RouteDecision, 'candidates'> {
  * body, an unknown preferred provider, a model nobody serves) are answered by the operator filter.
  */
 @Controller()
-@UseFilters(new OperatorErrorsFilter())
 export class IntelligentRouterController {
   constructor(
     private readonly config: AppConfig,

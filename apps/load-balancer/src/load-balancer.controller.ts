@@ -1,7 +1,7 @@
-import { Body, Controller, Get, HttpCode, Post, UseFilters } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
 import { AppConfig } from '@switchboard/kernel';
-import { OperatorErrorsFilter } from '@switchboard/platform';
+
 import { type BalancingStrategy, InstanceBalancer, InstanceTable, type PoolMemberView } from '@switchboard/routing';
 import { NoUsableInstanceError, UnknownPoolError } from './select-errors.js';
 import { SelectRequestDto } from './select.dto.js';
@@ -17,7 +17,6 @@ export interface Selection {
  * process) and for operators: pick one instance of a pool, and see every pool's state.
  */
 @Controller()
-@UseFilters(new OperatorErrorsFilter())
 export class LoadBalancerController {
   constructor(
     private readonly config: AppConfig,

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { type DynamicModule, type INestApplication, ValidationPipe } from '@nestjs/common';
+import { type DynamicModule, type ExceptionFilter, type INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
@@ -12,7 +12,16 @@ import {
 import { type ConsulModuleOptions, ConsulRegistrationService } from '@switchboard/consul';
 import { JsonLogger, MetricsService } from '@switchboard/kernel';
 import type { AddressInfo } from 'node:net';
+import {
+  type EdgeRenderer,
+  edgeServerOptions,
+  type HttpLimits,
+  httpLimitsOf,
+  installBodyParsers,
+  RequestUrls,
+} from './http-edge.js';
 import { instrumentHttp } from './http-instrumentation.js';
+import { fromRefusal, OperatorErrorsFilter } from './operator-errors.filter.js';
 import { PlatformModule } from './platform.module.js';
 
 export interface AppDefinition {
@@ -22,8 +31,23 @@ export interface AppDefinition {
   consul?: ConsulModuleOptions;
   /** Builds the app's root module around the platform module. */
   module: (platform: DynamicModule) => DynamicModule;
+  /**
+   * The client API's error format (the gateway): its limits are the client ones and every error,
+   * down to a stalled request, is rendered by this surface. Absent: the operator JSON shape.
+   */
+  clientSurface?: (limits: HttpLimits) => ErrorSurface;
   /** App-specific set-up before it listens (OpenAPI docs, ...). */
   configure?: (app: NestFastifyApplication, config: AppConfig) => void | Promise<void>;
+}
+
+/** How an app answers failures: a Nest filter for routed requests, a renderer for the raw edge. */
+export interface ErrorSurface {
+  filter: ExceptionFilter;
+  render: EdgeRenderer;
+}
+
+function operatorSurface(limits: HttpLimits): ErrorSurface {
+  return { filter: new OperatorErrorsFilter(limits), render: (_url, refusal) => fromRefusal(refusal) };
 }
 
 export interface RunningApp {
@@ -51,15 +75,19 @@ export async function bootstrapApp(
   const logger = new JsonLogger(definition.name, config.LOG_LEVEL);
   const metrics = new MetricsService(definition.name);
   const root = definition.module(PlatformModule.forRoot(config, metrics, { consul: definition.consul }));
+  const limits = httpLimitsOf(config, definition.clientSurface !== undefined);
+  const surface = (definition.clientSurface ?? operatorSurface)(limits);
+  const urls = new RequestUrls();
   const app = await NestFactory.create<NestFastifyApplication>(
     root,
-    new FastifyAdapter({ bodyLimit: 10 * 1024 * 1024 }),
-    {
-      logger,
-      abortOnError: false,
-    },
+    new FastifyAdapter(edgeServerOptions(limits, surface.render, urls)),
+    { logger, abortOnError: false },
   );
-  instrumentHttp(app.getHttpAdapter().getInstance(), metrics);
+  const fastify = app.getHttpAdapter().getInstance();
+  urls.track(fastify);
+  installBodyParsers(app, limits.maxJsonDepth);
+  instrumentHttp(fastify, metrics);
+  app.useGlobalFilters(surface.filter);
   // Every body and query is validated at the edge: unknown fields are refused, each error names its field.
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   await definition.configure?.(app, config);

@@ -1,9 +1,19 @@
-export { bootstrapApp, type AppDefinition, type RunningApp } from './bootstrap.js';
+export { bootstrapApp, type AppDefinition, type ErrorSurface, type RunningApp } from './bootstrap.js';
 export { PlatformModule, type PlatformOptions } from './platform.module.js';
 export { type ReadinessCheck, ReadinessRegistry } from './readiness-registry.js';
+export { AdminToken, AdminTokenGuard } from './admin-token.js';
 export {
+  type EdgeRefusal,
+  type EdgeRenderer,
+  explainFrameworkError,
+  type HttpLimits,
+  InvalidJsonBodyError,
+} from './http-edge.js';
+export {
+  loggableError,
   type OperatorErrorBody,
+  fromRefusal,
   OperatorErrorsFilter,
-  type OperatorErrorsOptions,
+  operatorErrorBody,
   renderOperatorError,
 } from './operator-errors.filter.js';

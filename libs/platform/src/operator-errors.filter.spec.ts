@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Controller, Get, Module, NotFoundException, Param, UseFilters } from '@nestjs/common';
+import { BadRequestException, Controller, Get, HttpException, Module, Param } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DomainError, type DomainErrorKind } from '@switchboard/kernel';
-import { OperatorErrorsFilter, renderOperatorError } from './operator-errors.filter.js';
+import type { HttpLimits } from './http-edge.js';
+import { loggableError, OperatorErrorsFilter, renderOperatorError } from './operator-errors.filter.js';
 
 class Refusal extends DomainError {
   constructor(
@@ -16,42 +17,69 @@ class Refusal extends DomainError {
   }
 }
 
+const limits: HttpLimits = {
+  maxBodyBytes: 1024,
+  maxBodySetting: 'ADMIN_MAX_BODY_BYTES',
+  maxJsonDepth: 8,
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  maxHeaderBytes: 16_384,
+};
+
 describe('renderOperatorError', () => {
-  it('answers with the status of the kind and Nest’s body, the message as text or as a list', () => {
-    assert.deepEqual(renderOperatorError(new Refusal('conflict', 'a pool named "a" exists already')), {
+  it('answers a domain error with the status of its kind and its message', () => {
+    assert.deepEqual(renderOperatorError(new Refusal('conflict', 'a pool named "a" exists already'), limits), {
       status: 409,
       body: { statusCode: 409, error: 'Conflict', message: 'a pool named "a" exists already' },
+      headers: {},
     });
-    assert.deepEqual(renderOperatorError(new Refusal('invalid_request', 'weight: too heavy'), { messageList: true }), {
-      status: 400,
-      body: { statusCode: 400, error: 'Bad Request', message: ['weight: too heavy'] },
+    assert.equal(renderOperatorError(new Refusal('unavailable', 'none'), limits).body.error, 'Service Unavailable');
+  });
+
+  it('keeps message one sentence and lists several problems in details', () => {
+    const rendered = renderOperatorError(new BadRequestException(['name must be set', 'weight: too heavy']), limits);
+    assert.deepEqual(rendered.body, {
+      statusCode: 400,
+      error: 'Bad Request',
+      message: 'name must be set; weight: too heavy',
+      details: ['name must be set', 'weight: too heavy'],
     });
-    assert.equal(renderOperatorError(new Refusal('unavailable', 'none')).body.error, 'Service Unavailable');
+    assert.equal(renderOperatorError(new BadRequestException('one problem'), limits).body.details, undefined);
+  });
+
+  it('explains a body over the limit with the setting that raises it', () => {
+    const tooLarge = new HttpException('Request body is too large', 413, {
+      cause: Object.assign(new Error('Request body is too large'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE' }),
+    });
+    const rendered = renderOperatorError(tooLarge, limits);
+    assert.equal(rendered.status, 413);
+    assert.match(rendered.body.message, /larger than 1024 bytes \(ADMIN_MAX_BODY_BYTES\)/);
+  });
+
+  it('shows nothing of an unexpected error', () => {
+    const rendered = renderOperatorError(new Error('postgres://admin:s3cret@db refused'), limits);
+    assert.equal(rendered.status, 500);
+    assert.doesNotMatch(JSON.stringify(rendered.body), /s3cret/);
+  });
+});
+
+describe('loggableError', () => {
+  it('redacts credentials in the message and keeps the stack frames', () => {
+    const logged = loggableError(new Error('upstream said: invalid key sk-live-abcdef123456'));
+    assert.doesNotMatch(logged, /sk-live-abcdef123456/);
+    assert.match(logged, /^Error: upstream said: invalid key \[redacted\]/);
+    assert.match(logged, /\n\s+at /);
   });
 });
 
 @Controller()
 class ThrowingController {
   @Get('domain/:kind')
-  @UseFilters(new OperatorErrorsFilter())
   domain(@Param('kind') kind: DomainErrorKind): never {
     throw new Refusal(kind, `refused as ${kind}`);
   }
 
-  @Get('listed')
-  @UseFilters(new OperatorErrorsFilter({ messageList: true }))
-  listed(): never {
-    throw new Refusal('not_found', 'no instance with id 7');
-  }
-
-  @Get('framework')
-  @UseFilters(new OperatorErrorsFilter())
-  framework(): never {
-    throw new NotFoundException('Nest answers this one itself');
-  }
-
   @Get('unexpected')
-  @UseFilters(new OperatorErrorsFilter())
   unexpected(): never {
     throw new Error('postgres://admin:s3cret@db/switchboard refused');
   }
@@ -60,7 +88,7 @@ class ThrowingController {
 @Module({ controllers: [ThrowingController] })
 class ThrowingModule {}
 
-describe('OperatorErrorsFilter in a Nest app on Fastify', () => {
+describe('OperatorErrorsFilter as the global filter of a Nest app on Fastify', () => {
   let app: NestFastifyApplication;
   const get = async (url: string) => {
     const response = await app.getHttpAdapter().getInstance().inject({ method: 'GET', url });
@@ -69,33 +97,28 @@ describe('OperatorErrorsFilter in a Nest app on Fastify', () => {
 
   before(async () => {
     app = await NestFactory.create<NestFastifyApplication>(ThrowingModule, new FastifyAdapter(), { logger: false });
+    app.useGlobalFilters(new OperatorErrorsFilter(limits));
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
   });
   after(() => app.close());
 
   it('renders a domain error with the status of its kind', async () => {
-    assert.deepEqual(await get('/domain/not_found'), {
-      status: 404,
-      body: { statusCode: 404, error: 'Not Found', message: 'refused as not_found' },
-      text: JSON.stringify({ statusCode: 404, error: 'Not Found', message: 'refused as not_found' }),
-    });
+    const expected = { statusCode: 404, error: 'Not Found', message: 'refused as not_found' };
+    assert.deepEqual(await get('/domain/not_found'), { status: 404, body: expected, text: JSON.stringify(expected) });
     assert.equal((await get('/domain/unavailable')).status, 503);
     assert.equal((await get('/domain/conflict')).status, 409);
   });
 
-  it('lists the message where the surface asks for it', async () => {
-    const response = await get('/listed');
-    assert.equal(response.status, 404);
-    assert.deepEqual(response.body.message, ['no instance with id 7']);
-  });
-
-  it('leaves framework exceptions and unexpected errors to Nest, which shows no internals', async () => {
-    const framework = await get('/framework');
-    assert.equal(framework.status, 404);
-    assert.equal(framework.body.message, 'Nest answers this one itself');
+  it('answers an unknown route and an unexpected error in the same shape, showing no internals', async () => {
+    assert.deepEqual(await get('/nowhere'), {
+      status: 404,
+      body: { statusCode: 404, error: 'Not Found', message: 'Cannot GET /nowhere' },
+      text: JSON.stringify({ statusCode: 404, error: 'Not Found', message: 'Cannot GET /nowhere' }),
+    });
     const unexpected = await get('/unexpected');
     assert.equal(unexpected.status, 500);
+    assert.match(String(unexpected.body.message), /x-request-id/);
     assert.ok(!unexpected.text.includes('s3cret'), unexpected.text);
   });
 });

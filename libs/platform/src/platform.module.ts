@@ -5,6 +5,7 @@ import { ConsulHealthIndicator, ConsulModule, type ConsulModuleOptions } from '@
 import { DatabaseHealthIndicator, DatabaseModule } from '@switchboard/database';
 import { MetricsService } from '@switchboard/kernel';
 import { RedisHealthIndicator, RedisModule } from '@switchboard/redis';
+import { AdminToken, AdminTokenGuard } from './admin-token.js';
 import { HealthController } from './health.controller.js';
 import { MetricsController } from './metrics.controller.js';
 import { ReadinessRegistry } from './readiness-registry.js';
@@ -33,6 +34,8 @@ export class PlatformModule {
       imports,
       controllers: [HealthController, MetricsController],
       providers: [
+        AdminToken,
+        AdminTokenGuard,
         { provide: MetricsService, useValue: metrics },
         {
           // The infrastructure checks come first, registered as the registry is made; libraries
@@ -56,7 +59,7 @@ export class PlatformModule {
           },
         },
       ],
-      exports: [MetricsService, ReadinessRegistry],
+      exports: [MetricsService, ReadinessRegistry, AdminToken, AdminTokenGuard],
     };
   }
 }

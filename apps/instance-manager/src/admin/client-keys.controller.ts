@@ -1,27 +1,14 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  Param,
-  ParseBoolPipe,
-  Post,
-  Query,
-  Req,
-  UseFilters,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, ParseBoolPipe, Post, Query, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ClientKeysService } from '@switchboard/fleet';
 import type { FastifyRequest } from 'fastify';
-import { OperatorErrorsFilter } from '@switchboard/platform';
-import { actorOf, AdminTokenGuard } from './admin-token.guard.js';
+import { AdminTokenGuard } from '@switchboard/platform';
+import { actorOf } from './actor.js';
 import { CreateClientKeyDto } from './dto/client-key.dto.js';
 
 @ApiTags('client keys')
 @ApiBearerAuth()
 @UseGuards(AdminTokenGuard)
-@UseFilters(new OperatorErrorsFilter({ messageList: true }))
 @Controller('admin/client-keys')
 export class ClientKeysController {
   constructor(private readonly keys: ClientKeysService) {}

@@ -1,9 +1,9 @@
+import { AdminTokenGuard } from '@switchboard/platform';
 import { Controller, Get, Query, ServiceUnavailableException, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ConsulClient } from '@switchboard/consul';
 import { AuditRepository } from '@switchboard/fleet';
 import { PROVIDER_SERVICE_PREFIX } from '@switchboard/providers';
-import { AdminTokenGuard } from './admin-token.guard.js';
 import { describeError } from '@switchboard/kernel';
 
 @ApiTags('consul')

@@ -1,28 +1,14 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  Patch,
-  Post,
-  Query,
-  Req,
-  UseFilters,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InstanceSupervisor, InstancesService } from '@switchboard/fleet';
 import type { FastifyRequest } from 'fastify';
-import { OperatorErrorsFilter } from '@switchboard/platform';
-import { actorOf, AdminTokenGuard } from './admin-token.guard.js';
+import { AdminTokenGuard } from '@switchboard/platform';
+import { actorOf } from './actor.js';
 import { CreateInstanceDto, ListInstancesQuery, UpdateInstanceDto } from './dto/instance.dto.js';
 
 @ApiTags('instances')
 @ApiBearerAuth()
 @UseGuards(AdminTokenGuard)
-@UseFilters(new OperatorErrorsFilter({ messageList: true }))
 @Controller('admin/instances')
 export class InstancesController {
   constructor(

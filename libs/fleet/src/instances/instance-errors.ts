@@ -32,7 +32,7 @@ export class InvalidInstanceError extends DomainError {
   readonly kind = 'invalid_request';
 
   constructor(
-    readonly field: string,
+    override readonly field: string,
     message: string,
   ) {
     super(`${field}: ${message}`);

@@ -164,6 +164,41 @@ export class AppConfig {
   @IntegerInRange(0, 600_000, ' of milliseconds')
   SHUTDOWN_GRACE_MS = 10_000;
 
+  // ---- HTTP edge: limits every app applies before a handler runs ----------------------------
+
+  /** The largest chat request body the gateway reads: vision requests carry images as base64. */
+  @IntegerInRange(1024, 1_073_741_824, ' of bytes')
+  GATEWAY_MAX_BODY_BYTES = 50 * 1024 * 1024;
+
+  /** The largest request body of the operator APIs (instance-manager, router, load-balancer). */
+  @IntegerInRange(1024, 1_073_741_824, ' of bytes')
+  ADMIN_MAX_BODY_BYTES = 1024 * 1024;
+
+  /** The deepest nesting of objects and arrays a JSON body may have; deeper answers 400. */
+  @IntegerInRange(2, 1000)
+  MAX_JSON_DEPTH = 64;
+
+  /** The time a client has to send a whole request, headers and body; past it, 408 and the connection closes. */
+  @IntegerInRange(1_000, 3_600_000, ' of milliseconds')
+  HTTP_REQUEST_TIMEOUT_MS = 30_000;
+
+  /** The time a client has to send the request headers (capped at HTTP_REQUEST_TIMEOUT_MS). */
+  @IntegerInRange(1_000, 3_600_000, ' of milliseconds')
+  HTTP_HEADERS_TIMEOUT_MS = 10_000;
+
+  /** The largest request header section; larger answers 431. */
+  @IntegerInRange(1_024, 1_048_576, ' of bytes')
+  HTTP_MAX_HEADER_BYTES = 16_384;
+
+  /**
+   * Browser origins allowed to call the client API (CORS), comma-separated, such as
+   * https://app.example.com; `*` allows any. Empty (the default) turns CORS off.
+   */
+  @Matches(/^(\*|(https?:\/\/[^\s,/]+)(\s*,\s*https?:\/\/[^\s,/]+)*)?$/, {
+    message: 'GATEWAY_CORS_ORIGINS must be empty, * or comma-separated origins such as https://app.example.com',
+  })
+  GATEWAY_CORS_ORIGINS = '';
+
   // ---- gateway: client keys, routing, balancing, failover -----------------------------------
 
   /**

@@ -58,6 +58,8 @@ export abstract class DomainError extends Error {
   abstract readonly kind: DomainErrorKind;
   /** When trying again makes sense, in seconds (sent as Retry-After); undefined when it does not. */
   readonly retryAfterSeconds?: number;
+  /** The request field at fault, when one is (OpenAI's `param`). */
+  readonly field?: string;
 
   get httpStatus(): number {
     return httpStatusOf(this.kind);

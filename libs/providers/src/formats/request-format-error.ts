@@ -5,7 +5,7 @@ export class RequestFormatError extends DomainError {
   readonly kind = 'invalid_request';
 
   constructor(
-    readonly field: string,
+    override readonly field: string,
     message: string,
   ) {
     super(`${field}: ${message}`);
