@@ -94,7 +94,11 @@ describe('instance-manager: admin API, Consul registration and health probing', 
       },
       {
         body: { name: 'x', provider: 'openai', models: ['m'], apiKeyEnv: 'CREDENTIALS_KEY' },
-        fields: [/^apiKeyEnv: CREDENTIALS_KEY is Switchboard's own configuration/],
+        fields: [/^apiKeyEnv: CREDENTIALS_KEY does not start with SWITCHBOARD_PROVIDER_KEY_/],
+      },
+      {
+        body: { name: 'x', provider: 'openai', models: ['m'], apiKeyEnv: 'OPENAI_KEY_EU' },
+        fields: [/^apiKeyEnv: OPENAI_KEY_EU does not start with SWITCHBOARD_PROVIDER_KEY_: .*INSTANCE_KEY_ENV_PREFIX/],
       },
       {
         body: { name: 'x', provider: 'openai', models: ['m'], extraHeaders: { Authorization: 'Bearer x' } },
@@ -185,14 +189,14 @@ describe('instance-manager: admin API, Consul registration and health probing', 
       name: 'zai-off',
       provider: 'zai',
       models: ['glm-4.6'],
-      apiKeyEnv: 'ZAI_KEY_UNSET',
+      apiKeyEnv: 'SWITCHBOARD_PROVIDER_KEY_ZAI_UNSET',
       enabled: false,
     });
     assert.equal(disabled.status, 201);
     assert.deepEqual(disabled.body.apiKey, {
       source: 'environment',
       masked: null,
-      environmentVariable: 'ZAI_KEY_UNSET',
+      environmentVariable: 'SWITCHBOARD_PROVIDER_KEY_ZAI_UNSET',
     });
     assert.equal(disabled.body.baseUrl, 'https://api.z.ai/api/paas/v4', 'the provider default');
 
