@@ -94,7 +94,11 @@ describe('instance-manager: admin API, Consul registration and health probing', 
       },
       {
         body: { name: 'x', provider: 'openai', models: ['m'], apiKeyEnv: 'CREDENTIALS_KEY' },
-        fields: [/^apiKeyEnv: CREDENTIALS_KEY is Switchboard's own configuration/],
+        fields: [/^apiKeyEnv: CREDENTIALS_KEY does not start with SWITCHBOARD_PROVIDER_KEY_/],
+      },
+      {
+        body: { name: 'x', provider: 'openai', models: ['m'], apiKeyEnv: 'OPENAI_KEY_EU' },
+        fields: [/^apiKeyEnv: OPENAI_KEY_EU does not start with SWITCHBOARD_PROVIDER_KEY_: .*INSTANCE_KEY_ENV_PREFIX/],
       },
       {
         body: { name: 'x', provider: 'openai', models: ['m'], extraHeaders: { Authorization: 'Bearer x' } },
@@ -124,6 +128,41 @@ describe('instance-manager: admin API, Consul registration and health probing', 
       400,
       'provider cannot be changed',
     );
+  });
+
+  it('refuses baseUrls that reach link-local or metadata destinations, or carry credentials, with a 400 naming baseUrl', async () => {
+    const attacks: [string, RegExp][] = [
+      ['http://169.254.169.254/latest/meta-data/', /metadata address \(169\.254\.169\.254\)/],
+      ['http://[::ffff:a9fe:a9fe]/', /metadata address/],
+      ['http://[::ffff:169.254.169.254]/', /metadata address/],
+      ['http://169.254.10.1:8080/v1', /link-local/],
+      ['http://[fe80::1]/', /link-local/],
+      ['http://[fd00:ec2::254]/', /metadata address/],
+      ['http://0.0.0.0:8080/', /unspecified/],
+      ['http://[::]/', /unspecified/],
+      ['http://metadata.google.internal/computeMetadata/v1/', /metadata host \(metadata\.google\.internal\)/],
+      ['http://METADATA.Google.Internal/', /metadata host \(metadata\.google\.internal\)/],
+      // The DTO's URL check already refuses a trailing dot; the policy would too (its spec shows it).
+      ['http://metadata.google.internal./', /^baseUrl/],
+      ['http://metadata/', /metadata host/],
+      ['http://instance-data.ec2.internal/', /metadata host/],
+      ['http://user:pass@api.example.com/v1', /must not carry user:password@/],
+    ];
+    for (const [baseUrl, reason] of attacks) {
+      const response = await call('POST', '/admin/instances', {
+        name: 'attack',
+        provider: 'openai_compatible',
+        models: ['m'],
+        baseUrl,
+        apiKey: SECRET,
+      });
+      assert.equal(response.status, 400, `${baseUrl} -> ${response.text}`);
+      const message = [response.body.message].flat().join('\n');
+      assert.match(message, /^baseUrl/m, baseUrl);
+      assert.match(message, reason, `${baseUrl} -> ${message}`);
+      assert.ok(!response.text.includes('pass@'), 'the URL credentials are not echoed');
+    }
+    assert.equal((await call('GET', '/admin/instances')).body.total, 0, 'nothing was created');
   });
 
   let openaiId = '';
@@ -186,14 +225,14 @@ describe('instance-manager: admin API, Consul registration and health probing', 
       name: 'zai-off',
       provider: 'zai',
       models: ['glm-4.6'],
-      apiKeyEnv: 'ZAI_KEY_UNSET',
+      apiKeyEnv: 'SWITCHBOARD_PROVIDER_KEY_ZAI_UNSET',
       enabled: false,
     });
     assert.equal(disabled.status, 201);
     assert.deepEqual(disabled.body.apiKey, {
       source: 'environment',
       masked: null,
-      environmentVariable: 'ZAI_KEY_UNSET',
+      environmentVariable: 'SWITCHBOARD_PROVIDER_KEY_ZAI_UNSET',
     });
     assert.equal(disabled.body.baseUrl, 'https://api.z.ai/api/paas/v4', 'the provider default');
 
@@ -403,6 +442,17 @@ describe('instance-manager: admin API, Consul registration and health probing', 
     assert.equal(moved.status, 400);
     assert.match(moved.body.message, /^apiKey: baseUrl moves to another host/);
     assert.equal((await call('GET', `/admin/instances/${openaiId}`)).body.baseUrl, openaiBaseUrl, 'nothing changed');
+  });
+
+  it('refuses to move an instance to a metadata destination, and keeps loopback servers allowed by default', async () => {
+    const moved = await call('PATCH', `/admin/instances/${openaiId}`, {
+      baseUrl: 'http://[::ffff:a9fe:a9fe]/v1',
+      apiKey: SECRET,
+    });
+    assert.equal(moved.status, 400);
+    assert.match(moved.body.message.join(), /^baseUrl: points at a cloud metadata address \(::ffff:a9fe:a9fe\)/);
+    assert.equal((await call('GET', `/admin/instances/${openaiId}`)).body.baseUrl, openaiBaseUrl, 'nothing changed');
+    assert.match(openaiBaseUrl, /^http:\/\/127\.0\.0\.1:/, 'the simulator on loopback was accepted');
   });
 
   it('updates and deletes: Consul follows, unknown ids are 404', async () => {

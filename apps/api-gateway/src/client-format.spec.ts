@@ -86,6 +86,29 @@ describe('renderError', () => {
     );
   });
 
+  it('renders a refused instance destination as an upstream failure in either format', () => {
+    const refused = new ProviderError({
+      provider: 'openai',
+      kind: 'destination_refused',
+      status: 0,
+      message: 'baseUrl resolves to a link-local/metadata address (169.254.169.254); refused',
+    });
+    const openai = renderError('openai', new NoHealthyInstanceError(['openai/gpt-4o'], refused));
+    assert.equal(openai.status, 502);
+    assert.deepEqual(openai.body, {
+      error: {
+        message:
+          'Every attempt failed; the last one: openai: baseUrl resolves to a link-local/metadata address (169.254.169.254); refused',
+        type: 'upstream_error',
+        param: null,
+        code: 'destination_refused',
+      },
+    });
+    const anthropic = renderError('anthropic', refused);
+    assert.equal(anthropic.status, 502);
+    assert.equal((anthropic.body as { error: { type: string } }).error.type, 'api_error');
+  });
+
   it('keeps a framework exception’s status, and hides anything unexpected behind a generic 500', () => {
     const tooLarge = renderError('openai', new PayloadTooLargeException('body too large'));
     assert.equal(tooLarge.status, 413);

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AppConfig } from '@switchboard/kernel';
 import { ProviderClient } from '@switchboard/providers';
 import { FleetDataModule } from './fleet-data.module.js';
 import { HealthStore } from './health/health-store.js';
@@ -13,7 +14,12 @@ import { InstancesService } from './instances/instances.service.js';
   providers: [
     // As many connections per origin as probes run at once, so probes never queue for a socket
     // (their timeout would count the wait) when many instances share a provider host.
-    { provide: ProviderClient, useFactory: () => new ProviderClient({ connectionsPerOrigin: PROBE_CONCURRENCY }) },
+    {
+      provide: ProviderClient,
+      useFactory: (config: AppConfig) =>
+        new ProviderClient({ connectionsPerOrigin: PROBE_CONCURRENCY, destinationPolicy: config.destinationPolicy }),
+      inject: [AppConfig],
+    },
     HealthStore,
     InstanceProber,
     InstanceRegistry,

@@ -15,6 +15,13 @@ export {
   type UpstreamRequest,
 } from './core/provider-adapter.js';
 export {
+  DESTINATION_REFUSED,
+  DestinationRefusedError,
+  guardedConnector,
+  guardedLookup,
+  type ResolveAll,
+} from './core/destination-guard.js';
+export {
   ProviderClient,
   type ChatCallOptions,
   type ProbeResult,

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { FleetDataModule } from '@switchboard/fleet';
+import { AppConfig } from '@switchboard/kernel';
 import { ProviderClient } from '@switchboard/providers';
 import { CatalogFeed } from './table/catalog-feed.js';
 import { ChatOrchestrator } from './failover/chat-orchestrator.js';
@@ -39,7 +40,12 @@ export class RoutingModule {
     const clientFacing: Provider[] = options.servesClients
       ? [
           // Enough kept-alive sockets per upstream origin for the gateway's concurrency.
-          { provide: ProviderClient, useFactory: () => new ProviderClient({ connectionsPerOrigin: 256 }) },
+          {
+            provide: ProviderClient,
+            useFactory: (config: AppConfig) =>
+              new ProviderClient({ connectionsPerOrigin: 256, destinationPolicy: config.destinationPolicy }),
+            inject: [AppConfig],
+          },
           RateLimiter,
           ChatOrchestrator,
         ]

@@ -4,9 +4,10 @@ import type { AppConfig } from '@switchboard/kernel';
 import { CredentialCipher } from './credential-cipher.js';
 import { InstanceCredentials, providerTarget } from './instance-credentials.js';
 
-const ENV_KEY = 'SWITCHBOARD_SPEC_INSTANCE_KEY';
+const ENV_KEY = 'SWITCHBOARD_PROVIDER_KEY_SPEC_INSTANCE';
 const cipher = new CredentialCipher({ CREDENTIALS_KEY: '0f'.repeat(32) } as AppConfig);
-const credentials = new InstanceCredentials(cipher);
+const config = { INSTANCE_KEY_ENV_PREFIX: 'SWITCHBOARD_PROVIDER_KEY_' } as AppConfig;
+const credentials = new InstanceCredentials(cipher, config);
 
 describe('InstanceCredentials', () => {
   afterEach(() => {
@@ -29,7 +30,7 @@ describe('InstanceCredentials', () => {
       credentials.resolve({ apiKeyCiphertext: otherKey.encrypt('sk-x'), apiKeyEnv: null }).reason ?? '',
       /cannot be decrypted with this CREDENTIALS_KEY.*instance-manager stored them with/,
     );
-    const unconfigured = new InstanceCredentials(new CredentialCipher({} as AppConfig));
+    const unconfigured = new InstanceCredentials(new CredentialCipher({} as AppConfig), config);
     assert.match(
       unconfigured.resolve({ apiKeyCiphertext: cipher.encrypt('sk-x'), apiKeyEnv: null }).reason ?? '',
       /CREDENTIALS_KEY is not configured/,
@@ -44,6 +45,17 @@ describe('InstanceCredentials', () => {
       credentials.resolve({ apiKeyCiphertext: null, apiKeyEnv: null }).reason ?? '',
       /no API key configured \(give the instance an apiKey or apiKeyEnv\)/,
     );
+  });
+
+  it('reads no variable without the key prefix, even one a row named before the rule', () => {
+    process.env.SWITCHBOARD_SPEC_UNPREFIXED = 'sk-should-stay-home';
+    try {
+      const resolved = credentials.resolve({ apiKeyCiphertext: null, apiKeyEnv: 'SWITCHBOARD_SPEC_UNPREFIXED' });
+      assert.equal(resolved.apiKey, undefined);
+      assert.match(resolved.reason ?? '', /must start with SWITCHBOARD_PROVIDER_KEY_ \(INSTANCE_KEY_ENV_PREFIX\)/);
+    } finally {
+      delete process.env.SWITCHBOARD_SPEC_UNPREFIXED;
+    }
   });
 
   it('builds the target an instance is called at', () => {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ProviderInstance } from '@switchboard/database';
-import { readSecretFromEnvironment, describeError } from '@switchboard/kernel';
+import { AppConfig, readSecretFromEnvironment, describeError } from '@switchboard/kernel';
 import type { ProviderTarget } from '@switchboard/providers';
 import { CredentialCipher } from './credential-cipher.js';
 
@@ -17,7 +17,10 @@ export type ResolvedCredential = { apiKey: string; reason?: undefined } | { apiK
  */
 @Injectable()
 export class InstanceCredentials {
-  constructor(private readonly cipher: CredentialCipher) {}
+  constructor(
+    private readonly cipher: CredentialCipher,
+    private readonly config: AppConfig,
+  ) {}
 
   resolve(instance: CredentialSource): ResolvedCredential {
     if (instance.apiKeyCiphertext) {
@@ -31,6 +34,12 @@ export class InstanceCredentials {
       }
     }
     if (instance.apiKeyEnv) {
+      // Rows stored before the prefix rule (or written around the admin API) must not read any variable.
+      const prefix = this.config.INSTANCE_KEY_ENV_PREFIX;
+      if (!instance.apiKeyEnv.startsWith(prefix))
+        return {
+          reason: `apiKeyEnv ${instance.apiKeyEnv} is not read: key variables must start with ${prefix} (INSTANCE_KEY_ENV_PREFIX); rename the variable and update the instance`,
+        };
       const apiKey = readSecretFromEnvironment(instance.apiKeyEnv);
       return apiKey
         ? { apiKey }

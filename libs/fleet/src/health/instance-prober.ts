@@ -20,6 +20,7 @@ const ACCOUNT_FAULT_WORDS: Partial<Record<ProviderError['kind'], string>> = {
   auth: 'credentials rejected',
   permission: 'credentials rejected (no permission)',
   quota_exhausted: 'quota exhausted',
+  destination_refused: 'destination refused',
 };
 
 interface Tracked extends HealthState, KnownCheck {

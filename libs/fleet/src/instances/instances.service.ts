@@ -11,7 +11,7 @@ import { InstanceRegistry } from '../registration/instance-registry.js';
 import { type InstanceView, toInstanceView } from './instance-view.js';
 import { InstancesRepository } from './instances.repository.js';
 import { HealthStore, type InstanceHealthMetrics } from '../health/health-store.js';
-import { describeError } from '@switchboard/kernel';
+import { AppConfig, describeError, urlRefusal } from '@switchboard/kernel';
 
 export interface InstanceInput {
   name: string;
@@ -68,6 +68,7 @@ export class InstancesService {
     private readonly prober: InstanceProber,
     private readonly healthStore: HealthStore,
     private readonly consul: ConsulClient,
+    private readonly config: AppConfig,
   ) {}
 
   async list(query: ListQuery): Promise<{ items: InstanceView[]; total: number; page: number; pageSize: number }> {
@@ -94,7 +95,7 @@ export class InstancesService {
   }
 
   async create(input: InstanceInput, actor: string): Promise<InstanceView> {
-    checkCredentialInput(input);
+    this.checkInput(input);
     const baseUrl = input.baseUrl ?? PROVIDERS[input.provider].defaultBaseUrl;
     let instance: ProviderInstance;
     try {
@@ -133,7 +134,7 @@ export class InstancesService {
 
   async update(id: string, input: InstanceUpdate, actor: string): Promise<InstanceView> {
     const before = await this.require(id);
-    checkCredentialInput(input);
+    this.checkInput(input);
     // A stored key follows its instance to a new host only if the operator gives it again.
     if (
       input.baseUrl &&
@@ -273,6 +274,12 @@ export class InstancesService {
     }
   }
 
+  /** What the DTO cannot know: where baseUrl may point, and which variables may hold a key. */
+  private checkInput(input: InstanceUpdate): void {
+    if (input.baseUrl !== undefined) checkBaseUrl(input.baseUrl, this.config);
+    checkCredentialInput(input, this.config.INSTANCE_KEY_ENV_PREFIX);
+  }
+
   private credentialFields(input: Pick<InstanceInput, 'apiKey' | 'apiKeyEnv'>) {
     if (input.apiKey)
       return {
@@ -292,20 +299,29 @@ export class InstancesService {
 }
 
 /**
- * Variables an instance may not name as its key: the apps' own configuration (which holds the
- * admin token, the credentials key, database and Consul credentials). Probing would otherwise send
- * them to whatever baseUrl an admin set.
+ * The prober and the gateway send requests, provider keys included, to baseUrl: it must not reach
+ * the cloud's metadata service or the host itself (see kernel's destination policy).
  */
-const PROTECTED_ENVIRONMENT =
-  /^(ADMIN_TOKEN|CREDENTIALS_KEY|DATABASE_URL|REDIS_URL|CONSUL_.*|SERVICE_.*|NODE_.*|PATH|HOME|TEST_.*|BOOTSTRAP_.*)$/;
+function checkBaseUrl(baseUrl: string, config: AppConfig): void {
+  const refusal = urlRefusal(baseUrl, config.destinationPolicy);
+  if (refusal) throw new InvalidInstanceError('baseUrl', refusal);
+}
 
-function checkCredentialInput(input: Pick<InstanceInput, 'apiKey' | 'apiKeyEnv' | 'extraHeaders'>): void {
+/**
+ * apiKeyEnv names a variable of the apps' own environment, whose value is sent to baseUrl as the
+ * key: only variables with the configured prefix qualify, so no other secret of the apps (admin
+ * token, credentials key, database or cloud credentials) can be named.
+ */
+function checkCredentialInput(
+  input: Pick<InstanceInput, 'apiKey' | 'apiKeyEnv' | 'extraHeaders'>,
+  keyEnvPrefix: string,
+): void {
   if (input.apiKey && input.apiKeyEnv)
     throw new InvalidInstanceError('apiKey', 'give either apiKey or apiKeyEnv, not both');
-  if (input.apiKeyEnv && PROTECTED_ENVIRONMENT.test(input.apiKeyEnv)) {
+  if (input.apiKeyEnv && !input.apiKeyEnv.startsWith(keyEnvPrefix)) {
     throw new InvalidInstanceError(
       'apiKeyEnv',
-      `${input.apiKeyEnv} is Switchboard's own configuration, not a provider key`,
+      `${input.apiKeyEnv} does not start with ${keyEnvPrefix}: provider keys are read only from variables named ${keyEnvPrefix}<NAME> (the prefix is the INSTANCE_KEY_ENV_PREFIX setting)`,
     );
   }
   for (const [name, value] of Object.entries(input.extraHeaders ?? {})) {

@@ -14,6 +14,7 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
+import type { DestinationPolicy } from '../network/destination-policy.js';
 
 /** Which infrastructure an app talks to; variables for the others are not required. */
 export interface AppDependencies {
@@ -137,6 +138,25 @@ export class AppConfig {
     message: 'CREDENTIALS_KEY must be 32 bytes as 64 hex characters or 44 base64 characters (openssl rand -hex 32)',
   })
   CREDENTIALS_KEY?: string;
+
+  /**
+   * Provider instances may point at loopback and private addresses (self-hosted model servers);
+   * false refuses them too. Link-local and cloud metadata addresses are refused either way.
+   */
+  @Transform(toBoolean)
+  @IsBoolean()
+  INSTANCE_URL_ALLOW_PRIVATE = true;
+
+  /**
+   * The only environment variables an instance may read its key from (apiKeyEnv) start with this,
+   * so an admin cannot have the apps' own secrets (or anything else in their environment) sent to
+   * an instance's host as its "key".
+   */
+  @Matches(/^[A-Z][A-Z0-9_]{0,63}$/, {
+    message:
+      'INSTANCE_KEY_ENV_PREFIX must be the start of an environment variable name, such as SWITCHBOARD_PROVIDER_KEY_',
+  })
+  INSTANCE_KEY_ENV_PREFIX = 'SWITCHBOARD_PROVIDER_KEY_';
 
   /** How often each provider instance is probed. */
   @IntegerInRange(200, 3_600_000, ' of milliseconds')
@@ -276,6 +296,11 @@ export class AppConfig {
 
   @IntegerInRange(1, 1000)
   CIRCUIT_HALF_OPEN_TRIALS = 1;
+
+  /** Where calls to provider instances may go (libs/kernel network/destination-policy). */
+  get destinationPolicy(): DestinationPolicy {
+    return { allowPrivate: this.INSTANCE_URL_ALLOW_PRIVATE };
+  }
 
   get serviceId(): string {
     return this.SERVICE_ID ?? `${this.appName}-${this.SERVICE_ADDRESS}-${this.PORT}`.replace(/[^A-Za-z0-9_.-]/g, '-');

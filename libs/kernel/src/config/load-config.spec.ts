@@ -20,6 +20,25 @@ describe('loadConfig', () => {
     assert.equal(config.SHUTDOWN_GRACE_MS, 250);
   });
 
+  it('refuses a key prefix that would expose its own settings to instances', () => {
+    assert.equal(loadConfig('x', 1, none, {}).INSTANCE_KEY_ENV_PREFIX, 'SWITCHBOARD_PROVIDER_KEY_');
+    assert.equal(loadConfig('x', 1, none, {}).INSTANCE_URL_ALLOW_PRIVATE, true);
+    assert.equal(
+      loadConfig('x', 1, none, { INSTANCE_URL_ALLOW_PRIVATE: 'false' }).destinationPolicy.allowPrivate,
+      false,
+    );
+    const error = captureError(() => loadConfig('x', 1, none, { INSTANCE_KEY_ENV_PREFIX: 'CREDENTIALS' }));
+    assert.match(
+      error.problems.join('\n'),
+      /^INSTANCE_KEY_ENV_PREFIX CREDENTIALS would let instances read Switchboard's own CREDENTIALS_KEY/m,
+    );
+    const lower = captureError(() => loadConfig('x', 1, none, { INSTANCE_KEY_ENV_PREFIX: 'my_keys_' }));
+    assert.match(
+      lower.problems.join('\n'),
+      /^INSTANCE_KEY_ENV_PREFIX must be the start of an environment variable name/m,
+    );
+  });
+
   it('lists every bad or missing variable in one error, each by name', () => {
     const error = captureError(() =>
       loadConfig(

@@ -37,8 +37,22 @@ export function loadConfig(
   config.appName = appName;
   config.uses = uses;
   const problems = validateSync(config, { forbidUnknownValues: false, stopAtFirstError: true }).flatMap(describe);
+  problems.push(...keyPrefixProblems(config.INSTANCE_KEY_ENV_PREFIX, known));
   if (problems.length > 0) throw new ConfigValidationError(appName, problems);
   return config;
+}
+
+/**
+ * Instances read their key from variables with INSTANCE_KEY_ENV_PREFIX: a prefix that also starts
+ * one of Switchboard's own settings (CREDENTIALS_KEY under "C") would hand that setting to them.
+ */
+function keyPrefixProblems(prefix: string, settings: Set<string>): string[] {
+  const exposed = [...settings].filter((setting) => setting.startsWith(prefix));
+  return exposed.length === 0
+    ? []
+    : [
+        `INSTANCE_KEY_ENV_PREFIX ${prefix} would let instances read Switchboard's own ${exposed.join(', ')}: choose a longer prefix such as SWITCHBOARD_PROVIDER_KEY_`,
+      ];
 }
 
 /**

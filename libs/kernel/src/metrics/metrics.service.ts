@@ -144,7 +144,7 @@ export class MetricsService {
     });
     this.accountFailures = new Counter({
       name: `${METRIC_PREFIX}instance_account_failures_total`,
-      help: "Upstream refusals that are an instance account's fault (auth, permission, quota_exhausted), by who saw it (probe, traffic).",
+      help: "Upstream refusals that are an instance account's fault (auth, permission, quota_exhausted) or its refused baseUrl (destination_refused), by who saw it (probe, traffic).",
       labelNames: ['provider', 'kind', 'source'],
       registers: [this.registry],
     });

@@ -1,7 +1,9 @@
+import type { DestinationPolicy } from '@switchboard/kernel';
 import { Agent, type Dispatcher, request } from 'undici';
 import type { ChatRequest } from '../model/chat-request.js';
 import type { ChatResponse, StreamEvent } from '../model/chat-response.js';
 import { baseUrlOf, type ProviderAdapter, type ProviderTarget, type UpstreamRequest } from './provider-adapter.js';
+import { DestinationRefusedError, guardedConnector } from './destination-guard.js';
 import { ProviderError, type ProviderErrorKind } from './provider-error.js';
 import { SseParser } from './sse-parser.js';
 
@@ -10,6 +12,8 @@ export interface ProviderClientOptions {
   connectionsPerOrigin?: number;
   keepAliveTimeoutMs?: number;
   connectTimeoutMs?: number;
+  /** Where instances may be called; loopback and private addresses are allowed unless it says otherwise. */
+  destinationPolicy?: DestinationPolicy;
 }
 
 export interface ChatCallOptions {
@@ -45,7 +49,11 @@ export class ProviderClient {
     this.dispatcher = new Agent({
       connections: options.connectionsPerOrigin ?? 64,
       keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
-      connect: { timeout: options.connectTimeoutMs ?? 5_000 },
+      // Every new connection is checked against the destination policy after DNS: an instance URL
+      // must never reach the cloud's metadata service, whatever name it was given.
+      connect: guardedConnector(options.destinationPolicy ?? { allowPrivate: true }, {
+        timeoutMs: options.connectTimeoutMs ?? 5_000,
+      }),
       // Our own timers bound every call; undici's 300 s defaults would only hide hangs.
       headersTimeout: 0,
       bodyTimeout: 0,
@@ -267,7 +275,11 @@ function toProviderError(
     code === 'UND_ERR_HEADERS_TIMEOUT';
   let kind: ProviderErrorKind;
   let message: string;
-  if (timedOut) {
+  if (cause instanceof DestinationRefusedError) {
+    // Not a transport hiccup: the instance's configuration points somewhere it must never go.
+    kind = 'destination_refused';
+    message = cause.message;
+  } else if (timedOut) {
     kind = 'timeout';
     message =
       context.phase === 'first_token' || (context.streaming && context.phase === 'response')

@@ -21,6 +21,7 @@ test('the client is at fault only for a bad request, an unknown model or a too l
       'network',
       'stream_cut',
       'malformed_upstream',
+      'destination_refused',
     ] as const
   ).filter((kind) => failure(kind).clientFault);
   assert.deepEqual(faulty, ['bad_request', 'not_found', 'context_length']);
@@ -42,6 +43,7 @@ test('what the client is told: the upstream’s own credentials trouble is a 502
     network: 502,
     stream_cut: 502,
     malformed_upstream: 502,
+    destination_refused: 502,
   };
   for (const [kind, status] of Object.entries(statuses))
     assert.equal(httpStatusOf(failure(kind as ProviderErrorKind).domainKind), status, kind);
@@ -61,4 +63,11 @@ test('rejected credentials and spent quota are the fault of the account, not of 
     assert.equal(failure(kind).retryable, true, kind);
   }
   assert.equal(failure('server_error').accountFault, false);
+});
+
+test('a refused destination takes its instance out at once and leaves the request to the others', () => {
+  const refused = failure('destination_refused');
+  assert.equal(refused.accountFault, true);
+  assert.equal(refused.clientFault, false);
+  assert.equal(refused.retryable, true);
 });

@@ -15,7 +15,9 @@ export type ProviderErrorKind =
   | 'timeout'
   | 'network'
   | 'stream_cut'
-  | 'malformed_upstream';
+  | 'malformed_upstream'
+  /** The instance's baseUrl is, or resolves to, a destination the policy refuses (no request was sent). */
+  | 'destination_refused';
 
 /**
  * What each kind means, decided here and only here:
@@ -24,7 +26,8 @@ export type ProviderErrorKind =
  * - clientFault: the request itself is bad (malformed, too long, an unknown model), so no instance
  *   and no failover can help, and the instance is not to blame.
  * - accountFault: the instance's account cannot serve anyone (key rejected or revoked, quota or
- *   balance spent): it is taken out of rotation at once instead of after several failures.
+ *   balance spent; or its baseUrl leads to a refused destination): it is taken out of rotation at
+ *   once instead of after several failures, and never tried again in the same request.
  * - domainKind: what the client is told, through kernel's one kind -> status table. The
  *   upstream's credentials problems (auth, permission) are the operator's, not the client's: they
  *   surface as an upstream failure (502), never as a 401 that would make the client doubt its own key.
@@ -69,6 +72,8 @@ const MEANING: Record<ProviderErrorKind, KindMeaning> = {
   network: upstreamFault('upstream'),
   stream_cut: upstreamFault('upstream'),
   malformed_upstream: upstreamFault('upstream'),
+  // The same instance would be refused every time; another instance of the route can serve.
+  destination_refused: accountFault('upstream'),
 };
 
 export interface ProviderErrorDetails {

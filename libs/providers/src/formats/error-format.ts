@@ -18,6 +18,7 @@ const TYPES: Record<ProviderErrorKind, { openai: string; anthropic: string }> = 
   network: { openai: 'server_error', anthropic: 'api_error' },
   stream_cut: { openai: 'server_error', anthropic: 'api_error' },
   malformed_upstream: { openai: 'server_error', anthropic: 'api_error' },
+  destination_refused: { openai: 'upstream_error', anthropic: 'api_error' },
 };
 
 export interface ClientError {

@@ -10,7 +10,7 @@ import { InstanceTable } from './instance-table.js';
 Logger.overrideLogger(false);
 
 const cipher = new CredentialCipher({ CREDENTIALS_KEY: '0f'.repeat(32) } as AppConfig);
-const ENV_KEY = 'SWITCHBOARD_SPEC_CATALOG_KEY';
+const ENV_KEY = 'SWITCHBOARD_PROVIDER_KEY_SPEC_CATALOG';
 
 let sequence = 0;
 function instanceRow(fields: Partial<ProviderInstance> & Pick<ProviderInstance, 'name'>): ProviderInstance {
@@ -58,12 +58,16 @@ class FakeInstancesRepository {
 
 function feedOver(repository: FakeInstancesRepository, credentials = true) {
   const table = new InstanceTable();
-  const config = { CATALOG_REFRESH_MS: 60_000, uses: { database: true, redis: true, credentials } } as AppConfig;
+  const config = {
+    CATALOG_REFRESH_MS: 60_000,
+    INSTANCE_KEY_ENV_PREFIX: 'SWITCHBOARD_PROVIDER_KEY_',
+    uses: { database: true, redis: true, credentials },
+  } as AppConfig;
   const feed = new CatalogFeed(
     repository as unknown as InstancesRepository,
     table,
     config,
-    new InstanceCredentials(cipher),
+    new InstanceCredentials(cipher, config),
   );
   return { table, feed };
 }

@@ -36,7 +36,8 @@ export class CreateInstanceDto {
 
   @ApiPropertyOptional({
     example: 'https://api.openai.com/v1',
-    description: "Defaults to the provider's public endpoint",
+    description:
+      "Defaults to the provider's public endpoint. http(s) without user:password@; link-local and cloud metadata destinations are refused",
   })
   @IsOptional()
   @IsUrl(
@@ -61,10 +62,13 @@ export class CreateInstanceDto {
   @MaxLength(500)
   apiKey?: string;
 
-  @ApiPropertyOptional({ example: 'OPENAI_KEY_EU', description: 'Or: the environment variable that holds the key' })
+  @ApiPropertyOptional({
+    example: 'SWITCHBOARD_PROVIDER_KEY_OPENAI_EU',
+    description: 'Or: the environment variable that holds the key; its name starts with INSTANCE_KEY_ENV_PREFIX',
+  })
   @IsOptional()
   @Matches(/^[A-Z_][A-Z0-9_]{0,127}$/, {
-    message: 'apiKeyEnv must be an environment variable name such as OPENAI_KEY_EU',
+    message: 'apiKeyEnv must be an environment variable name such as SWITCHBOARD_PROVIDER_KEY_OPENAI_EU',
   })
   apiKeyEnv?: string;
 
