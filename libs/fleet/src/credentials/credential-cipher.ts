@@ -4,6 +4,16 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 const VERSION = 'v1';
 
+/** A stored key that this CREDENTIALS_KEY cannot read: stored with another key, or altered. */
+export class UndecryptableCredentialError extends Error {
+  constructor() {
+    super(
+      'the stored API key cannot be decrypted with this CREDENTIALS_KEY: it was stored with another one (CREDENTIALS_KEY changed, or the database comes from another checkout)',
+    );
+    this.name = 'UndecryptableCredentialError';
+  }
+}
+
 /**
  * Encrypts provider API keys at rest with AES-256-GCM. Stored form: "v1:" + base64(iv | tag |
  * ciphertext); the version prefix leaves room for a later scheme or key rotation.
@@ -35,9 +45,7 @@ export class CredentialCipher {
       decipher.setAuthTag(bytes.subarray(12, 28));
       return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
     } catch {
-      throw new Error(
-        'the stored API key cannot be decrypted with this CREDENTIALS_KEY (was the key changed?); set the instance key again',
-      );
+      throw new UndecryptableCredentialError();
     }
   }
 

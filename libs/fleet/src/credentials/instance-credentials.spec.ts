@@ -26,10 +26,13 @@ describe('InstanceCredentials', () => {
 
   it('says what to check when there is no usable key, without throwing', () => {
     const otherKey = new CredentialCipher({ CREDENTIALS_KEY: '1e'.repeat(32) } as AppConfig);
-    assert.match(
-      credentials.resolve({ apiKeyCiphertext: otherKey.encrypt('sk-x'), apiKeyEnv: null }).reason ?? '',
-      /cannot be decrypted with this CREDENTIALS_KEY.*instance-manager stored them with/,
-    );
+    const reason =
+      credentials.resolve({ id: 'instance-1', apiKeyCiphertext: otherKey.encrypt('sk-x'), apiKeyEnv: null }).reason ??
+      '';
+    assert.match(reason, /cannot be decrypted with this CREDENTIALS_KEY: it was stored with another one/);
+    assert.match(reason, /PATCH \/admin\/instances\/instance-1 \{"apiKey"/);
+    assert.match(reason, /restart npm start, which stores their keys again/);
+    assert.ok(!reason.includes('sk-x'));
     const unconfigured = new InstanceCredentials(new CredentialCipher({} as AppConfig), config);
     assert.match(
       unconfigured.resolve({ apiKeyCiphertext: cipher.encrypt('sk-x'), apiKeyEnv: null }).reason ?? '',

@@ -2,10 +2,11 @@ import { Injectable } from '@nestjs/common';
 import type { ProviderInstance } from '@switchboard/database';
 import { AppConfig, readSecretFromEnvironment, describeError } from '@switchboard/kernel';
 import type { ProviderTarget } from '@switchboard/providers';
-import { CredentialCipher } from './credential-cipher.js';
+import { CredentialCipher, UndecryptableCredentialError } from './credential-cipher.js';
 
-/** The instance fields its key comes from. */
-export type CredentialSource = Pick<ProviderInstance, 'apiKeyCiphertext' | 'apiKeyEnv'>;
+/** The instance fields its key comes from, and its id (named in what to do when the key is unreadable). */
+export type CredentialSource = Pick<ProviderInstance, 'apiKeyCiphertext' | 'apiKeyEnv'> &
+  Partial<Pick<ProviderInstance, 'id'>>;
 
 /** An instance's key, or why there is none usable (phrased to say what to check). */
 export type ResolvedCredential = { apiKey: string; reason?: undefined } | { apiKey?: undefined; reason: string };
@@ -27,9 +28,9 @@ export class InstanceCredentials {
       try {
         return { apiKey: this.cipher.decrypt(instance.apiKeyCiphertext) };
       } catch (error) {
-        const message = describeError(error);
+        if (error instanceof UndecryptableCredentialError) return { reason: undecryptableReason(error, instance.id) };
         return {
-          reason: `${message} (every app reading provider keys needs the CREDENTIALS_KEY the instance-manager stored them with)`,
+          reason: `${describeError(error)} (every app reading provider keys needs the CREDENTIALS_KEY the instance-manager stored them with)`,
         };
       }
     }
@@ -47,6 +48,15 @@ export class InstanceCredentials {
     }
     return { reason: 'no API key configured (give the instance an apiKey or apiKeyEnv)' };
   }
+}
+
+/** What to do about a key stored with another CREDENTIALS_KEY: store it again, or run with the old key. */
+function undecryptableReason(error: UndecryptableCredentialError, id: string | undefined): string {
+  return (
+    `${error.message}. Give the key again with PATCH /admin/instances/${id ?? '<id>'} {"apiKey": "..."}` +
+    ' (for the demo instances of npm start: restart npm start, which stores their keys again),' +
+    ' or run every app with the CREDENTIALS_KEY the key was stored with'
+  );
 }
 
 /** Where and how to call an instance, with its resolved key. */

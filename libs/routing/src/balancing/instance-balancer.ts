@@ -14,6 +14,8 @@ export interface PoolMemberView extends Omit<PoolMember, 'circuitAllows'> {
   circuit: string;
   coolingForMs: number;
   usable: boolean;
+  /** This replica holds a usable API key for it (only the api-gateway reads keys: false elsewhere). */
+  hasKey: boolean;
   sources: { consul: string | null; probe: string | null };
 }
 
@@ -121,6 +123,7 @@ export class InstanceBalancer implements OnModuleInit {
         circuit: this.circuits.state(instance.id, now),
         coolingForMs: Math.max(0, instance.observed.coolingUntil - now),
         usable: usable([member]).length === 1,
+        hasKey: instance.target !== undefined,
         ramp: Math.round((member.ramp ?? 1) * 100) / 100,
         sources: { consul: instance.consul?.status ?? null, probe: instance.probe?.status ?? null },
       };
