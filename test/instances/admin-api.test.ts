@@ -450,7 +450,7 @@ describe('instance-manager: admin API, Consul registration and health probing', 
       apiKey: SECRET,
     });
     assert.equal(moved.status, 400);
-    assert.match(moved.body.message.join(), /^baseUrl: points at a cloud metadata address \(::ffff:a9fe:a9fe\)/);
+    assert.match(moved.body.message, /^baseUrl: points at a cloud metadata address \(::ffff:a9fe:a9fe\)/);
     assert.equal((await call('GET', `/admin/instances/${openaiId}`)).body.baseUrl, openaiBaseUrl, 'nothing changed');
     assert.match(openaiBaseUrl, /^http:\/\/127\.0\.0\.1:/, 'the simulator on loopback was accepted');
   });

@@ -38,7 +38,7 @@ describe('destination policy: refused after DNS resolution', () => {
     });
     assert.equal(response.status, 400, response.text);
     assert.match(
-      response.body.message.join(),
+      response.body.message,
       /^baseUrl: points at a loopback address \(127\.0\.0\.1\), which is refused: .*INSTANCE_URL_ALLOW_PRIVATE=true/,
     );
   });
