@@ -80,14 +80,22 @@ export class GatewayStack {
     ]);
     const consul = new ConsulClient({ address: agent.address });
     const [managerPort] = await freePorts(1);
-    const manager = await AppProcess.start(
-      'instance-manager',
-      managerPort!,
-      instanceManagerEnv(agent.address, database.url, {
-        ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
-        ...options.managerEnv,
-      }),
-    );
+    let manager: AppProcess;
+    try {
+      manager = await AppProcess.start(
+        'instance-manager',
+        managerPort!,
+        instanceManagerEnv(agent.address, database.url, {
+          ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+          ...options.managerEnv,
+        }),
+      );
+    } catch (error) {
+      // Leave nothing running: an agent or simulator left behind keeps the test file from ending.
+      await consul.close();
+      await Promise.all([agent.stop(), simulator.stop()]);
+      throw error;
+    }
     const stack = new GatewayStack(agent, consul, database, simulator, manager, options);
     try {
       for (const spec of options.instances) await stack.addInstance(spec);
