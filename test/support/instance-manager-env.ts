@@ -15,6 +15,8 @@ export function instanceManagerEnv(
     SERVICE_ADDRESS: '127.0.0.1',
     HOST: '127.0.0.1',
     NODE_ENV: 'test',
+    // One process per gateway: tests read a replica's own state (/pools, cool-downs) between requests.
+    GATEWAY_WORKERS: '1',
     ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     CREDENTIALS_KEY: TEST_CREDENTIALS_KEY,
     PROBE_INTERVAL_MS: '400',

@@ -23,8 +23,8 @@ export class AdmissionHook implements OnModuleInit {
     config: AppConfig,
   ) {
     this.gate = new AdmissionGate({
-      maxInFlight: config.GATEWAY_MAX_IN_FLIGHT,
-      maxQueued: config.GATEWAY_MAX_QUEUED,
+      maxInFlight: config.shareOf(config.GATEWAY_MAX_IN_FLIGHT),
+      maxQueued: config.shareOf(config.GATEWAY_MAX_QUEUED),
       maxWaitMs: config.GATEWAY_MAX_QUEUE_WAIT_MS,
     });
   }

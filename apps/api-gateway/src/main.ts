@@ -9,4 +9,5 @@ await bootstrapApp({
   consul: { registration: { tags: ['gateway'] } },
   module: (platform) => ApiGatewayModule.register(platform),
   clientSurface,
+  workers: (config) => config.GATEWAY_WORKERS,
 });

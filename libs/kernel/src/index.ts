@@ -3,7 +3,7 @@ export { ConfigModule } from './config/config.module.js';
 export { ConfigValidationError, loadConfig, readSecretFromEnvironment } from './config/load-config.js';
 export { JsonLogger, type LogSink } from './logging/json-logger.js';
 export { requestContext, requestIdFrom, type RequestContext } from './logging/request-context.js';
-export { METRIC_PREFIX, MetricsService } from './metrics/metrics.service.js';
+export { METRIC_PREFIX, MetricsService, type MetricsSnapshot } from './metrics/metrics.service.js';
 export { backoffDelay, sleep, type BackoffOptions } from './time/backoff.js';
 export { describeError } from './errors/describe-error.js';
 export { seededRandom } from './random/seeded-random.js';

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { type DynamicModule, type ExceptionFilter, type INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -22,6 +23,7 @@ import {
 } from './http-edge.js';
 import { instrumentHttp } from './http-instrumentation.js';
 import { fromRefusal, OperatorErrorsFilter } from './operator-errors.filter.js';
+import { supervise } from './workers.js';
 import { PlatformModule } from './platform.module.js';
 
 export interface AppDefinition {
@@ -36,6 +38,8 @@ export interface AppDefinition {
    * down to a stalled request, is rendered by this surface. Absent: the operator JSON shape.
    */
   clientSurface?: (limits: HttpLimits) => ErrorSurface;
+  /** Processes to run on the one port (node:cluster); one when absent. */
+  workers?: (config: AppConfig) => number;
   /** App-specific set-up before it listens (OpenAPI docs, ...). */
   configure?: (app: NestFastifyApplication, config: AppConfig) => void | Promise<void>;
 }
@@ -59,11 +63,12 @@ export interface RunningApp {
 /**
  * Starts an app: validated config (or one clear error and exit 1), JSON logs, Fastify with request
  * ids and metrics, graceful shutdown on SIGTERM/SIGINT, and Consul registration once it listens.
+ * An app with several workers starts them instead and resolves to undefined in the primary.
  */
 export async function bootstrapApp(
   definition: AppDefinition,
   env: NodeJS.ProcessEnv = process.env,
-): Promise<RunningApp> {
+): Promise<RunningApp | undefined> {
   let config: AppConfig;
   try {
     config = loadConfig(definition.name, definition.defaultPort, definition.uses, env);
@@ -73,6 +78,11 @@ export async function bootstrapApp(
     process.exit(1);
   }
   const logger = new JsonLogger(definition.name, config.LOG_LEVEL);
+  const workers = definition.workers?.(config) ?? 1;
+  if (workers > 1 && cluster.isPrimary) {
+    supervise(definition.name, workers, logger, config.SHUTDOWN_GRACE_MS);
+    return undefined;
+  }
   const metrics = new MetricsService(definition.name);
   const root = definition.module(PlatformModule.forRoot(config, metrics, { consul: definition.consul }));
   const limits = httpLimitsOf(config, definition.clientSurface !== undefined);

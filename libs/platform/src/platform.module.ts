@@ -7,7 +7,7 @@ import { MetricsService } from '@switchboard/kernel';
 import { RedisHealthIndicator, RedisModule } from '@switchboard/redis';
 import { AdminToken, AdminTokenGuard } from './admin-token.js';
 import { HealthController } from './health.controller.js';
-import { MetricsController } from './metrics.controller.js';
+import { MetricsController, MetricsExposition } from './metrics.controller.js';
 import { ReadinessRegistry } from './readiness-registry.js';
 
 export interface PlatformOptions {
@@ -36,6 +36,7 @@ export class PlatformModule {
       providers: [
         AdminToken,
         AdminTokenGuard,
+        MetricsExposition,
         { provide: MetricsService, useValue: metrics },
         {
           // The infrastructure checks come first, registered as the registry is made; libraries

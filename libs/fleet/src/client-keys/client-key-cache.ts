@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import {
   Injectable,
   Logger,
@@ -59,7 +60,7 @@ export class ClientKeyCache implements OnModuleInit, OnApplicationBootstrap, OnA
           await this.keys.create('bootstrap', this.config.BOOTSTRAP_CLIENT_KEY_RPM ?? null, 'api-gateway', preset);
           this.logger.log(`Created the bootstrap client key from BOOTSTRAP_CLIENT_KEY (${preset.slice(0, 10)}...)`);
         }
-      } else if ((await this.repository.countActive()) === 0) {
+      } else if (isFirstWorker() && (await this.repository.countActive()) === 0) {
         const { key } = await this.keys.create(
           'bootstrap (generated)',
           this.config.BOOTSTRAP_CLIENT_KEY_RPM ?? null,
@@ -150,4 +151,9 @@ export class ClientKeyCache implements OnModuleInit, OnApplicationBootstrap, OnA
     this.used.clear();
     await this.repository.markUsed(ids).catch(() => undefined);
   }
+}
+
+/** One worker of a gateway generates the first key, so a fresh start prints one key, not one per worker. */
+function isFirstWorker(): boolean {
+  return !cluster.isWorker || cluster.worker?.id === 1;
 }

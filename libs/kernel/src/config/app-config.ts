@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
@@ -266,6 +268,13 @@ export class AppConfig {
   @IntegerInRange(0, 600_000, ' of milliseconds')
   GATEWAY_MAX_RETRY_AFTER_MS = 5_000;
 
+  /**
+   * Processes the api-gateway runs on its one port (node:cluster), each a replica sharing circuits
+   * and rate limits through Redis; the admission limits and instances' caps are split among them.
+   */
+  @IntegerInRange(1, 64)
+  GATEWAY_WORKERS = availableParallelism();
+
   /** Admission control per gateway replica: requests served at once; past it they wait in line. */
   @IntegerInRange(1, 100_000)
   GATEWAY_MAX_IN_FLIGHT = 512;
@@ -300,6 +309,14 @@ export class AppConfig {
   /** Where calls to provider instances may go (libs/kernel network/destination-policy). */
   get destinationPolicy(): DestinationPolicy {
     return { allowPrivate: this.INSTANCE_URL_ALLOW_PRIVATE };
+  }
+
+  /**
+   * A replica's limit (admission, an instance's concurrency and rate caps) as this process's share:
+   * split among the gateway's workers, rounded up so a cap of 1 stays 1 per worker.
+   */
+  shareOf(total: number): number {
+    return Math.ceil(total / (cluster.isWorker ? this.GATEWAY_WORKERS : 1));
   }
 
   get serviceId(): string {

@@ -1,5 +1,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+/** A registry's metrics as data (what a cluster primary adds up across workers). */
+export type MetricsSnapshot = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
+
 /** Every metric name Switchboard defines starts with this. */
 export const METRIC_PREFIX = 'switchboard_';
 
@@ -110,6 +113,8 @@ export class MetricsService {
       name: `${METRIC_PREFIX}circuit_state`,
       help: 'Circuit breaker state per provider instance (by instance name): 0 closed, 1 half-open, 2 open.',
       labelNames: ['provider', 'instance'],
+      // Workers of one gateway share circuits: their views agree, so one of them is the value.
+      aggregator: 'max',
       registers: [this.registry],
     });
     this.circuitTransitions = new Counter({
@@ -122,6 +127,7 @@ export class MetricsService {
       name: `${METRIC_PREFIX}pool_instances`,
       help: 'Instances per pool (provider/model) by routing status: healthy (usable now), degraded (warning), unavailable (critical, draining, circuit open).',
       labelNames: ['pool', 'status'],
+      aggregator: 'max',
       registers: [this.registry],
     });
     this.rateLimited = new Counter({
@@ -158,6 +164,12 @@ export class MetricsService {
   async render(): Promise<string> {
     for (const collector of this.collectors) collector();
     return this.registry.metrics();
+  }
+
+  /** The metrics as data, for a cluster primary to add up across workers. */
+  async snapshot(): Promise<MetricsSnapshot> {
+    for (const collector of this.collectors) collector();
+    return this.registry.getMetricsAsJSON();
   }
 
   get contentType(): string {

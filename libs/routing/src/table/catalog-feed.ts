@@ -68,8 +68,9 @@ export class CatalogFeed implements OnModuleInit, OnApplicationShutdown {
       weight: row.weight,
       priority: row.priority,
       draining: row.draining,
-      maxConcurrency: row.maxConcurrency,
-      rateLimitRpm: row.rateLimitRpm,
+      // Caps hold per gateway replica; a replica's workers each take their share.
+      maxConcurrency: row.maxConcurrency === null ? null : this.config.shareOf(row.maxConcurrency),
+      rateLimitRpm: row.rateLimitRpm === null ? null : this.config.shareOf(row.rateLimitRpm),
       timeouts: { requestMs: row.requestTimeoutMs, firstTokenMs: row.firstTokenTimeoutMs, idleMs: row.idleTimeoutMs },
       target: this.config.uses.credentials ? this.target(row) : undefined,
     };
