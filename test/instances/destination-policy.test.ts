@@ -58,8 +58,11 @@ describe('destination policy: refused after DNS resolution', () => {
       'the probe to refuse localhost',
       async () => {
         const view = (await call('GET', `/admin/instances/${id}/health`)).body;
-        // A fresh registration starts critical with no output; the probe's verdict says why.
-        return view.consul.status === 'critical' && view.consul.output ? view : undefined;
+        // A fresh registration starts critical with no output; the probe's verdict says why. Its
+        // metrics reach Redis a moment apart from the Consul check: wait for both.
+        return view.consul.status === 'critical' && view.consul.output && view.metrics?.status === 'critical'
+          ? view
+          : undefined;
       },
       15_000,
       100,
