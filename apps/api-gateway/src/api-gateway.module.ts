@@ -2,9 +2,9 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { RoutingModule } from '@switchboard/routing';
 import { AdmissionHook } from './admission.hook.js';
 import { ApiGatewayController } from './api-gateway.controller.js';
-import { ChatController } from './chat.controller.js';
+import { ChatRoutes } from './chat.routes.js';
 import { ChatService } from './chat.service.js';
-import { ClientAuthGuard } from './client-auth.guard.js';
+import { ClientAuth, ClientAuthGuard } from './client-auth.guard.js';
 import { CorsHook } from './cors.hook.js';
 import { ModelsController } from './models.controller.js';
 
@@ -14,8 +14,8 @@ export class ApiGatewayModule {
     return {
       module: ApiGatewayModule,
       imports: [platform, RoutingModule.forRoot({ servesClients: true })],
-      controllers: [ApiGatewayController, ChatController, ModelsController],
-      providers: [CorsHook, AdmissionHook, ChatService, ClientAuthGuard],
+      controllers: [ApiGatewayController, ModelsController],
+      providers: [CorsHook, AdmissionHook, ChatRoutes, ChatService, ClientAuth, ClientAuthGuard],
     };
   }
 }

@@ -13,19 +13,18 @@ declare module 'fastify' {
 
 /**
  * Client keys: "Authorization: Bearer <key>" (OpenAI clients) or "x-api-key: <key>" (Anthropic
- * clients), checked against the in-memory key table; then the key's rate limit.
+ * clients), checked against the in-memory key table; then the key's rate limit, also from memory.
  */
 @Injectable()
-export class ClientAuthGuard implements CanActivate {
+export class ClientAuth {
   constructor(
     private readonly keys: ClientKeyCache,
     private readonly limiter: RateLimiter,
     private readonly metrics: MetricsService,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const http = context.switchToHttp();
-    const request = http.getRequest<FastifyRequest>();
+  /** Lets the request through (its identity on request.client), or throws the refusal to answer. */
+  async admit(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const key = keyFrom(request);
     if (!key) {
       throw new GatewayHttpError(
@@ -41,25 +40,35 @@ export class ClientAuthGuard implements CanActivate {
       );
     }
     request.client = identity;
-    if (identity.rateLimitRpm !== null) {
-      const decision = this.limiter.check(identity.id, identity.rateLimitRpm);
-      const headers = {
-        'x-ratelimit-limit-requests': String(decision.limit),
-        'x-ratelimit-remaining-requests': String(decision.remaining),
-      };
-      if (!decision.allowed) {
-        this.metrics.rateLimited.inc({ format: formatOf(request.url) });
-        throw new GatewayHttpError(
-          'rate_limited',
-          `Rate limit of ${decision.limit} requests per minute reached for this key; retry in ${decision.retryAfterSeconds} s`,
-          {
-            ...headers,
-            'retry-after': String(decision.retryAfterSeconds),
-          },
-        );
-      }
-      http.getResponse<FastifyReply>().headers(headers);
+    if (identity.rateLimitRpm !== null) this.checkRate(identity.id, identity.rateLimitRpm, request, reply);
+  }
+
+  private checkRate(keyId: string, limitRpm: number, request: FastifyRequest, reply: FastifyReply): void {
+    const decision = this.limiter.check(keyId, limitRpm);
+    const headers = {
+      'x-ratelimit-limit-requests': String(decision.limit),
+      'x-ratelimit-remaining-requests': String(decision.remaining),
+    };
+    if (!decision.allowed) {
+      this.metrics.rateLimited.inc({ format: formatOf(request.url) });
+      throw new GatewayHttpError(
+        'rate_limited',
+        `Rate limit of ${decision.limit} requests per minute reached for this key; retry in ${decision.retryAfterSeconds} s`,
+        { ...headers, 'retry-after': String(decision.retryAfterSeconds) },
+      );
     }
+    reply.headers(headers);
+  }
+}
+
+/** ClientAuth for the Nest routes of the client API (GET /v1/models). */
+@Injectable()
+export class ClientAuthGuard implements CanActivate {
+  constructor(private readonly auth: ClientAuth) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const http = context.switchToHttp();
+    await this.auth.admit(http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>());
     return true;
   }
 }
