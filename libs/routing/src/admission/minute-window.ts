@@ -38,6 +38,8 @@ export function countRequest(counts: MinuteWindow | undefined, now: number): Min
 /** Requests in the minute before `now` (see slidingCount). */
 export function requestsInLastMinute(counts: MinuteWindow | undefined, now: number): number {
   if (!counts) return 0;
-  const current = rolled({ ...counts }, now);
-  return slidingCount(current.current, current.previous, now);
+  // What rolled() would give, without making a window object per look (the balancer asks per member).
+  const window = windowOf(now);
+  if (counts.window === window) return slidingCount(counts.current, counts.previous, now);
+  return slidingCount(0, counts.window === window - 1 ? counts.current : 0, now);
 }

@@ -1,6 +1,15 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { MetricsService } from '@switchboard/kernel';
-import { BalancerState, type BalancingStrategy, type PoolMember, selectMember, usable } from './strategies.js';
+import { PoolIndex } from './pool-index.js';
+import { EXACT_POOL_LIMIT, selectFromLargePool } from './pool-sampler.js';
+import {
+  BalancerState,
+  type BalancingStrategy,
+  isUsable,
+  type PoolMember,
+  type RandomSource,
+  selectMember,
+} from './strategies.js';
 import { requestsInLastMinute } from '../admission/minute-window.js';
 import { InstanceCircuits } from '../resilience/instance-circuits.js';
 import { InstanceTable, type TableInstance } from '../table/instance-table.js';
@@ -19,19 +28,27 @@ export interface PoolMemberView extends Omit<PoolMember, 'circuitAllows'> {
   sources: { consul: string | null; probe: string | null };
 }
 
-/**
- * Picks one instance of a pool from the in-memory table: health, draining, circuit state,
- * concurrency caps and Retry-After cool-downs decide who may take the request, the pool's strategy
- * (from the routing policy) decides among them. Synchronous; nothing here waits on I/O.
- */
 /** How long a recovered instance takes to ramp from SLOW_START_FLOOR to its full share. */
 export const SLOW_START_MS = 20_000;
 /** The share a recovered instance starts with: enough for live traffic to confirm the recovery. */
 export const SLOW_START_FLOOR = 0.1;
 
+const NO_EXCLUSIONS: ReadonlySet<string> = new Set();
+
+/**
+ * Picks one instance of a pool from the in-memory table: health, draining, circuit state,
+ * concurrency caps and Retry-After cool-downs decide who may take the request, the pool's strategy
+ * (from the routing policy) decides among them. Synchronous; nothing here waits on I/O.
+ *
+ * A pool of up to EXACT_POOL_LIMIT instances is looked at whole per request (selectMember); a
+ * larger one through its PoolIndex, built once per catalog change, and PoolSampler's draws, so a
+ * pick costs about the same in a pool of 100 as in one of 10,000.
+ */
 @Injectable()
 export class InstanceBalancer implements OnModuleInit {
   private readonly state = new BalancerState();
+  /** Per table.pool() array: the table makes new arrays on each catalog change, so an index never outlives its catalog. */
+  private readonly indexes = new WeakMap<readonly TableInstance[], PoolIndex>();
   /** Per instance: whether it was in service (not critical, circuit closed) and since when. */
   private readonly service = new Map<string, { inService: boolean; since: number }>();
 
@@ -54,7 +71,7 @@ export class InstanceBalancer implements OnModuleInit {
         const counts = { healthy: 0, degraded: 0, unavailable: 0 };
         for (const instance of this.table.pool(pool)) {
           const member = this.member(instance, now);
-          if (usable([member]).length === 0) counts.unavailable += 1;
+          if (!isUsable(member)) counts.unavailable += 1;
           else if (member.status === 'warning') counts.degraded += 1;
           else counts.healthy += 1;
         }
@@ -70,18 +87,31 @@ export class InstanceBalancer implements OnModuleInit {
 
   select(
     pool: string,
-    exclude: ReadonlySet<string> = new Set(),
+    exclude: ReadonlySet<string> = NO_EXCLUSIONS,
     strategy = this.strategyFor(pool),
     now = Date.now(),
+    random: RandomSource = Math.random,
   ): TableInstance | undefined {
     const instances = this.table.pool(pool);
     if (instances.length === 0) return undefined;
+    if (instances.length > EXACT_POOL_LIMIT)
+      return selectFromLargePool(this.indexOf(instances), {
+        pool,
+        strategy,
+        state: this.state,
+        random,
+        exclude,
+        now,
+        healthVersion: this.table.healthVersion,
+        unclosedCircuits: this.circuits.unclosed(),
+        member: (instance) => this.member(instance, now),
+      });
     const chosen = selectMember(
       pool,
       instances.map((instance) => this.member(instance, now)),
       strategy,
       this.state,
-      Math.random,
+      random,
       exclude,
     );
     return chosen ? this.table.get(chosen.id) : undefined;
@@ -89,7 +119,18 @@ export class InstanceBalancer implements OnModuleInit {
 
   /** How many instances of a pool could take a request now. */
   usableCount(pool: string, now = Date.now()): number {
-    return usable(this.table.pool(pool).map((instance) => this.member(instance, now))).length;
+    let count = 0;
+    for (const instance of this.table.pool(pool)) if (isUsable(this.member(instance, now))) count += 1;
+    return count;
+  }
+
+  private indexOf(instances: readonly TableInstance[]): PoolIndex {
+    let index = this.indexes.get(instances);
+    if (!index) {
+      index = new PoolIndex(instances);
+      this.indexes.set(instances, index);
+    }
+    return index;
   }
 
   /** Every pool with its strategy, usable count and members (for GET /pools). */
@@ -122,7 +163,7 @@ export class InstanceBalancer implements OnModuleInit {
         maxConcurrency: member.maxConcurrency,
         circuit: this.circuits.state(instance.id, now),
         coolingForMs: Math.max(0, instance.observed.coolingUntil - now),
-        usable: usable([member]).length === 1,
+        usable: isUsable(member),
         hasKey: instance.target !== undefined,
         ramp: Math.round((member.ramp ?? 1) * 100) / 100,
         sources: { consul: instance.consul?.status ?? null, probe: instance.probe?.status ?? null },

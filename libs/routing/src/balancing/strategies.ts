@@ -55,19 +55,32 @@ export class BalancerState {
     this.cursors.set(pool, (cursor + 1) % Number.MAX_SAFE_INTEGER);
     return cursor % size;
   }
+
+  /** The cursor as it stands (for strategies that skip members and then move it themselves). */
+  peek(pool: string): number {
+    return this.cursors.get(pool) ?? 0;
+  }
+
+  moveTo(pool: string, cursor: number): void {
+    this.cursors.set(pool, cursor % Number.MAX_SAFE_INTEGER);
+  }
 }
 
-/** Members that may take a new request: not draining, not critical, circuit closed, below their caps. */
-export function usable(members: readonly PoolMember[]): PoolMember[] {
-  return members.filter(
-    (member) =>
-      !member.draining &&
-      member.status !== 'critical' &&
-      member.circuitAllows &&
-      member.weight > 0 &&
-      member.withinRate !== false &&
-      (member.maxConcurrency === null || member.inFlight < member.maxConcurrency),
+/** Whether a member may take a new request: not draining, not critical, circuit closed, below its caps. */
+export function isUsable(member: PoolMember): boolean {
+  return (
+    !member.draining &&
+    member.status !== 'critical' &&
+    member.circuitAllows &&
+    member.weight > 0 &&
+    member.withinRate !== false &&
+    (member.maxConcurrency === null || member.inFlight < member.maxConcurrency)
   );
+}
+
+/** Members that may take a new request (see isUsable). */
+export function usable(members: readonly PoolMember[]): PoolMember[] {
+  return members.filter(isUsable);
 }
 
 /**
@@ -84,7 +97,8 @@ export function selectMember(
 ): PoolMember | undefined {
   const candidates = usable(members).filter((member) => !exclude.has(member.id));
   if (candidates.length === 0) return undefined;
-  const bestPriority = Math.min(...candidates.map((member) => member.priority));
+  let bestPriority = Number.POSITIVE_INFINITY;
+  for (const member of candidates) bestPriority = Math.min(bestPriority, member.priority);
   const tier = demoteLatencyOutliers(
     candidates.filter((member) => member.priority === bestPriority).sort((a, b) => a.id.localeCompare(b.id)),
   );
@@ -101,30 +115,17 @@ export function selectMember(
     case 'random':
       return tier[Math.floor(random() * tier.length)];
     case 'health_based': {
-      // Passing beats warning; then the healthy (score near the best), then the fastest of those.
-      // Close calls are ties that share the load in turn: jitter must not send everything to one.
-      const rank = (member: PoolMember) => (member.status === 'passing' ? 1 : 0) + member.healthScore;
-      const best = Math.max(...tier.map(rank));
-      const healthy = tier.filter((member) => rank(member) >= best - HEALTH_TIE_TOLERANCE);
-      const fastest = Math.max(...healthy.map(latencyFactor));
-      const top = healthy.filter((member) => latencyFactor(member) >= fastest - LATENCY_TIE_TOLERANCE);
       // In turn, unless one is ramping up after a recovery: then by its ramp.
+      const top = healthiest(tier);
       if (top.every((member) => rampOf(member) === 1)) return top[state.next(`${pool}#health`, top.length)];
       return weightedPick(top, rampOf, random);
     }
     case 'health_weighted':
-      return weightedPick(
-        tier,
-        (member) =>
-          member.weight *
-          rampOf(member) *
-          Math.max(member.healthScore, 0.01) *
-          (member.status === 'warning' ? 0.25 : 1),
-        random,
-      );
+      return weightedPick(tier, (member) => member.weight * healthShare(member), random);
     case 'least_connections': {
       const load = (member: PoolMember) => member.inFlight / member.weight;
-      const least = Math.min(...tier.map(load));
+      let least = Number.POSITIVE_INFINITY;
+      for (const member of tier) least = Math.min(least, load(member));
       const lightest = tier.filter((member) => load(member) === least);
       return lightest[state.next(`${pool}#least`, lightest.length)];
     }
@@ -149,17 +150,45 @@ export function selectMember(
  * probes) show when it is fast again.
  */
 export function demoteLatencyOutliers(tier: PoolMember[]): PoolMember[] {
-  const latencies = tier.map((member) => member.latencyEwmaMs).filter((latency) => latency > 0);
-  if (latencies.length < 3) return tier;
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)]!;
-  return tier.map((member) =>
+  const median = medianLatency(tier);
+  if (median === undefined) return tier;
+  return tier.map((member) => (isLatencyOutlier(member, median) ? { ...member, status: 'warning' } : member));
+}
+
+/** The median of the members' known latencies; undefined when fewer than three are known (no crowd to compare). */
+export function medianLatency(members: readonly PoolMember[]): number | undefined {
+  const latencies = members.map((member) => member.latencyEwmaMs).filter((latency) => latency > 0);
+  if (latencies.length < 3) return undefined;
+  latencies.sort((a, b) => a - b);
+  return latencies[Math.floor(latencies.length / 2)]!;
+}
+
+export function isLatencyOutlier(member: PoolMember, median: number): boolean {
+  return (
     member.status === 'passing' &&
     member.latencyEwmaMs > LATENCY_OUTLIER_FACTOR * median &&
     member.latencyEwmaMs - median > LATENCY_OUTLIER_MIN_EXCESS_MS
-      ? { ...member, status: 'warning' }
-      : member,
   );
+}
+
+/**
+ * health_based's choice before taking turns: passing beats warning; then the healthy (score near
+ * the best), then the fastest of those. Close calls are ties that share the load in turn: jitter
+ * must not send everything to one.
+ */
+export function healthiest(tier: readonly PoolMember[]): PoolMember[] {
+  const rank = (member: PoolMember) => (member.status === 'passing' ? 1 : 0) + member.healthScore;
+  let best = Number.NEGATIVE_INFINITY;
+  for (const member of tier) best = Math.max(best, rank(member));
+  const healthy = tier.filter((member) => rank(member) >= best - HEALTH_TIE_TOLERANCE);
+  let fastest = Number.NEGATIVE_INFINITY;
+  for (const member of healthy) fastest = Math.max(fastest, latencyFactor(member));
+  return healthy.filter((member) => latencyFactor(member) >= fastest - LATENCY_TIE_TOLERANCE);
+}
+
+/** health_weighted's share of a member beside its weight, in (0, 1]: ramp, health score, a quarter when warning. */
+export function healthShare(member: PoolMember): number {
+  return rampOf(member) * Math.max(member.healthScore, 0.01) * (member.status === 'warning' ? 0.25 : 1);
 }
 
 /** 1 at 0 ms, 0.5 at 2 s: the latency part of the health score, on its own. */
@@ -167,11 +196,11 @@ function latencyFactor(member: PoolMember): number {
   return 1 / (1 + Math.max(0, member.latencyEwmaMs) / 2000);
 }
 
-function rampOf(member: PoolMember): number {
+export function rampOf(member: PoolMember): number {
   return member.ramp ?? 1;
 }
 
-function weightedPick(
+export function weightedPick(
   members: readonly PoolMember[],
   weightOf: (member: PoolMember) => number,
   random: RandomSource,

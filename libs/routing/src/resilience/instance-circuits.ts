@@ -17,6 +17,8 @@ export class InstanceCircuits implements OnModuleInit {
   private readonly logger = new Logger(InstanceCircuits.name);
   private readonly breakers = new Map<string, CircuitBreaker>();
   private readonly lastState = new Map<string, CircuitState>();
+  /** Instances whose circuit is open or half-open: few, so a balancer can look for due trials without a scan. */
+  private readonly notClosed = new Set<string>();
   readonly options: CircuitBreakerOptions;
   private readonly serviceId: string;
 
@@ -58,6 +60,11 @@ export class InstanceCircuits implements OnModuleInit {
 
   state(instanceId: string, now = Date.now()): CircuitState {
     return this.breakers.get(instanceId)?.state(now) ?? 'closed';
+  }
+
+  /** Ids of the instances whose circuit is not closed (open, or half-open once its cool-down passed). */
+  unclosed(): ReadonlySet<string> {
+    return this.notClosed;
   }
 
   allows(instanceId: string, now: number): boolean {
@@ -112,6 +119,8 @@ export class InstanceCircuits implements OnModuleInit {
     const previous = this.lastState.get(instance.id) ?? 'closed';
     if (state === previous) return undefined;
     this.lastState.set(instance.id, state);
+    if (state === 'closed') this.notClosed.delete(instance.id);
+    else this.notClosed.add(instance.id);
     this.metrics.circuitTransitions.inc({ provider: instance.provider, state });
     this.logger.log(`Circuit of ${instance.name} (${instance.provider}) is now ${state}${reason ? `: ${reason}` : ''}`);
     return state;

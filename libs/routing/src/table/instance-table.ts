@@ -62,6 +62,11 @@ export class InstanceTable {
   private readonly listeners: (() => void)[] = [];
   /** When the catalog was last loaded (0: never). */
   catalogLoadedAt = 0;
+  /**
+   * Moves on whenever a feed changes what the table says of an instance's health (catalog, Consul,
+   * probes), so a reader that keeps a summary of a pool knows when to work it out again.
+   */
+  healthVersion = 0;
 
   /** Replaces the catalog, keeping what feeds and observations learnt of instances that stay. */
   replaceCatalog(rows: readonly CatalogInstance[]): void {
@@ -80,13 +85,18 @@ export class InstanceTable {
   /** Consul's view of an instance's checks (worst check wins) and its draining tag. */
   setConsulStatus(id: string, status: InstanceStatus, draining: boolean, at = Date.now()): void {
     const instance = this.instances.get(id);
-    if (instance) instance.consul = { status, draining, at };
+    if (!instance) return;
+    instance.consul = { status, draining, at };
+    this.healthVersion += 1;
   }
 
   /** Instances Consul no longer lists (deregistered): forget its view of them. */
   clearConsulStatus(provider: ProviderName, present: ReadonlySet<string>): void {
     for (const instance of this.instances.values()) {
-      if (instance.provider === provider && !present.has(instance.id)) instance.consul = undefined;
+      if (instance.provider === provider && !present.has(instance.id) && instance.consul) {
+        instance.consul = undefined;
+        this.healthVersion += 1;
+      }
     }
   }
 
@@ -96,7 +106,9 @@ export class InstanceTable {
     at = Date.now(),
   ): void {
     const instance = this.instances.get(id);
-    if (instance) instance.probe = { ...metrics, at };
+    if (!instance) return;
+    instance.probe = { ...metrics, at };
+    this.healthVersion += 1;
   }
 
   /** The status routing goes by: the fresher of Consul's check and the prober's event; unknown counts as warning. */
@@ -198,6 +210,7 @@ export class InstanceTable {
       }
     }
     this.pools = pools;
+    this.healthVersion += 1;
     for (const listener of this.listeners) listener();
   }
 }
