@@ -53,6 +53,11 @@ export class AppProcess {
     }
   }
 
+  /** The app's process id (the benchmark reads its memory). */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }
