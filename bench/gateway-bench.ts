@@ -120,6 +120,16 @@ function portkeyNote(child: BenchChild | undefined, runs: RunRecord[]): string[]
   return [];
 }
 
+/** GATEWAY_WORKERS=2 only means something when the gateway really runs as several processes. */
+function workersNote(runs: RunRecord[]): string[] {
+  const twoWorkers = runs.filter((run) => run.target === 'switchboard-2');
+  if (twoWorkers.length === 0 || twoWorkers.some((run) => run.memory.processes > 1)) return [];
+  return [
+    'Switchboard with GATEWAY_WORKERS=2 ran as a single process: this build does not know the setting yet, so both ' +
+      'Switchboard rows measure the same gateway and their difference is run-to-run noise.',
+  ];
+}
+
 function switchboardNote(stack: GatewayStack | undefined, runs: RunRecord[]): string[] {
   if (!stack) return [];
   const failed = runs
@@ -284,7 +294,7 @@ async function run(signal: AbortSignal): Promise<void> {
       ],
       runs,
       summaries,
-      notes: [...portkeyNote(portkey, runs), ...switchboardNote(stack, runs)],
+      notes: [...workersNote(runs), ...portkeyNote(portkey, runs), ...switchboardNote(stack, runs)],
       elapsedMinutes: (Date.now() - started) / 60_000,
     });
     await writeFile(RESULTS_FILE, markdown);
