@@ -44,6 +44,8 @@ ensure_bench_go_tools() {
     (cd "$source_dir" && GOTOOLCHAIN=local "$go" build -o "$dir.partial/" ./mock-upstream ./ttfb >&2) ||
       fail "building bench/go failed: see the compiler output above"
     rm -rf "$dir" && mv "$dir.partial" "$dir"
+    # Builds of older sources are never used again.
+    find "$BENCH_CACHE" -maxdepth 1 -name 'go-tools-*' ! -name "go-tools-$hash" -exec rm -rf {} +
   fi
   export BENCH_MOCK_UPSTREAM_BIN="$dir/mock-upstream" BENCH_TTFB_BIN="$dir/ttfb"
 }
