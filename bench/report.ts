@@ -81,8 +81,8 @@ export function renderReport(report: RaceReport): string {
     '',
     `**Quiet machine:** before each target the race waits (at most ${settings.quietWaitSeconds} s) for the 1-minute load average ` +
       `to fall below ${settings.quietLoad}, and records it before and after. A run is not comparable (⚠) when the wait ran out, or ` +
-      `when the load after it is above ${settings.highLoad} (the race itself lifts it to about 1.5–2.5 on this machine; more means ` +
-      'something else ran). Figures are medians over the comparable runs, with [min–max] across them; a target with no comparable run ' +
+      `when the load after it is above ${settings.highLoad} (a target's own run leaves it between about 1 and 2.5 on two cores; more ` +
+      'means something else ran). Figures are medians over the comparable runs, with [min–max] across them; a target with no comparable run ' +
       'shows all its runs and ⚠.',
     '',
     '**Targets:**',

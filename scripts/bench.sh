@@ -3,7 +3,7 @@
 # nothing, a bare undici proxy, Switchboard with 1 and with 2 gateway workers, Portkey's gateway.
 # vegeta drives an open loop at 1,000/s and a closed loop, a Go client measures streams' time to
 # first byte; three rounds on a quiet machine. Writes bench/RESULTS.md and prints it. Takes about
-# 20 minutes (less on an idle machine: most of it is waiting for the load average to settle).
+# 13 minutes on an idle two-core machine (more when the load average is slow to settle).
 #   npm run bench
 #   BENCH_DURATION_S=2 BENCH_REPEATS=1 BENCH_QUIET_WAIT_S=5 npm run bench   # a quick look
 # Settings (see bench/gateway-bench.ts and the README): BENCH_DURATION_S, BENCH_WARMUP_S, BENCH_RATE,
