@@ -2,13 +2,13 @@
 // <upstream origin>` listens on a free loopback port, prints "bare-proxy listening on <port>", and
 // forwards every request (method, path, headers, body) to the upstream over kept-alive undici
 // connections, piping the answer back untouched. No parsing, no auth, no routing, no metrics: what
-// the gateway costs beyond this is the price of its features.
+// the gateway costs beyond this is the price of its features. It imports nothing of Switchboard
+// (the kernel alone would double its memory), so its RSS is that of a bare proxy.
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import { Agent } from 'undici';
-import { exitWhenParentGoes } from './node-child.js';
-import { describeError } from '@switchboard/kernel';
+import { exitWhenParentGoes } from './bench-child.js';
 
 /** Headers that describe one hop's connection, not the message (RFC 9110 §7.6.1), plus host. */
 const HOP_BY_HOP = new Set([
@@ -56,7 +56,7 @@ const server = createServer((request, response) => {
       await pipeline(answer.body, response);
     })
     .catch((error: unknown) => {
-      const message = describeError(error);
+      const message = error instanceof Error ? error.message : String(error);
       if (response.headersSent) response.destroy();
       else response.writeHead(502, { 'content-type': 'text/plain' }).end(`bare-proxy: ${message}`);
     });

@@ -1,44 +1,64 @@
-// `npm run bench`: what the api-gateway costs over its upstream. Not a test: it asserts nothing,
-// it measures and writes bench/RESULTS.md (and prints it).
+// `npm run bench`: the race. Not a test: it asserts nothing, it measures and writes
+// bench/RESULTS.md (and prints it).
 //
-// The same load goes (1) straight to the provider simulator, (2) through a bare undici
-// pass-through proxy and (3) through the api-gateway with every feature on, first at a fixed rate
-// (latency) and then closed-loop (throughput). The stack is the end-to-end tests' GatewayStack:
-// a Consul dev agent, a fresh database, the simulator in this process, and the instance-manager
-// and api-gateway as processes. The bare proxy and the load generator are processes too.
-//
-// Optional overrides: BENCH_RATE (requests/s, 1000), BENCH_SECONDS (per phase, 10),
-// BENCH_WARMUP_SECONDS (2), BENCH_CONCURRENCY (connections and workers, 64).
-import { writeFile } from 'node:fs/promises';
-import { cpus, release, totalmem, type } from 'node:os';
+// One Go mock upstream; in front of it, one after another: nothing (direct), a bare undici proxy,
+// Switchboard with one and with two gateway workers, and Portkey's gateway. Each target gets an
+// open loop at a fixed rate and a closed loop (vegeta), then a streaming phase (the Go TTFB
+// client), on a quiet machine, for several rounds. scripts/bench.sh builds the tools and passes
+// their paths in BENCH_*_BIN; the settings are read here (see settingsFromEnvironment).
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GatewayStack, TEST_CLIENT_KEY } from '../test/support/gateway-stack.js';
+import type { GatewayStack } from '../test/support/gateway-stack.js';
 import { repoRoot } from '../test/support/paths.js';
-import { type LoadResult, runLoad } from './load-protocol.js';
-import { NodeChild } from './node-child.js';
-import { type BenchSettings, type MachineFacts, renderReport, type TargetResult } from './report.js';
+import type { BenchChild } from './bench-child.js';
+import { loadAverage, machineFacts, processTreeMemory, waitForQuiet } from './machine.js';
+import { type RaceSettings, renderReport } from './report.js';
+import { runStreams } from './stream-client.js';
+import { type RunRecord, summarize, type TargetSummary } from './summary.js';
+import {
+  checkTarget,
+  directTarget,
+  type MissingTarget,
+  type RaceTarget,
+  startBareProxy,
+  startMockUpstream,
+  startPortkey,
+  startSwitchboard,
+  type TargetKey,
+} from './targets.js';
+import { Vegeta } from './vegeta.js';
 
-const INSTANCE = 'bench-openai';
-/** GatewayStack gives each simulated instance the key sim-key-<name>. */
-const INSTANCE_KEY = `sim-key-${INSTANCE}`;
-const CHAT_PATH = '/v1/chat/completions';
 const REQUEST_BODY = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], max_tokens: 16 });
-/** High enough never to refuse a request: the limiter counts every request but never refuses one. */
-const CLIENT_KEY_RPM = 10_000_000;
+const STREAM_BODY = JSON.stringify({
+  model: 'gpt-4o',
+  messages: [{ role: 'user', content: 'hi' }],
+  max_tokens: 16,
+  stream: true,
+});
 const RESULTS_FILE = join(repoRoot, 'bench/RESULTS.md');
+const ALL_TARGETS: TargetKey[] = ['direct', 'bare-proxy', 'switchboard-1', 'switchboard-2', 'portkey'];
+const TARGET_NAMES: Record<TargetKey, string> = {
+  direct: 'direct',
+  'bare-proxy': 'bare proxy',
+  'switchboard-1': 'Switchboard, 1 worker',
+  'switchboard-2': 'Switchboard, 2 workers',
+  portkey: 'Portkey',
+};
 
-interface Target {
-  name: TargetResult['name'];
+interface Tools {
+  vegeta: string;
+  mockUpstream: string;
+  ttfb: string;
   description: string;
-  origin: string;
-  apiKey: string;
+  portkey: { entry: string; version: string } | { missing: string };
 }
 
 function step(message: string): void {
   process.stderr.write(`==> ${message}\n`);
 }
 
-function settingsFromEnvironment(): BenchSettings {
+function settingsFromEnvironment(cores: number): { settings: RaceSettings; targets: TargetKey[] } {
   const read = (name: string, fallback: number) => {
     const raw = process.env[name];
     if (raw === undefined || raw === '') return fallback;
@@ -46,159 +66,250 @@ function settingsFromEnvironment(): BenchSettings {
     if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, not "${raw}"`);
     return value;
   };
+  const targets = (process.env.BENCH_TARGETS ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  const unknown = targets.filter((name) => !ALL_TARGETS.includes(name as TargetKey));
+  if (unknown.length > 0)
+    throw new Error(`BENCH_TARGETS names ${unknown.join(', ')}; the targets are ${ALL_TARGETS.join(', ')}`);
   return {
-    rate: read('BENCH_RATE', 1000),
-    durationSeconds: read('BENCH_SECONDS', 10),
-    warmupSeconds: read('BENCH_WARMUP_SECONDS', 2),
-    concurrency: Math.round(read('BENCH_CONCURRENCY', 64)),
+    settings: {
+      rate: read('BENCH_RATE', 1000),
+      durationSeconds: read('BENCH_DURATION_S', 10),
+      warmupSeconds: read('BENCH_WARMUP_S', 2),
+      concurrency: Math.round(read('BENCH_CONCURRENCY', 64)),
+      streamRate: read('BENCH_STREAM_RATE', 200),
+      repeats: Math.round(read('BENCH_REPEATS', 3)),
+      quietLoad: read('BENCH_QUIET_LOAD', 1),
+      quietWaitSeconds: read('BENCH_QUIET_WAIT_S', 120),
+      highLoad: read('BENCH_LOAD_HIGH', cores + 1),
+    },
+    targets: targets.length > 0 ? (targets as TargetKey[]) : ALL_TARGETS,
   };
 }
 
-function machineFacts(): MachineFacts {
-  const cores = cpus();
+function toolsFromEnvironment(): Tools {
+  const required = (name: string) => {
+    const value = process.env[name];
+    if (!value) throw new Error(`${name} is not set: run the race with npm run bench, which builds the tools`);
+    return value;
+  };
+  const entry = process.env.BENCH_PORTKEY_ENTRY;
   return {
-    cores: cores.length,
-    cpuModel: cores[0]?.model.trim() ?? 'unknown',
-    node: process.version,
-    os: `${type()} ${release()}`,
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    vegeta: required('BENCH_VEGETA_BIN'),
+    mockUpstream: required('BENCH_MOCK_UPSTREAM_BIN'),
+    ttfb: required('BENCH_TTFB_BIN'),
+    description: process.env.BENCH_TOOLS_DESCRIPTION ?? 'vegeta, the Go mock upstream and TTFB client',
+    portkey: entry
+      ? { entry, version: process.env.BENCH_PORTKEY_VERSION ?? 'unknown' }
+      : { missing: process.env.BENCH_PORTKEY_MISSING ?? 'BENCH_PORTKEY_ENTRY is not set' },
   };
 }
 
-/** One request through the target before measuring: a benchmark of error pages would be worthless. */
-async function checkTarget(target: Target): Promise<Response> {
-  const response = await fetch(`${target.origin}${CHAT_PATH}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${target.apiKey}`, 'content-type': 'application/json' },
-    body: REQUEST_BODY,
-  });
-  const text = await response.text();
-  if (response.status !== 200)
-    throw new Error(`${target.name} answered the check request with ${response.status}: ${text.slice(0, 500)}`);
-  return response;
+/** What a target logged that explains its failures, as a line for the report. */
+function portkeyNote(child: BenchChild | undefined, runs: RunRecord[]): string[] {
+  if (!child) return [];
+  const failedStreams = runs.filter((run) => run.target === 'portkey').some((run) => run.stream.failed > 0);
+  const logs = `${child.stdout}\n${child.stderr}`;
+  if (failedStreams && logs.includes('TypeError: immutable'))
+    return [
+      'Portkey failed its streams and logged `TypeError: immutable` at `Headers.append` (its stream path modifies the ' +
+        "headers of a fetch response, which Node 24's fetch forbids). Recorded as failures; its code is not patched here.",
+    ];
+  return [];
 }
 
-async function startBareProxy(upstreamOrigin: string): Promise<{ child: NodeChild; url: string }> {
-  const child = NodeChild.spawn('bare proxy', new URL('./bare-proxy.js', import.meta.url), [upstreamOrigin]);
-  try {
-    const [, port] = await child.waitForLine(/bare-proxy listening on (\d+)/, 10_000);
-    return { child, url: `http://127.0.0.1:${port}` };
-  } catch (error) {
-    await child.stop();
-    throw error;
-  }
+/** GATEWAY_WORKERS=2 only means something when the gateway really runs as several processes. */
+function workersNote(runs: RunRecord[]): string[] {
+  const twoWorkers = runs.filter((run) => run.target === 'switchboard-2');
+  if (twoWorkers.length === 0 || twoWorkers.some((run) => run.memory.processes > 1)) return [];
+  return [
+    'Switchboard with GATEWAY_WORKERS=2 ran as a single process: this build does not know the setting yet, so both ' +
+      'Switchboard rows measure the same gateway and their difference is run-to-run noise.',
+  ];
 }
 
-async function measure(target: Target, settings: BenchSettings, signal: AbortSignal): Promise<TargetResult> {
-  const base = { origin: target.origin, path: CHAT_PATH, apiKey: target.apiKey, body: REQUEST_BODY, ...settings };
-  const phase = async (mode: 'fixed' | 'max', label: string, summary: (result: LoadResult) => string) => {
-    process.stderr.write(`==> ${target.name}: ${label} ...`);
-    const result = await runLoad({ ...base, mode }, signal);
-    const errors = result.errors > 0 ? `, ${result.errors} ERRORS (${Object.keys(result.errorKinds).join(', ')})` : '';
-    process.stderr.write(` done, ${summary(result)}${errors}\n`);
-    return result;
-  };
-  const fixed = await phase(
-    'fixed',
-    `fixed ${settings.rate} rps`,
-    (result) =>
-      `${result.rps.toFixed(0)} rps, p50 ${result.latencyMs.p50.toFixed(2)} ms, p99 ${result.latencyMs.p99.toFixed(2)} ms`,
-  );
-  const max = await phase(
-    'max',
-    `max throughput, ${settings.concurrency} workers`,
-    (result) => `${result.rps.toFixed(0)} rps, p99 ${result.latencyMs.p99.toFixed(2)} ms`,
-  );
-  return { name: target.name, description: target.description, fixed, max };
-}
-
-/** The gateway's warnings and errors, for the report when something went wrong. */
-function gatewayLogExcerpt(stack: GatewayStack, results: TargetResult[]): string[] {
-  if (!results.some((result) => result.name === 'gateway' && result.fixed.errors + result.max.errors > 0)) return [];
-  return stack.gateway.logs
-    .split('\n')
+function switchboardNote(stack: GatewayStack | undefined, runs: RunRecord[]): string[] {
+  if (!stack) return [];
+  const failed = runs
+    .filter((run) => run.target.startsWith('switchboard'))
+    .some((run) => run.open.failures + run.closed.failures + run.stream.failed > 0);
+  if (!failed) return [];
+  const lines = stack.gateways
+    .flatMap((gateway) => gateway.logs.split('\n'))
     .filter((line) => /"level":"(warn|error|fatal)"/.test(line))
-    .slice(-10)
-    .map((line) => line.slice(0, 400));
+    .slice(-5)
+    .map((line) => `\`${line.slice(0, 300).replaceAll('`', "'")}\``);
+  return lines.length > 0 ? [`Switchboard logged (last warnings and errors): ${lines.join(' ')}`] : [];
 }
 
-async function run(settings: BenchSettings, signal: AbortSignal): Promise<void> {
+async function measure(
+  target: RaceTarget,
+  round: number,
+  settings: RaceSettings,
+  tools: Tools,
+  files: { vegeta: Vegeta; body: string; streamBody: string },
+  signal: AbortSignal,
+): Promise<RunRecord> {
+  const label = `round ${round}/${settings.repeats}, ${target.name}`;
+  const wait = await waitForQuiet(
+    settings.quietLoad,
+    settings.quietWaitSeconds,
+    (line) => step(`${label}: ${line}`),
+    signal,
+  );
+  step(`${label}: load ${wait.load.toFixed(2)}${wait.quiet ? '' : ' (NOT quiet: the wait ran out)'}`);
+  const base = { bodyFile: files.body, workers: settings.concurrency };
+  if (settings.warmupSeconds > 0)
+    await files.vegeta.attack(
+      target.http,
+      { ...base, mode: 'open', rate: settings.rate, durationSeconds: settings.warmupSeconds },
+      signal,
+    );
+  const open = await files.vegeta.attack(
+    target.http,
+    { ...base, mode: 'open', rate: settings.rate, durationSeconds: settings.durationSeconds },
+    signal,
+  );
+  step(
+    `${label}: open loop ${Math.round(open.throughput)}/s, p50 ${open.latencyMs.p50.toFixed(2)} ms, p99 ${open.latencyMs.p99.toFixed(2)} ms, ${open.failures} failures`,
+  );
+  const closed = await files.vegeta.attack(
+    target.http,
+    { ...base, mode: 'closed', rate: 0, durationSeconds: settings.durationSeconds },
+    signal,
+  );
+  step(`${label}: closed loop ${Math.round(closed.throughput)}/s, ${closed.failures} failures`);
+  const stream = await runStreams(
+    tools.ttfb,
+    target.http,
+    {
+      rate: settings.streamRate,
+      durationSeconds: settings.durationSeconds,
+      warmupSeconds: 1,
+      bodyFile: files.streamBody,
+    },
+    signal,
+  );
+  const memory = await processTreeMemory(target.pid);
+  const loadAfter = await loadAverage();
+  step(
+    `${label}: streams ${stream.ok}/${stream.sent} ok, TTFB p50 ${stream.ok > 0 ? stream.ttfbMs.p50.toFixed(2) : 'n/a'} ms; ` +
+      `RSS ${memory.rssMiB.toFixed(0)} MiB (peak ${memory.peakMiB.toFixed(0)}); load after ${loadAfter.toFixed(2)}`,
+  );
+  const note = !wait.quiet
+    ? `load ${wait.load.toFixed(2)} before`
+    : loadAfter > settings.highLoad
+      ? `load rose to ${loadAfter.toFixed(2)}`
+      : undefined;
+  return {
+    round,
+    target: target.key,
+    loadBefore: wait.load,
+    loadAfter,
+    waitedSeconds: wait.waitedSeconds,
+    comparable: note === undefined,
+    ...(note ? { note } : {}),
+    open,
+    closed,
+    stream,
+    memory,
+  };
+}
+
+async function run(signal: AbortSignal): Promise<void> {
+  const started = Date.now();
   const machine = machineFacts();
+  const { settings, targets: wanted } = settingsFromEnvironment(machine.cores);
+  const tools = toolsFromEnvironment();
   step(`machine: ${machine.cores} cores (${machine.cpuModel}), Node ${machine.node}`);
 
+  const workDirectory = await mkdtemp(join(tmpdir(), 'switchboard-bench-'));
+  const servers: BenchChild[] = [];
   let stack: GatewayStack | undefined;
-  let proxy: NodeChild | undefined;
+  let portkey: BenchChild | undefined;
+  const missing: MissingTarget[] = [];
   try {
-    step('starting the stack: Consul dev agent, database, provider simulator, instance-manager, api-gateway');
-    stack = await GatewayStack.start({
-      instances: [{ name: INSTANCE, provider: 'openai', models: ['gpt-4o'] }],
-      gatewayEnv: {
-        BOOTSTRAP_CLIENT_KEY_RPM: String(CLIENT_KEY_RPM),
-        // The stack's tests reload keys and catalog twice a second; a gateway in service does so every 5 s.
-        CATALOG_REFRESH_MS: '5000',
-      },
-    });
+    const body = join(workDirectory, 'body.json');
+    const streamBody = join(workDirectory, 'stream-body.json');
+    await writeFile(body, REQUEST_BODY);
+    await writeFile(streamBody, STREAM_BODY);
+    const files = { vegeta: new Vegeta(tools.vegeta, workDirectory), body, streamBody };
+
+    step('starting the Go mock upstream');
+    const mock = await startMockUpstream(tools.mockUpstream);
+    servers.push(mock.child);
+    const targets: RaceTarget[] = [];
+    if (wanted.includes('direct')) targets.push(directTarget(mock.child, mock.origin));
+    if (wanted.includes('bare-proxy')) {
+      step('starting the bare proxy');
+      const proxy = await startBareProxy(mock.origin);
+      servers.push(proxy.child);
+      targets.push(proxy.target);
+    }
+    if (wanted.includes('switchboard-1') || wanted.includes('switchboard-2')) {
+      step('starting Switchboard: Consul dev agent, database, instance-manager, api-gateway ×2 (1 and 2 workers)');
+      const switchboard = await startSwitchboard(mock.origin);
+      stack = switchboard.stack;
+      targets.push(...switchboard.targets.filter((target) => wanted.includes(target.key)));
+    }
     signal.throwIfAborted();
-    const upstreamOrigin = new URL(stack.simulator.get(INSTANCE).baseUrl).origin;
+    if (wanted.includes('portkey')) {
+      if ('missing' in tools.portkey) missing.push({ key: 'portkey', name: 'Portkey', reason: tools.portkey.missing });
+      else {
+        step(`starting Portkey ${tools.portkey.version}`);
+        try {
+          const started = await startPortkey(tools.portkey.entry, tools.portkey.version, mock.origin);
+          portkey = started.child;
+          targets.push(started.target);
+        } catch (error) {
+          const reason = `it did not start: ${error instanceof Error ? error.message : String(error)}`;
+          step(`Portkey is left out: ${reason}`);
+          missing.push({ key: 'portkey', name: 'Portkey', reason });
+        }
+      }
+    }
+    for (const target of targets) await checkTarget(target, REQUEST_BODY);
 
-    step('starting the bare proxy');
-    const started = await startBareProxy(upstreamOrigin);
-    proxy = started.child;
-    signal.throwIfAborted();
+    const runs: RunRecord[] = [];
+    for (let round = 1; round <= settings.repeats; round += 1)
+      for (const target of targets) runs.push(await measure(target, round, settings, tools, files, signal));
 
-    const targets: Target[] = [
-      {
-        name: 'direct',
-        description: `the provider simulator (an OpenAI instance, no latency knobs) at ${upstreamOrigin}`,
-        origin: upstreamOrigin,
-        apiKey: INSTANCE_KEY,
-      },
-      {
-        name: 'bare proxy',
-        description:
-          'a node:http server piping each request to the simulator over an undici Agent (64 kept-alive connections), in its own process',
-        origin: started.url,
-        apiKey: INSTANCE_KEY,
-      },
-      {
-        name: 'gateway',
-        description: `the api-gateway (\`node scripts/run-app.mjs api-gateway\`) with a client key limited to ${CLIENT_KEY_RPM.toLocaleString('en-US')} requests/min (counted in memory, shared through Redis every 250 ms), metrics, routing and balancing on`,
-        origin: stack.gateway.url,
-        apiKey: TEST_CLIENT_KEY,
-      },
-    ];
-    const checks: Response[] = [];
-    for (const target of targets) checks.push(await checkTarget(target));
-    // Without these the gateway row would measure less than "every feature on".
-    const gatewayCheck = checks[2]!;
-    if (gatewayCheck.headers.get('x-ratelimit-limit-requests') !== String(CLIENT_KEY_RPM))
-      throw new Error('the gateway answered without applying the client key rate limit');
-    if (!gatewayCheck.headers.has('x-switchboard-overhead-ms'))
-      throw new Error('the gateway answered without x-switchboard-overhead-ms');
-
-    const results: TargetResult[] = [];
-    for (const target of targets) results.push(await measure(target, settings, signal));
-
+    const summaries = new Map<TargetKey, TargetSummary>();
+    for (const target of targets) summaries.set(target.key, summarize(target.key, runs)!);
     const markdown = renderReport({
       date: new Date(),
       machine,
       settings,
-      request: REQUEST_BODY,
-      targets: results,
-      gatewayLogExcerpt: gatewayLogExcerpt(stack, results),
+      tools: tools.description,
+      requestBody: REQUEST_BODY,
+      streamBody: STREAM_BODY,
+      targets: targets.map(({ key, name, description }) => ({ key, name, description })),
+      missing: [
+        ...missing,
+        ...ALL_TARGETS.filter((key) => !wanted.includes(key) && !missing.some((target) => target.key === key)).map(
+          (key) => ({ key, name: TARGET_NAMES[key], reason: 'left out by BENCH_TARGETS' }),
+        ),
+      ],
+      runs,
+      summaries,
+      notes: [...workersNote(runs), ...portkeyNote(portkey, runs), ...switchboardNote(stack, runs)],
+      elapsedMinutes: (Date.now() - started) / 60_000,
     });
     await writeFile(RESULTS_FILE, markdown);
     step(`wrote ${RESULTS_FILE}`);
     process.stdout.write(markdown);
   } finally {
-    step('stopping the bare proxy and the stack');
-    await proxy?.stop();
+    step('stopping the targets and the stack');
+    await portkey?.stop();
+    await Promise.all(servers.map((server) => server.stop()));
     await stack?.stop();
+    await rm(workDirectory, { recursive: true, force: true });
   }
 }
 
 async function main(): Promise<number> {
-  const settings = settingsFromEnvironment();
   const interrupt = new AbortController();
   // Ctrl-C also reaches the apps and Consul directly (same process group); this process still
   // stops everything it started, in order, and drops the database. A second signal gives up.
@@ -210,7 +321,7 @@ async function main(): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    await run(settings, interrupt.signal);
+    await run(interrupt.signal);
     return 0;
   } catch (error) {
     if (interrupt.signal.aborted) return 130;
@@ -219,5 +330,5 @@ async function main(): Promise<number> {
   }
 }
 
-// Explicit exit: the simulator's and clients' kept-alive sockets must not hold the process open.
+// Explicit exit: kept-alive sockets must not hold the process open.
 process.exit(await main());

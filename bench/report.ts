@@ -1,155 +1,243 @@
-// The benchmark's results as Markdown (bench/RESULTS.md and stdout), with the goals judged.
-import type { LoadResult, Percentiles } from './load-protocol.js';
+// The race's results as Markdown (bench/RESULTS.md and stdout), with the goals judged.
+import type { MachineFacts } from './machine.js';
+import { judgeGoals, type RunRecord, type Spread, type TargetSummary } from './summary.js';
+import type { MissingTarget, TargetKey } from './targets.js';
 
-export interface MachineFacts {
-  cores: number;
-  cpuModel: string;
-  node: string;
-  os: string;
-  memoryGiB: number;
-}
-
-export interface BenchSettings {
+export interface RaceSettings {
   rate: number;
   durationSeconds: number;
   warmupSeconds: number;
   concurrency: number;
+  streamRate: number;
+  repeats: number;
+  quietLoad: number;
+  quietWaitSeconds: number;
+  highLoad: number;
 }
 
-export interface TargetResult {
-  name: 'direct' | 'bare proxy' | 'gateway';
-  description: string;
-  fixed: LoadResult;
-  max: LoadResult;
-}
-
-export interface BenchReport {
+export interface RaceReport {
   date: Date;
   machine: MachineFacts;
-  settings: BenchSettings;
-  request: string;
-  targets: TargetResult[];
-  /** Warnings and errors the gateway logged during the run (a few lines). */
-  gatewayLogExcerpt: string[];
+  settings: RaceSettings;
+  tools: string;
+  requestBody: string;
+  streamBody: string;
+  /** In the order they ran, with a description each. */
+  targets: { key: TargetKey; name: string; description: string }[];
+  missing: MissingTarget[];
+  runs: RunRecord[];
+  summaries: Map<TargetKey, TargetSummary>;
+  /** Facts about failures worth a line of their own (e.g. what a target logged). */
+  notes: string[];
+  elapsedMinutes: number;
 }
 
-/** Goals from the issue that asked for this benchmark. */
-export const GOALS = { gatewayAddedP99Ms: 1, gatewayShareOfBareProxy: 0.6 };
+const fixed = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+const whole = (value: number) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a');
+const signed = (value: number) => (Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${value.toFixed(2)}` : 'n/a');
+const ratio = (value: number) => (Number.isFinite(value) && value > 0 ? `${value.toFixed(2)}×` : 'n/a');
 
-const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(2) : 'n/a');
-const signedMs = (value: number) => (Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${value.toFixed(2)}` : 'n/a');
-const whole = (value: number) => Math.round(value).toLocaleString('en-US');
+/** "median [min–max]", the spread left out when there is one run or no spread at all. */
+function withSpread(value: Spread, format: (value: number) => string = fixed): string {
+  if (!Number.isFinite(value.median)) return 'n/a';
+  if (value.min === value.max) return format(value.median);
+  return `${format(value.median)} [${format(value.min)}–${format(value.max)}]`;
+}
 
-export function renderReport(report: BenchReport): string {
-  const byName = new Map(report.targets.map((target) => [target.name, target]));
-  const direct = byName.get('direct');
-  const bare = byName.get('bare proxy');
-  const gateway = byName.get('gateway');
-  const { settings, machine } = report;
+export function renderReport(report: RaceReport): string {
+  const { settings, machine, summaries } = report;
+  const names = new Map(report.targets.map((target) => [target.key, target.name]));
+  const ran = report.targets.filter((target) => summaries.has(target.key));
+  const direct = summaries.get('direct');
+  const bare = summaries.get('bare-proxy');
+  const portkey = summaries.get('portkey');
+  const nameOf = (key: TargetKey) => {
+    const flag = summaries.get(key)?.comparable === false ? ' ⚠' : '';
+    return `${names.get(key) ?? key}${flag}`;
+  };
 
   const lines = [
-    '# Gateway benchmark',
+    '# Gateway race',
     '',
-    `Run ${report.date.toISOString()} by \`npm run bench\` (overwritten on every run).`,
+    `Run ${report.date.toISOString()} by \`npm run bench\` (overwritten on every run; it took ${report.elapsedMinutes.toFixed(1)} minutes).`,
     '',
     `**Machine:** ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}. ` +
-      'Everything shares these cores: the load generator, the provider simulator, the bare proxy, the gateway, the ' +
-      'instance-manager, Consul, Redis and Postgres.',
+      'Everything shares these cores: the load generator, the mock upstream, the target, and for Switchboard its ' +
+      'instance-manager, Consul, Redis and Postgres. Idle targets stay up while another one runs.',
     '',
-    `**Load:** \`POST /v1/chat/completions\` \`${report.request}\` (non-stream). ` +
-      `Fixed rate: open loop at ${settings.rate} requests/s for ${settings.durationSeconds} s; max throughput: closed loop with ` +
-      `${settings.concurrency} concurrent workers for ${settings.durationSeconds} s. Each phase follows a ${settings.warmupSeconds} s warm-up ` +
-      `at the same load, from a load generator in its own process (undici pool, ${settings.concurrency} kept-alive connections, ` +
-      'a 4 MB young generation so that its own GC pauses stay short; the servers run with Node defaults). ' +
-      'Latency is from handing the request to the client pool to having read the whole answer, successful answers only.',
+    `**Tools:** ${report.tools}.`,
+    '',
+    `**Load**, the same for every target, one target after another, ${settings.repeats} round${settings.repeats === 1 ? '' : 's'} over all targets:`,
+    '',
+    `1. Open loop: \`vegeta attack -rate=${settings.rate}/s -duration=${settings.durationSeconds}s\` (up to 1,024 workers), after a ` +
+      `${settings.warmupSeconds} s warm-up at the same rate that is not counted. Body \`${report.requestBody}\`.`,
+    `2. Closed loop (max throughput): \`vegeta attack -rate=0 -workers=${settings.concurrency} -max-workers=${settings.concurrency} -duration=${settings.durationSeconds}s\`.`,
+    `3. Streaming: the Go TTFB client (bench/go/ttfb) opens ${settings.streamRate} streams/s for ${settings.durationSeconds} s (after a 1 s warm-up) with ` +
+      `\`${report.streamBody}\` and measures from sending to having read the first complete \`data:\` event. ` +
+      'The mock sends its first event at once and ten more 2 ms apart, so a target that buffers a stream shows in TTFB.',
+    '',
+    'vegeta latencies run from sending to having read the whole answer, failures included; a failure is any non-2xx answer or ' +
+      'transport error. A stream fails unless it answers 200 and ends with `data: [DONE]`.',
+    '',
+    `**Quiet machine:** before each target the race waits (at most ${settings.quietWaitSeconds} s) for the 1-minute load average ` +
+      `to fall below ${settings.quietLoad}, and records it before and after. A run is not comparable (⚠) when the wait ran out, or ` +
+      `when the load after it is above ${settings.highLoad} (a target's own run leaves it between about 1 and 2.5 on two cores; more ` +
+      'means something else ran). Figures are medians over the comparable runs, with [min–max] across them; a target with no comparable run ' +
+      'shows all its runs and ⚠.',
     '',
     '**Targets:**',
-    ...report.targets.map((target) => `- ${target.name}: ${target.description}`),
     '',
-    '| target | fixed-rate achieved rps | errors | p50 ms | p99 ms | p99.9 ms | added p50 ms | added p99 ms | max rps | max-phase errors | % of bare proxy |',
+    ...report.targets.map((target) => `- ${target.name}: ${target.description}`),
+    ...report.missing.map((target) => `- ${target.name}: **missing from this run**: ${target.reason}`),
+    '',
+    `## At ${settings.rate} requests/s (open loop)`,
+    '',
+    '| target | runs | answered/s | failures (of sent) | p50 ms | p90 ms | p99 ms | max ms | added p50 ms | added p99 ms | added p99 vs bare proxy |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
-  for (const target of report.targets) {
-    const { fixed, max } = target;
-    const added = (pick: (latency: Percentiles) => number) =>
-      direct && target !== direct ? signedMs(pick(fixed.latencyMs) - pick(direct.fixed.latencyMs)) : '—';
-    const share = bare ? `${((max.rps / bare.max.rps) * 100).toFixed(0)} %` : 'n/a';
+  for (const { key } of ran) {
+    const target = summaries.get(key)!;
+    const added = (pick: (summary: TargetSummary) => Spread) =>
+      direct && key !== 'direct' ? signed(pick(target).median - pick(direct).median) : '—';
+    const bareAdded = bare && direct ? bare.openP99.median - direct.openP99.median : Number.NaN;
+    const vsBare =
+      direct && key !== 'direct' && key !== 'bare-proxy'
+        ? ratio((target.openP99.median - direct.openP99.median) / bareAdded)
+        : '—';
     lines.push(
-      `| ${target.name} | ${whole(fixed.rps)} | ${whole(fixed.errors)} | ${ms(fixed.latencyMs.p50)} | ${ms(fixed.latencyMs.p99)} | ${ms(fixed.latencyMs.p999)} | ` +
-        `${added((latency) => latency.p50)} | ${added((latency) => latency.p99)} | ${whole(max.rps)} | ${whole(max.errors)} | ${share} |`,
+      `| ${nameOf(key)} | ${target.runs}/${target.allRuns} | ${withSpread(target.openThroughput, whole)} | ` +
+        `${withSpread(target.openFailures, whole)} (${whole(target.openSent.median)}) | ${withSpread(target.openP50)} | ${withSpread(target.openP90)} | ` +
+        `${withSpread(target.openP99)} | ${withSpread(target.openMax)} | ${added((summary) => summary.openP50)} | ` +
+        `${added((summary) => summary.openP99)} | ${vsBare} |`,
     );
   }
-  lines.push('', 'Added = this target minus direct, same run. Max-phase latency (closed loop, queueing included):', '');
-  for (const target of report.targets) {
-    lines.push(`- ${target.name}: p50 ${ms(target.max.latencyMs.p50)} ms, p99 ${ms(target.max.latencyMs.p99)} ms`);
+  lines.push(
+    '',
+    'Added = this target minus direct (medians). "added p99 vs bare proxy" divides by the bare proxy\'s added p99.',
+    '',
+    `## Max throughput (closed loop, ${settings.concurrency} workers)`,
+    '',
+    '| target | answers/s | failures | p50 ms | p99 ms | vs bare proxy | vs Portkey |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
+  for (const { key } of ran) {
+    const target = summaries.get(key)!;
+    const versus = (other: TargetSummary | undefined) =>
+      other && other !== target ? ratio(target.closedThroughput.median / other.closedThroughput.median) : '—';
+    lines.push(
+      `| ${nameOf(key)} | ${withSpread(target.closedThroughput, whole)} | ${withSpread(target.closedFailures, whole)} | ` +
+        `${withSpread(target.closedP50)} | ${withSpread(target.closedP99)} | ${versus(bare)} | ${versus(portkey)} |`,
+    );
+  }
+  lines.push(
+    '',
+    `## Streaming (${settings.streamRate} streams/s)`,
+    '',
+    '| target | failed streams (of sent) | TTFB p50 ms | TTFB p99 ms | TTFB overhead p50 ms | whole stream p50 ms |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+  );
+  for (const { key } of ran) {
+    const target = summaries.get(key)!;
+    const overhead = direct && key !== 'direct' ? signed(target.ttfbP50.median - direct.ttfbP50.median) : '—';
+    lines.push(
+      `| ${nameOf(key)} | ${withSpread(target.streamFailures, whole)} (${whole(target.streamSent.median)}) | ${withSpread(target.ttfbP50)} | ` +
+        `${withSpread(target.ttfbP99)} | ${overhead} | ${withSpread(target.streamTotalP50)} |`,
+    );
+  }
+  lines.push(
+    '',
+    '## Memory',
+    '',
+    'Resident set size of the target process and its children (a gateway with workers is several processes), read from ' +
+      "/proc after each of the target's runs: now (VmRSS) and the peak since it started (VmHWM). Switchboard also needs an " +
+      'instance-manager, Consul, Redis and Postgres, which are not counted; direct is the Go mock.',
+    '',
+    '| target | RSS MiB | peak RSS MiB | peak vs bare proxy | peak vs Portkey |',
+    '| --- | ---: | ---: | ---: | ---: |',
+  );
+  for (const { key } of ran) {
+    const target = summaries.get(key)!;
+    const versus = (other: TargetSummary | undefined) =>
+      other && other !== target ? ratio(target.peakMiB.median / other.peakMiB.median) : '—';
+    lines.push(
+      `| ${nameOf(key)} | ${withSpread(target.rssMiB, (value) => fixed(value, 0))} | ${withSpread(target.peakMiB, (value) => fixed(value, 0))} | ` +
+        `${versus(bare)} | ${versus(portkey)} |`,
+    );
   }
 
-  if (gateway) {
-    const atRate = gateway.fixed.overheadMs;
-    const atMax = gateway.max.overheadMs;
+  lines.push('', '## Goals (Switchboard, 1 worker; same run)', '');
+  const missingReason = (key: TargetKey) =>
+    report.missing.find((target) => target.key === key)?.reason ?? `${names.get(key) ?? key} did not run`;
+  for (const verdict of judgeGoals(summaries, settings.rate, missingReason)) {
+    const word = verdict.met === undefined ? 'not judged' : verdict.met ? 'met' : 'NOT met';
+    lines.push(`- ${verdict.goal}: **${word}** (${verdict.figure}).`);
+  }
+  const uncomparable = ran.filter(({ key }) => !summaries.get(key)!.comparable);
+  if (uncomparable.length > 0)
     lines.push(
       '',
-      "**Gateway's self-measured overhead** (`x-switchboard-overhead-ms`: its time minus the upstream wait): " +
-        (atRate
-          ? `at ${settings.rate} rps p50 ${ms(atRate.p50)} ms, p99 ${ms(atRate.p99)} ms, p99.9 ${ms(atRate.p999)} ms`
-          : 'absent at the fixed rate') +
-        (atMax
-          ? `; at max throughput p50 ${ms(atMax.p50)} ms, p99 ${ms(atMax.p99)} ms.`
-          : '; absent at max throughput.'),
+      `⚠ No comparable run for ${uncomparable.map(({ name }) => name).join(', ')}: the goals above use runs on a busy machine.`,
     );
-  }
 
-  lines.push('', '## Goals', '');
-  if (direct && bare && gateway) {
-    const addedP99 = gateway.fixed.latencyMs.p99 - direct.fixed.latencyMs.p99;
-    const keptRate = gateway.fixed.errors === 0 && gateway.fixed.rps >= settings.rate * 0.99;
-    const latencyMet = keptRate && addedP99 < GOALS.gatewayAddedP99Ms;
-    const share = gateway.max.rps / bare.max.rps;
-    const throughputMet = share >= GOALS.gatewayShareOfBareProxy && gateway.max.errors === 0;
-    lines.push(
-      `- Gateway adds p99 < ${GOALS.gatewayAddedP99Ms} ms at ${settings.rate} rps: **${latencyMet ? 'met' : 'NOT met'}** ` +
-        `(added p99 ${signedMs(addedP99)} ms, ${whole(gateway.fixed.rps)} rps achieved, ${gateway.fixed.errors} errors).`,
-      `- Gateway max throughput >= ${GOALS.gatewayShareOfBareProxy * 100} % of the bare proxy: **${throughputMet ? 'met' : 'NOT met'}** ` +
-        `(${(share * 100).toFixed(0)} %: ${whole(gateway.max.rps)} vs ${whole(bare.max.rps)} rps, ${gateway.max.errors} errors).`,
-    );
-  } else {
-    lines.push('- Not judged: a target is missing from this run.');
-  }
-
-  const failing = report.targets.flatMap((target) =>
-    [target.fixed, target.max].filter((phase) => phase.errors > 0).map((phase) => ({ target: target.name, phase })),
-  );
-  if (failing.length > 0 || report.gatewayLogExcerpt.length > 0) {
-    lines.push('', '## Errors', '');
-    for (const { target, phase } of failing) {
-      const kinds = Object.entries(phase.errorKinds)
-        .map(([kind, count]) => `${kind} x${count}`)
-        .join(', ');
-      lines.push(`- ${target}, ${phase.mode}: ${kinds}`);
-      for (const sample of phase.errorSamples)
-        lines.push(`  - \`${sample.replaceAll('`', "'").replaceAll('\n', ' ')}\``);
-    }
-    if (report.gatewayLogExcerpt.length > 0) {
-      lines.push('', 'Gateway log (warnings and errors, last lines):', '', '```', ...report.gatewayLogExcerpt, '```');
-    }
-  }
+  if (report.notes.length > 0) lines.push('', '## Notes', '', ...report.notes.map((note) => `- ${note}`));
 
   lines.push(
     '',
-    '## Sanity',
+    '## Every run',
     '',
-    'Tail latencies on a small machine shared by every process vary from run to run; compare several runs before concluding.',
-    '',
+    '| round | target | load before → after | waited s | comparable | open p50 / p99 ms | open failures | closed answers/s | TTFB p50 ms | failed streams | peak RSS MiB |',
+    '| ---: | --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   );
-  for (const target of report.targets) {
-    const lag = target.fixed.sendLagMs;
+  for (const run of report.runs) {
     lines.push(
-      `- ${target.name}: fixed phase sent ${whole(target.fixed.sent)} in ${target.fixed.elapsedSeconds.toFixed(2)} s` +
-        (lag
-          ? `, generator late by p50 ${ms(lag.p50)} ms / p99 ${ms(lag.p99)} ms / max ${ms(lag.max)} ms against its schedule`
-          : '') +
-        `; max phase sent ${whole(target.max.sent)} in ${target.max.elapsedSeconds.toFixed(2)} s.`,
+      `| ${run.round} | ${names.get(run.target) ?? run.target} | ${fixed(run.loadBefore)} → ${fixed(run.loadAfter)} | ${whole(run.waitedSeconds)} | ` +
+        `${run.comparable ? 'yes' : `no: ${run.note ?? ''}`} | ${fixed(run.open.latencyMs.p50)} / ${fixed(run.open.latencyMs.p99)} | ` +
+        `${whole(run.open.failures)} | ${whole(run.closed.throughput)} | ${run.stream.ok > 0 ? fixed(run.stream.ttfbMs.p50) : 'n/a'} | ` +
+        `${whole(run.stream.failed)} | ${fixed(run.memory.peakMiB, 0)} |`,
     );
   }
+
+  const failures = errorLines(report.runs, names);
+  if (failures.length > 0) lines.push('', '## Failures', '', ...failures);
   return `${lines.join('\n')}\n`;
+}
+
+/** Per target and phase: status codes and error texts over all runs. */
+function errorLines(runs: RunRecord[], names: Map<TargetKey, string>): string[] {
+  const lines: string[] = [];
+  const byTarget = Map.groupBy(runs, (run) => run.target);
+  for (const [key, targetRuns] of byTarget) {
+    const name = names.get(key) ?? key;
+    for (const phase of ['open', 'closed'] as const) {
+      const failed = targetRuns.filter((run) => run[phase].failures > 0);
+      if (failed.length === 0) continue;
+      const codes = new Map<string, number>();
+      const texts = new Set<string>();
+      for (const run of failed) {
+        for (const [code, count] of Object.entries(run[phase].statusCodes))
+          if (!code.startsWith('2')) codes.set(code, (codes.get(code) ?? 0) + count);
+        for (const text of run[phase].errors) texts.add(text);
+      }
+      const codeText = [...codes].map(([code, count]) => `${code === '0' ? 'no answer' : code} ×${count}`).join(', ');
+      lines.push(`- ${name}, ${phase} loop: ${codeText}; ${[...texts].slice(0, 5).map(quote).join(', ')}`);
+    }
+    const streamFailed = targetRuns.filter((run) => run.stream.failed > 0);
+    if (streamFailed.length > 0) {
+      const kinds = new Map<string, number>();
+      const samples = new Set<string>();
+      for (const run of streamFailed) {
+        for (const [kind, count] of Object.entries(run.stream.errors)) kinds.set(kind, (kinds.get(kind) ?? 0) + count);
+        for (const sample of run.stream.errorSamples) samples.add(sample);
+      }
+      lines.push(
+        `- ${name}, streaming: ${[...kinds].map(([kind, count]) => `${kind} ×${count}`).join(', ')}; ` +
+          [...samples].slice(0, 3).map(quote).join(', '),
+      );
+    }
+  }
+  return lines;
+}
+
+function quote(text: string): string {
+  return `\`${text.replaceAll('`', "'").replaceAll('\n', ' ').slice(0, 300)}\``;
 }

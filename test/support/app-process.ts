@@ -53,6 +53,7 @@ export class AppProcess {
     }
   }
 
+  /** The app's process id (the benchmark reads its memory; a workers test finds its children). */
   get pid(): number {
     return this.child.pid!;
   }

@@ -2,13 +2,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 
 /**
- * A compiled bench script (the bare proxy, the load generator) run as a Node process of its own,
- * so that it never shares an event loop with what it measures or forwards to.
+ * A process the benchmark starts (the mock upstream, the bare proxy, Portkey, vegeta, the TTFB
+ * client), kept apart so that it never shares an event loop or runtime with what it measures.
  *
- * Its stdin is a lifeline: the child exits when it closes (see `exitWhenParentGoes`), so even a
- * benchmark killed with SIGKILL leaves no proxy or load generator behind.
+ * Its stdin is a lifeline: the servers exit when it closes (`exitWhenParentGoes` for Node scripts,
+ * `-exit-with-stdin` for the Go mock, the `lifeline.js` preload for Portkey), so even a benchmark
+ * killed with SIGKILL leaves no server behind.
  */
-export class NodeChild {
+export class BenchChild {
   private stdoutText = '';
   private stderrText = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -28,17 +29,30 @@ export class NodeChild {
   }
 
   /** Starts `node ...nodeFlags <script> ...args` with the same Node binary as this process. */
-  static spawn(name: string, script: URL, args: string[], nodeFlags: string[] = []): NodeChild {
-    const child = spawn(process.execPath, [...nodeFlags, script.pathname, ...args], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    return new NodeChild(name, child);
+  static node(name: string, script: string, args: string[], nodeFlags: string[] = []): BenchChild {
+    return BenchChild.command(name, process.execPath, [...nodeFlags, script, ...args]);
+  }
+
+  /** Starts an executable (a Go tool). */
+  static command(name: string, file: string, args: string[]): BenchChild {
+    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    return new BenchChild(name, child);
+  }
+
+  /** Writes `text` to the child's stdin and closes it (for the short-lived tools, not the servers). */
+  writeStdin(text: string): void {
+    this.child.stdin!.end(text);
+  }
+
+  get pid(): number {
+    return this.child.pid!;
   }
 
   get stdout(): string {
     return this.stdoutText;
   }
 
+  /** The last 20,000 characters of its stderr. */
   get stderr(): string {
     return this.stderrText;
   }
@@ -47,8 +61,8 @@ export class NodeChild {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** Resolves with the first stdout line matching `pattern`; rejects if the child exits first or the time runs out. */
-  async waitForLine(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+  /** Resolves with the first stdout match of `pattern`; rejects if the child exits first or the time runs out. */
+  async waitForOutput(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const match = this.stdoutText.match(pattern);
@@ -58,6 +72,20 @@ export class NodeChild {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     throw new Error(`${this.name} printed nothing matching ${pattern} within ${timeoutMs} ms`);
+  }
+
+  /** Waits for the child to end by itself; aborting kills it. Rejects unless it exits with 0. */
+  async finished(signal: AbortSignal): Promise<string> {
+    const onAbort = () => void this.stop(1_000);
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const { code, signal: killedBy } = await this.exited;
+      signal.throwIfAborted();
+      if (code !== 0) throw new Error(`${this.name} exited with ${code ?? killedBy}: ${this.stderrText.slice(-2_000)}`);
+      return this.stdoutText;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
   }
 
   /** SIGTERM, then SIGKILL if it has not gone after `graceMs`. */

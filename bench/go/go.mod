@@ -1,0 +1,3 @@
+module switchboard.local/bench
+
+go 1.24
