@@ -101,10 +101,17 @@ const SERVICE_DEFAULTS = {
 export async function startSwitchboard(
   mockOrigin: string,
 ): Promise<{ stack: GatewayStack; targets: [RaceTarget, RaceTarget] }> {
+  // V8 flags for the gateways only (e.g. --max-semi-space-size=8), to compare GC settings.
+  const nodeOptions = process.env.BENCH_GATEWAY_NODE_OPTIONS;
   const stack = await GatewayStack.start({
     instances: [],
     managerEnv: SERVICE_DEFAULTS,
-    gatewayEnv: { ...SERVICE_DEFAULTS, BOOTSTRAP_CLIENT_KEY_RPM: String(CLIENT_KEY_RPM), GATEWAY_WORKERS: '1' },
+    gatewayEnv: {
+      ...SERVICE_DEFAULTS,
+      BOOTSTRAP_CLIENT_KEY_RPM: String(CLIENT_KEY_RPM),
+      GATEWAY_WORKERS: '1',
+      ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+    },
   });
   try {
     const created = await admin(stack.manager.url)('POST', '/admin/instances', {
@@ -128,7 +135,7 @@ export async function startSwitchboard(
     const target = (gateway: typeof twoWorkers, workers: number): RaceTarget => ({
       key: workers === 1 ? 'switchboard-1' : 'switchboard-2',
       name: `Switchboard, ${workers} worker${workers === 1 ? '' : 's'}`,
-      description: `the api-gateway (\`node scripts/run-app.mjs api-gateway\`, GATEWAY_WORKERS=${workers}) with ${features}`,
+      description: `the api-gateway (\`node scripts/run-app.mjs api-gateway\`, GATEWAY_WORKERS=${workers}${nodeOptions ? `, NODE_OPTIONS=${nodeOptions}` : ''}) with ${features}`,
       http: { url: `${gateway.url}${CHAT_PATH}`, headers: bearer(TEST_CLIENT_KEY) },
       pid: gateway.pid,
       checkAnswer,
