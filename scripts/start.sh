@@ -149,6 +149,9 @@ exited_during_start_up() { # exited_during_start_up APP
     "read the lines above: a bad setting is named there, EADDRINUSE means a port is taken (set $port_setting to another one), a connection error names the PostgreSQL, Redis or Consul it could not reach. The whole log is .run/logs/$1.log."
 }
 
+# The token reaches curl in a file, not on its command line where `ps` would show it.
+auth="@$run_dir/admin-header"
+(umask 077 && printf 'authorization: Bearer %s\n' "$ADMIN_TOKEN" >"$run_dir/admin-header")
 step "Waiting for the four apps to pass their Consul checks (at most ${start_timeout}s: START_TIMEOUT_S)"
 deadline=$(( $(date +%s) + start_timeout ))
 for app in "${apps[@]}"; do
@@ -157,7 +160,7 @@ for app in "${apps[@]}"; do
       kill -0 "$pid" 2>/dev/null || exited_during_start_up "${app_of_pid[$pid]}"
     done
     if [ "$(date +%s)" -ge "$deadline" ]; then
-      ready="$(curl -sS --max-time 2 "http://127.0.0.1:${ports[$app]}/health/ready" 2>/dev/null)" ||
+      ready="$(curl -sS --max-time 2 -H "$auth" "http://127.0.0.1:${ports[$app]}/health/ready" 2>/dev/null)" ||
         ready="no answer (it does not listen on port ${ports[$app]} yet)"
       fail_with_log "$app" "$app did not pass its Consul check within ${start_timeout}s (START_TIMEOUT_S); its /health/ready answers: $ready" \
         "read the lines above and the readiness answer (it names the dependency that is not ready). If the app is only slow (a loaded machine, a first start), give it longer: START_TIMEOUT_S=600 npm start. The whole log is .run/logs/$app.log."
@@ -167,9 +170,6 @@ for app in "${apps[@]}"; do
 done
 
 admin_url="http://127.0.0.1:${ports[instance-manager]}/admin"
-# The token reaches curl in a file, not on its command line where `ps` would show it.
-auth="@$run_dir/admin-header"
-(umask 077 && printf 'authorization: Bearer %s\n' "$ADMIN_TOKEN" >"$run_dir/admin-header")
 # The admin API's answer to one call, or a stop that shows its error message (which holds no secret).
 admin_call() { # admin_call METHOD PATH [BODY]
   local answer="$run_dir/admin-answer" status
