@@ -3,6 +3,8 @@ import { FleetModule } from '@switchboard/fleet';
 import { ClientKeysController } from './admin/client-keys.controller.js';
 import { ConsulViewController } from './admin/consul-view.controller.js';
 import { InstancesController } from './admin/instances.controller.js';
+import { RoutingPolicyController, RoutingPolicySeed } from './admin/routing-policy.controller.js';
+import { RoutingPolicyDocuments } from '@switchboard/routing';
 import { InstanceManagerController } from './instance-manager.controller.js';
 
 @Module({})
@@ -11,7 +13,14 @@ export class InstanceManagerModule {
     return {
       module: InstanceManagerModule,
       imports: [platform, FleetModule],
-      controllers: [InstanceManagerController, InstancesController, ClientKeysController, ConsulViewController],
+      controllers: [
+        InstanceManagerController,
+        InstancesController,
+        ClientKeysController,
+        ConsulViewController,
+        RoutingPolicyController,
+      ],
+      providers: [RoutingPolicyDocuments, RoutingPolicySeed],
     };
   }
 }

@@ -36,7 +36,11 @@ export function renderOperatorError(error: unknown, limits: HttpLimits): Rendere
   if (error instanceof DomainError) {
     const headers: Record<string, string> =
       error.retryAfterSeconds === undefined ? {} : { 'retry-after': String(error.retryAfterSeconds) };
-    return { status: error.httpStatus, body: operatorErrorBody(error.httpStatus, error.message), headers };
+    return {
+      status: error.httpStatus,
+      body: operatorErrorBody(error.httpStatus, error.message, error.details && [...error.details]),
+      headers,
+    };
   }
   const refusal = explainFrameworkError(error, limits);
   if (refusal) return fromRefusal(refusal);

@@ -61,5 +61,11 @@ export { AdmissionGate, type AdmissionLimits, AdmissionRefusal } from './admissi
 export { RateLimiter, type RateDecision } from './admission/rate-limiter.js';
 export { CIRCUIT_EVENTS_CHANNEL, type CircuitEvent, RedisEventsFeed } from './table/redis-events-feed.js';
 export { type PolicyStatus, RoutingPolicyStore } from './policy/routing-policy.store.js';
+export {
+  RoutingPolicyConflictError,
+  type RoutingPolicyDocument,
+  RoutingPolicyDocuments,
+  RoutingPolicyStorageError,
+} from './policy/routing-policy.document.js';
 export { RoutingTableHealthIndicator } from './table/routing-table.health.js';
 export { RoutingModule, type RoutingModuleOptions } from './routing.module.js';

@@ -60,6 +60,8 @@ export abstract class DomainError extends Error {
   readonly retryAfterSeconds?: number;
   /** The request field at fault, when one is (OpenAI's `param`). */
   readonly field?: string;
+  /** Each problem, when there are several (the operator APIs list them as `details`). */
+  readonly details?: readonly string[];
 
   get httpStatus(): number {
     return httpStatusOf(this.kind);

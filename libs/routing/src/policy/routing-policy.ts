@@ -127,9 +127,12 @@ export const DEFAULT_ROUTING_POLICY: RoutingPolicy = {
 export class RoutingPolicyError extends DomainError {
   readonly kind = 'invalid_request';
 
+  override readonly details: readonly string[];
+
   constructor(readonly problems: string[]) {
     super(`invalid routing policy: ${problems.join('; ')}`);
     this.name = 'RoutingPolicyError';
+    this.details = problems;
   }
 }
 
