@@ -157,7 +157,7 @@ async function rejectedKey(stack: GatewayStack): Promise<Row> {
         Status: string;
         Output: string;
       }[];
-      const check = checks.find((entry) => entry.ServiceID.includes(id));
+      const check = checks.find((entry) => entry.ServiceID === 'ai-provider-openai-openai-b');
       return check?.Status === 'critical' && check.Output.includes('credentials rejected');
     }, 30_000);
     await sleep(Math.max(0, seconds(10) - (Date.now() - started)));

@@ -63,6 +63,7 @@ describe('an instance whose provider key is rejected', () => {
 
   it('a probe marks it critical with "credentials rejected" in its Consul check', async () => {
     const id = stack.ids.get('openai-revoked')!;
+    const serviceId = 'ai-provider-openai-openai-revoked';
     const probe = await admin(stack.manager.url)('POST', `/admin/instances/${id}/probe`);
     assert.equal(probe.status, 200, probe.text);
     await waitFor(
@@ -70,7 +71,7 @@ describe('an instance whose provider key is rejected', () => {
       async () => {
         const response = await fetch(`${stack.agent.address}/v1/health/checks/ai-provider-openai`);
         const checks = (await response.json()) as { ServiceID: string; Status: string; Output: string }[];
-        const check = checks.find((entry) => entry.ServiceID.includes(id));
+        const check = checks.find((entry) => entry.ServiceID === serviceId);
         return check?.Status === 'critical' && /credentials rejected \(HTTP 401\)/.test(check.Output);
       },
       10_000,

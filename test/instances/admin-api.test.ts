@@ -183,7 +183,8 @@ describe('instance-manager: admin API, Consul registration and health probing', 
     assert.equal(created.status, 201, created.text);
     assert.deepEqual(created.body.apiKey, { source: 'stored', masked: `****${LAST4}`, environmentVariable: null });
     openaiId = created.body.id;
-    openaiServiceId = `ai-provider-openai-${openaiId}`;
+    // Service IDs are readable in the Consul UI: the service name and the instance's unique name.
+    openaiServiceId = 'ai-provider-openai-openai-eu-1';
     assert.equal(
       (await call('POST', '/admin/instances', { name: 'openai-eu-1', provider: 'openai', models: ['m'] })).status,
       409,
@@ -468,7 +469,18 @@ describe('instance-manager: admin API, Consul registration and health probing', 
     assert.equal(updated.body.weight, 5);
     const entry = (await consulStatus('ai-provider-openai', openaiServiceId))!.entry;
     assert.equal(entry.Service.Meta?.weight, '5');
+    assert.equal(entry.Service.Meta?.models, 'gpt-4o', 'the models are in meta for the Consul UI');
     assert.ok(!entry.Service.Tags?.includes('model:gpt-4o-mini'));
+
+    // A new name is a new, readable service ID; the old registration goes at once.
+    const renamed = await call('PATCH', `/admin/instances/${openaiId}`, { name: 'openai-eu-primary' });
+    assert.equal(renamed.status, 200, renamed.text);
+    assert.equal(await consulStatus('ai-provider-openai', openaiServiceId), undefined, 'the old ID is gone');
+    openaiServiceId = 'ai-provider-openai-openai-eu-primary';
+    assert.equal(
+      (await consulStatus('ai-provider-openai', openaiServiceId))?.entry.Service.Meta?.instance_name,
+      'openai-eu-primary',
+    );
 
     assert.equal((await call('DELETE', `/admin/instances/${openaiId}`)).status, 204);
     assert.equal((await call('GET', `/admin/instances/${openaiId}`)).status, 404);

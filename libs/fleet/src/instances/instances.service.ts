@@ -182,8 +182,18 @@ export class InstancesService {
         credentialChanged: Boolean(input.apiKey || input.apiKeyEnv),
       },
     });
+    // A new name is a new service ID: the old registration goes at once, not at the next reconcile.
+    if (instance.name !== before.name) await this.deregisterQuietly(before);
     await this.sync(instance);
     return view;
+  }
+
+  private async deregisterQuietly(instance: ProviderInstance): Promise<void> {
+    try {
+      await this.registry.deregister(instance);
+    } catch (error) {
+      this.logger.warn(`Consul deregistration of ${instance.name} deferred to the reconciler: ${describeError(error)}`);
+    }
   }
 
   async remove(id: string, actor: string): Promise<void> {
@@ -196,11 +206,7 @@ export class InstancesService {
       targetId: id,
       details: { before: toInstanceView(instance) },
     });
-    await this.registry
-      .deregister(instance)
-      .catch((error: unknown) =>
-        this.logger.warn(`Deregistration of ${instance.name} deferred to the reconciler: ${String(error)}`),
-      );
+    await this.deregisterQuietly(instance);
     this.prober.forget(id);
     await this.healthStore.forget(id);
   }

@@ -5,11 +5,14 @@ import { type ProviderName, providerServiceName } from '@switchboard/providers';
 /** Marks the Consul services Switchboard owns, so anti-entropy never touches anyone else's. */
 export const MANAGED_META_KEY = 'switchboard_instance_id';
 
-export function instanceServiceId(instance: Pick<ProviderInstance, 'id' | 'provider'>): string {
-  return `${providerServiceName(instance.provider as ProviderName)}-${instance.id}`;
+/** What a service ID is made of: instance names are unique, so the ID is too, and readable in the Consul UI. */
+export type ServiceIdSource = Pick<ProviderInstance, 'name' | 'provider'>;
+
+export function instanceServiceId(instance: ServiceIdSource): string {
+  return `${providerServiceName(instance.provider as ProviderName)}-${instance.name}`;
 }
 
-export function instanceCheckId(instance: Pick<ProviderInstance, 'id' | 'provider'>): string {
+export function instanceCheckId(instance: ServiceIdSource): string {
   return `${instanceServiceId(instance)}:probe`;
 }
 
@@ -41,6 +44,8 @@ export function toConsulService(
       [MANAGED_META_KEY]: instance.id,
       provider: instance.provider,
       instance_name: instance.name.slice(0, 500),
+      // Consul caps a meta value at 512 characters.
+      models: instance.models.join(',').slice(0, 512),
       weight: String(instance.weight),
       priority: String(instance.priority),
       base_url_host: url.host,

@@ -5,6 +5,7 @@ import type { ProviderInstance } from '@switchboard/database';
 import {
   instanceCheckId,
   instanceServiceId,
+  type ServiceIdSource,
   MANAGED_META_KEY,
   serviceDiffers,
   toConsulService,
@@ -45,7 +46,7 @@ export class InstanceRegistry {
     if (known) await this.consul.updateCheck(instanceCheckId(instance), known.status, known.output);
   }
 
-  async deregister(instance: Pick<ProviderInstance, 'id' | 'provider'>): Promise<void> {
+  async deregister(instance: ServiceIdSource): Promise<void> {
     await this.consul.deregisterService(instanceServiceId(instance));
   }
 
@@ -85,7 +86,7 @@ export class InstanceRegistry {
     return result;
   }
 
-  async updateCheck(instance: Pick<ProviderInstance, 'id' | 'provider'>, check: KnownCheck): Promise<void> {
+  async updateCheck(instance: ServiceIdSource, check: KnownCheck): Promise<void> {
     await this.consul.updateCheck(instanceCheckId(instance), check.status, check.output);
   }
 }
