@@ -115,6 +115,26 @@ node scripts/run-app.mjs migrate || fail "migrations failed: is PostgreSQL runni
 simulator_port="${SIMULATOR_PORT:-8100}"
 simulator_base_port="${SIMULATOR_BASE_PORT:-8110}"
 demo_key="demo-simulator-key"
+# A port already taken (often by another npm start) would make an app exit, while the other
+# stack's Consul registrations made this one look up: refuse at once, naming the setting.
+port_settings=("$simulator_port:SIMULATOR_PORT")
+for offset in 0 1 2 3; do port_settings+=("$((simulator_base_port + offset)):SIMULATOR_BASE_PORT"); done
+for app in "${apps[@]}"; do
+  port_settings+=("${ports[$app]}:$(printf '%s_PORT' "${app//-/_}" | tr '[:lower:]' '[:upper:]')")
+done
+taken="$(node -e '
+  const net = require("node:net");
+  const checks = process.argv.slice(1).map((entry) => {
+    const [port, setting] = entry.split(":");
+    return new Promise((done) => {
+      const server = net.createServer().once("error", () => done(`${port} (${setting})`));
+      server.listen(Number(port), "127.0.0.1", () => server.close(() => done(undefined)));
+    });
+  });
+  Promise.all(checks).then((results) => console.log(results.filter(Boolean).join(", ")));
+' "${port_settings[@]}")"
+[ -z "$taken" ] || fail "these ports are in use: $taken. Is another npm start running? Stop it (Ctrl-C there), or choose other ports with the settings named"
+
 step "Starting the provider simulator (control API on 127.0.0.1:$simulator_port)"
 SIMULATOR_PORT="$simulator_port" SIMULATOR_BASE_PORT="$simulator_base_port" SIMULATOR_API_KEY="$demo_key" \
   SIMULATOR_INSTANCES="$(node scripts/lib/demo-instances.mjs simulator-instances)" \
