@@ -19,7 +19,6 @@ import {
   type HttpLimits,
   httpLimitsOf,
   installBodyParsers,
-  RequestUrls,
 } from './http-edge.js';
 import { instrumentHttp } from './http-instrumentation.js';
 import { fromRefusal, OperatorErrorsFilter } from './operator-errors.filter.js';
@@ -87,14 +86,12 @@ export async function bootstrapApp(
   const root = definition.module(PlatformModule.forRoot(config, metrics, { consul: definition.consul }));
   const limits = httpLimitsOf(config, definition.clientSurface !== undefined);
   const surface = (definition.clientSurface ?? operatorSurface)(limits);
-  const urls = new RequestUrls();
   const app = await NestFactory.create<NestFastifyApplication>(
     root,
-    new FastifyAdapter(edgeServerOptions(limits, surface.render, urls)),
+    new FastifyAdapter(edgeServerOptions(limits, surface.render)),
     { logger, abortOnError: false },
   );
   const fastify = app.getHttpAdapter().getInstance();
-  urls.track(fastify);
   installBodyParsers(app, limits.maxJsonDepth);
   instrumentHttp(fastify, metrics);
   app.useGlobalFilters(surface.filter);

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { HttpException, UnsupportedMediaTypeException } from '@nestjs/common';
 import { type AppConfig, DomainError, describeError } from '@switchboard/kernel';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyHttpOptions, FastifyInstance } from 'fastify';
+import type { FastifyHttpOptions } from 'fastify';
 
 /**
  * The limits an app enforces before any handler runs: body size, JSON depth, the time a client has
@@ -63,11 +63,7 @@ export class InvalidJsonBodyError extends DomainError {
  * Fastify's options for the limits. Node checks request deadlines on an interval (30 s by
  * default), so the interval is shortened to let a stalled body end close to its deadline.
  */
-export function edgeServerOptions(
-  limits: HttpLimits,
-  render: EdgeRenderer,
-  urls: RequestUrls,
-): FastifyHttpOptions<Server> {
+export function edgeServerOptions(limits: HttpLimits, render: EdgeRenderer): FastifyHttpOptions<Server> {
   return {
     bodyLimit: limits.maxBodyBytes,
     requestTimeout: limits.requestTimeoutMs,
@@ -77,31 +73,8 @@ export function edgeServerOptions(
       connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
       maxHeaderSize: limits.maxHeaderBytes,
     },
-    clientErrorHandler: (error, socket) => answerClientError(error, socket, limits, render, urls),
+    clientErrorHandler: (error, socket) => answerClientError(error, socket, limits, render),
   };
-}
-
-/**
- * The URL each connection is busy with, so a request that times out while its body arrives is
- * answered in the format of the route it asked for.
- */
-export class RequestUrls {
-  private readonly bySocket = new WeakMap<Socket, string>();
-
-  track(fastify: FastifyInstance): void {
-    fastify.addHook('onRequest', (request, _reply, done) => {
-      this.bySocket.set(request.raw.socket, request.url);
-      done();
-    });
-    fastify.addHook('onResponse', (request, _reply, done) => {
-      this.bySocket.delete(request.raw.socket);
-      done();
-    });
-  }
-
-  of(socket: Socket): string | undefined {
-    return this.bySocket.get(socket);
-  }
 }
 
 /**
@@ -113,18 +86,17 @@ function answerClientError(
   socket: Socket,
   limits: HttpLimits,
   render: EdgeRenderer,
-  urls: RequestUrls,
 ): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const refusal = clientErrorRefusal(error, limits);
-  const { body, headers = {} } = render(
-    urls.of(socket) ?? requestLineUrl(Buffer.isBuffer(error.rawPacket) ? error.rawPacket : undefined),
-    refusal,
-  );
+  // A request whose body stalls has its response object on the socket already (Node's own link),
+  // and with it the URL: the refusal is answered in that route's format.
+  const inFlight = (socket as SocketWithResponse)._httpMessage;
+  const url = inFlight?.req?.url ?? requestLineUrl(Buffer.isBuffer(error.rawPacket) ? error.rawPacket : undefined);
+  const { body, headers = {} } = render(url, refusal);
   const text = JSON.stringify(body);
   // A response already under way cannot take a second status line.
-  const responseStarted = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
-  if (socket.writable && !responseStarted) {
+  if (socket.writable && !inFlight?.headersSent) {
     const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
     socket.write(
       `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\nContent-Type: application/json\r\n` +
@@ -133,6 +105,9 @@ function answerClientError(
   }
   socket.destroy();
 }
+
+/** Node keeps the response a socket is serving as socket._httpMessage (ServerResponse, with .req). */
+type SocketWithResponse = Socket & { _httpMessage?: { headersSent?: boolean; req?: { url?: string } } };
 
 export function clientErrorRefusal(error: { code?: string }, limits: HttpLimits): EdgeRefusal {
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT')
