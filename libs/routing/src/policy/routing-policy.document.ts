@@ -1,12 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConsulClient } from '@switchboard/consul';
 import { AppConfig, DomainError, describeError } from '@switchboard/kernel';
-import {
-  DEFAULT_ROUTING_POLICY,
-  parseRoutingPolicy,
-  type RoutingPolicy,
-  RoutingPolicyError,
-} from './routing-policy.js';
+import { DEFAULT_ROUTING_POLICY, parseRoutingPolicy, type RoutingPolicy, readStoredPolicy } from './routing-policy.js';
 
 /** The routing policy as stored in Consul KV, for operators to read and replace. */
 export interface RoutingPolicyDocument {
@@ -65,23 +60,8 @@ export class RoutingPolicyDocuments {
     const entry = await this.consul.kvGet(this.key).catch((error: unknown) => {
       throw new RoutingPolicyStorageError(error);
     });
-    const stored = entry.body;
-    if (!stored || stored.Value === null || stored.Value === '')
-      return { key: this.key, source: 'default', modifyIndex: 0, policy: DEFAULT_ROUTING_POLICY, problems: [] };
-    try {
-      const policy = parseRoutingPolicy(JSON.parse(stored.Value));
-      return { key: this.key, source: 'consul', modifyIndex: stored.ModifyIndex, policy, problems: [] };
-    } catch (error) {
-      const problems =
-        error instanceof RoutingPolicyError ? error.problems : [`not valid JSON: ${describeError(error)}`];
-      return {
-        key: this.key,
-        source: 'invalid',
-        modifyIndex: stored.ModifyIndex,
-        policy: DEFAULT_ROUTING_POLICY,
-        problems,
-      };
-    }
+    const stored = readStoredPolicy(entry.body);
+    return { key: this.key, ...stored, policy: stored.policy ?? DEFAULT_ROUTING_POLICY };
   }
 
   /**

@@ -1,12 +1,7 @@
 import { type BeforeApplicationShutdown, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { AppConfig, describeError } from '@switchboard/kernel';
 import { BlockingWatch, ConsulClient, type KvEntry } from '@switchboard/consul';
-import {
-  DEFAULT_ROUTING_POLICY,
-  parseRoutingPolicy,
-  RoutingPolicyError,
-  type RoutingPolicy,
-} from './routing-policy.js';
+import { DEFAULT_ROUTING_POLICY, readStoredPolicy, type RoutingPolicy } from './routing-policy.js';
 
 export interface PolicyStatus {
   key: string;
@@ -77,24 +72,20 @@ export class RoutingPolicyStore implements OnModuleInit, BeforeApplicationShutdo
   private apply(entry: KvEntry | undefined): void {
     const key = this.config.ROUTING_POLICY_KEY;
     const loadedAt = new Date().toISOString();
-    if (!entry || entry.Value === null || entry.Value === '') {
-      if (this.currentStatus.source !== 'default')
-        this.logger.log(`No routing policy at ${key}; using the built-in default`);
-      this.current = DEFAULT_ROUTING_POLICY;
-      this.currentStatus = { key, source: 'default', modifyIndex: 0, problems: [], loadedAt };
+    const stored = readStoredPolicy(entry);
+    const { source, modifyIndex, problems } = stored;
+    if (stored.source === 'invalid') {
+      // The last good policy stays in force; the status says what was refused.
+      this.currentStatus = { ...this.currentStatus, source, problems, loadedAt };
+      this.logger.warn(
+        `Refused the routing policy at ${key} (index ${modifyIndex}); keeping the one in force: ${problems.join('; ')}`,
+      );
       return;
     }
-    try {
-      this.current = parseRoutingPolicy(JSON.parse(entry.Value));
-      this.currentStatus = { key, source: 'consul', modifyIndex: entry.ModifyIndex, problems: [], loadedAt };
-      this.logger.log(`Routing policy loaded from Consul (${key}, index ${entry.ModifyIndex})`);
-    } catch (error) {
-      const problems =
-        error instanceof RoutingPolicyError ? error.problems : [`not valid JSON: ${describeError(error)}`];
-      this.currentStatus = { ...this.currentStatus, source: 'invalid', problems, loadedAt };
-      this.logger.warn(
-        `Refused the routing policy at ${key} (index ${entry.ModifyIndex}); keeping the one in force: ${problems.join('; ')}`,
-      );
-    }
+    if (stored.source === 'default' && this.currentStatus.source !== 'default')
+      this.logger.log(`No routing policy at ${key}; using the built-in default`);
+    if (stored.source === 'consul') this.logger.log(`Routing policy loaded from Consul (${key}, index ${modifyIndex})`);
+    this.current = stored.policy;
+    this.currentStatus = { key, source, modifyIndex, problems, loadedAt };
   }
 }

@@ -351,3 +351,26 @@ function parseBalancing(
   }
   return { strategy: strategy as BalancingStrategy, pools };
 }
+
+/** What a stored policy value stands for: nothing stored, a valid policy, or one refused and why. */
+export type StoredPolicy =
+  | { source: 'default'; modifyIndex: 0; policy: RoutingPolicy; problems: [] }
+  | { source: 'consul'; modifyIndex: number; policy: RoutingPolicy; problems: [] }
+  | { source: 'invalid'; modifyIndex: number; policy?: undefined; problems: string[] };
+
+/** Reads the policy key's entry (Consul KV: its text and ModifyIndex), as the watchers and the admin API see it. */
+export function readStoredPolicy(entry: { Value: string | null; ModifyIndex: number } | undefined): StoredPolicy {
+  if (!entry || entry.Value === null || entry.Value === '')
+    return { source: 'default', modifyIndex: 0, policy: DEFAULT_ROUTING_POLICY, problems: [] };
+  try {
+    return {
+      source: 'consul',
+      modifyIndex: entry.ModifyIndex,
+      policy: parseRoutingPolicy(JSON.parse(entry.Value)),
+      problems: [],
+    };
+  } catch (error) {
+    const problems = error instanceof RoutingPolicyError ? error.problems : [`not valid JSON: ${describeError(error)}`];
+    return { source: 'invalid', modifyIndex: entry.ModifyIndex, problems };
+  }
+}
