@@ -1,6 +1,6 @@
 import { HttpException, NotFoundException } from '@nestjs/common';
 import { DomainError, type DomainErrorKind, httpStatusOf, kindOfHttpStatus } from '@switchboard/kernel';
-import { type EdgeRefusal, explainFrameworkError, type HttpLimits } from '@switchboard/platform';
+import { type EdgeRefusal, explainFrameworkError, type HttpLimits, messagesOf } from '@switchboard/platform';
 import { anthropicErrorBody, openAIErrorBody, ProviderError } from '@switchboard/providers';
 import { GatewayHttpError, NoHealthyInstanceError, UnknownModelError } from '@switchboard/routing';
 
@@ -138,15 +138,8 @@ export function renderError(format: ClientFormat, error: unknown, limits?: HttpL
   }
   const refusal = limits && explainFrameworkError(error, limits);
   if (refusal) return renderRefusal(format, refusal);
-  if (error instanceof HttpException) {
-    const response = error.getResponse();
-    const message =
-      typeof response === 'object' && response !== null && 'message' in response
-        ? [(response as { message: unknown }).message].flat().join('; ')
-        : error.message;
-    const status = error.getStatus();
-    return { status, body: body(format, FORMAT_TYPES[kindOfHttpStatus(status)], message), headers: {} };
-  }
+  if (error instanceof HttpException)
+    return renderRefusal(format, { status: error.getStatus(), message: messagesOf(error).join('; ') });
   return {
     ...domainRendering(
       format,

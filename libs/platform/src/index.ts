@@ -11,6 +11,7 @@ export {
 } from './http-edge.js';
 export {
   loggableError,
+  messagesOf,
   type OperatorErrorBody,
   fromRefusal,
   OperatorErrorsFilter,

@@ -58,7 +58,7 @@ export function fromRefusal(refusal: EdgeRefusal): RenderedOperatorError {
 }
 
 /** The ValidationPipe's 400 holds a list of problems, Nest's own exceptions one sentence. */
-function messagesOf(error: HttpException): string[] {
+export function messagesOf(error: HttpException): string[] {
   const response = error.getResponse();
   if (typeof response === 'string') return [response];
   const message = (response as { message?: unknown }).message;
