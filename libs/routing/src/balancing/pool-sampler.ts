@@ -3,9 +3,9 @@ import type { PoolIndex, PoolTier, TierSummary } from './pool-index.js';
 import {
   type BalancerState,
   type BalancingStrategy,
+  asSeenBesideMedian,
   healthShare,
   healthiest,
-  isLatencyOutlier,
   isUsable,
   medianLatency,
   type PoolMember,
@@ -95,7 +95,7 @@ function pickInTier(index: PoolIndex, tierNumber: number, request: SampleRequest
       const chosen = draw(
         () => index.drawByWeight(tier, random),
         request,
-        (member) => random() < healthShare(demoted(member, medianLatencyMs)),
+        (member) => random() < healthShare(asSeenBesideMedian(member, medianLatencyMs)),
       );
       return chosen ?? scanAndSelect(index, tier, request);
     }
@@ -210,7 +210,7 @@ function summaryOf(index: PoolIndex, tierNumber: number, request: SampleRequest)
   const median = medianLatency(members);
   const instanceOf = new Map<PoolMember, TableInstance>();
   const ranked = members.map((member) => {
-    const view = demoted(member, median);
+    const view = asSeenBesideMedian(member, median);
     instanceOf.set(view, index.ordered[index.positionOf(member.id)!]!);
     return view;
   });
@@ -224,11 +224,6 @@ function summaryOf(index: PoolIndex, tierNumber: number, request: SampleRequest)
   };
   index.summaries[tierNumber] = summary;
   return summary;
-}
-
-/** The member as the latency-outlier check sees it (a passing outlier counts as warning). */
-function demoted(member: PoolMember, median: number | undefined): PoolMember {
-  return median !== undefined && isLatencyOutlier(member, median) ? { ...member, status: 'warning' } : member;
 }
 
 /** The tier's usable members (and, when `honourExclude`, not excluded), in id order. */

@@ -152,7 +152,12 @@ export function selectMember(
 export function demoteLatencyOutliers(tier: PoolMember[]): PoolMember[] {
   const median = medianLatency(tier);
   if (median === undefined) return tier;
-  return tier.map((member) => (isLatencyOutlier(member, median) ? { ...member, status: 'warning' } : member));
+  return tier.map((member) => asSeenBesideMedian(member, median));
+}
+
+/** The member as the latency-outlier check sees it: a passing outlier counts as warning. */
+export function asSeenBesideMedian(member: PoolMember, median: number | undefined): PoolMember {
+  return median !== undefined && isLatencyOutlier(member, median) ? { ...member, status: 'warning' } : member;
 }
 
 /** The median of the members' known latencies; undefined when fewer than three are known (no crowd to compare). */
