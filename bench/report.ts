@@ -37,6 +37,11 @@ const whole = (value: number) => (Number.isFinite(value) ? Math.round(value).toL
 const signed = (value: number) => (Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${value.toFixed(2)}` : 'n/a');
 const ratio = (value: number) => (Number.isFinite(value) && value > 0 ? `${value.toFixed(2)}×` : 'n/a');
 
+/** A target's figure as a ratio to another target's (— against itself or a target that did not run). */
+const versusOn =
+  (target: TargetSummary, figure: (summary: TargetSummary) => number) => (other: TargetSummary | undefined) =>
+    other && other !== target ? ratio(figure(target) / figure(other)) : '—';
+
 /** "median [min–max]", the spread left out when there is one run or no spread at all. */
 function withSpread(value: Spread, format: (value: number) => string = fixed): string {
   if (!Number.isFinite(value.median)) return 'n/a';
@@ -122,8 +127,7 @@ export function renderReport(report: RaceReport): string {
   );
   for (const { key } of ran) {
     const target = summaries.get(key)!;
-    const versus = (other: TargetSummary | undefined) =>
-      other && other !== target ? ratio(target.closedThroughput.median / other.closedThroughput.median) : '—';
+    const versus = versusOn(target, (summary) => summary.closedThroughput.median);
     lines.push(
       `| ${nameOf(key)} | ${withSpread(target.closedThroughput, whole)} | ${withSpread(target.closedFailures, whole)} | ` +
         `${withSpread(target.closedP50)} | ${withSpread(target.closedP99)} | ${versus(bare)} | ${versus(portkey)} |`,
@@ -157,8 +161,7 @@ export function renderReport(report: RaceReport): string {
   );
   for (const { key } of ran) {
     const target = summaries.get(key)!;
-    const versus = (other: TargetSummary | undefined) =>
-      other && other !== target ? ratio(target.peakMiB.median / other.peakMiB.median) : '—';
+    const versus = versusOn(target, (summary) => summary.peakMiB.median);
     lines.push(
       `| ${nameOf(key)} | ${withSpread(target.rssMiB, (value) => fixed(value, 0))} | ${withSpread(target.peakMiB, (value) => fixed(value, 0))} | ` +
         `${versus(bare)} | ${versus(portkey)} |`,
