@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AppProcess } from '../support/app-process.js';
 import { GatewayStack, TEST_CLIENT_KEY } from '../support/gateway-stack.js';
 import { waitFor } from '../support/wait.js';
 
@@ -101,5 +103,26 @@ describe('api-gateway with GATEWAY_WORKERS=2: two processes on one port', () => 
       100,
     );
     assert.match(stack.gateway.logs, /worker \d+ exited \(SIGKILL\); starting another in \d+ ms/);
+  });
+
+  it('exits 1 when its workers cannot start (a port in use), instead of restarting them forever', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as { port: number };
+    try {
+      const blocked = AppProcess.spawn('api-gateway', port, { ...stack.env, GATEWAY_WORKERS: '2' });
+      const exit = await Promise.race([
+        blocked.exited,
+        sleep(30_000, undefined, { ref: false }).then(() => {
+          blocked.kill('SIGKILL');
+          return { code: null, signal: 'timeout' };
+        }),
+      ]);
+      assert.equal(exit.code, 1, blocked.logs.slice(-1_000));
+      assert.match(blocked.logs, /EADDRINUSE/);
+      assert.match(blocked.logs, /before any worker listened; stopping/);
+    } finally {
+      holder.close();
+    }
   });
 });

@@ -30,22 +30,42 @@ const RESTART_BASE_MS = 500;
 const RESTART_MAX_MS = 30_000;
 
 /**
- * The primary: forks `count` workers, replaces any that dies (with a growing pause while they
- * crash at start-up), stops them all on SIGTERM/SIGINT (each drains like a single process does),
- * and aggregates their metrics when one of them is scraped.
+ * The primary: forks `count` workers, replaces any that dies once the app has listened (with a
+ * growing pause while they keep dying), exits 1 when a worker dies before any listened (a start-up
+ * failure), stops them all on SIGTERM/SIGINT (each drains like a single process does), and
+ * aggregates their metrics when one of them is scraped.
  */
 export function supervise(appName: string, count: number, logger: JsonLogger, graceMs: number): void {
   let stopping = false;
   let quickDeaths = 0;
+  let anyListened = false;
+  const stop = (exitCode: number) => {
+    stopping = true;
+    void stopWorkers(graceMs).then((clean) => process.exit(clean ? exitCode : 1));
+  };
   const fork = () => {
     const started = Date.now();
     const worker = cluster.fork();
+    worker.once('listening', () => {
+      anyListened = true;
+    });
     worker.on('message', (message: unknown) => {
       if (isMetricsMessage(message) && message.kind === 'switchboard:metrics-request')
         void answerMetricsRequest(worker, message.id);
     });
     worker.once('exit', (code, signal) => {
       if (stopping) return;
+      if (!anyListened) {
+        // A start-up failure (a port in use, a bad setting) fails every worker alike: exit as a
+        // single process would, instead of restarting them forever.
+        logger.error(
+          `${appName} worker ${worker.process.pid} exited (${signal ?? `code ${code}`}) before any worker listened; stopping`,
+          undefined,
+          'Workers',
+        );
+        stop(1);
+        return;
+      }
       quickDeaths = Date.now() - started < 10_000 ? quickDeaths + 1 : 0;
       const pause = Math.min(RESTART_MAX_MS, RESTART_BASE_MS * 2 ** quickDeaths);
       logger.error(
@@ -53,16 +73,15 @@ export function supervise(appName: string, count: number, logger: JsonLogger, gr
         undefined,
         'Workers',
       );
-      setTimeout(fork, pause).unref();
+      // Not unref'd: with every worker gone this timer is what keeps the primary alive to restart them.
+      setTimeout(fork, pause);
     });
   };
   for (let index = 0; index < count; index += 1) fork();
   logger.log(`${appName}: ${count} workers on one port (GATEWAY_WORKERS)`, 'Workers');
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
-      if (stopping) return;
-      stopping = true;
-      void stopWorkers(graceMs).then((clean) => process.exit(clean ? 0 : 1));
+      if (!stopping) stop(0);
     });
   }
 }
