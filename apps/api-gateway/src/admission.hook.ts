@@ -3,9 +3,9 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { AppConfig, MetricsService } from '@switchboard/kernel';
 import { AdmissionGate, AdmissionRefusal, GatewayHttpError } from '@switchboard/routing';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { formatOf, renderError } from './client-format.js';
+import { CHAT_ROUTES, formatOf, renderError } from './client-format.js';
 
-const CHAT_ROUTES = ['/v1/chat/completions', '/v1/messages'];
+const CHAT_PATHS = Object.keys(CHAT_ROUTES);
 
 /**
  * Admission control for chat requests, at the very start of a request (before its body is read or
@@ -37,7 +37,7 @@ export class AdmissionHook implements OnModuleInit {
     });
     const fastify = this.adapter.httpAdapter.getInstance<FastifyInstance>();
     fastify.addHook('onRequest', (request, reply, done) => {
-      if (request.method !== 'POST' || !CHAT_ROUTES.some((route) => request.url.startsWith(route))) return done();
+      if (request.method !== 'POST' || !CHAT_PATHS.some((path) => request.url.startsWith(path))) return done();
       const entry = this.gate.enter();
       if (entry instanceof AdmissionRefusal) return this.refuse(request, reply, entry);
       if (typeof entry === 'function') {

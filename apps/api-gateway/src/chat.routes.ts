@@ -3,7 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ChatService } from './chat.service.js';
 import { ClientAuth } from './client-auth.guard.js';
-import type { ClientFormat } from './client-format.js';
+import { CHAT_ROUTES, type ClientFormat } from './client-format.js';
 
 /**
  * The client chat API: OpenAI's chat completions and Anthropic's messages, same routing behind
@@ -22,8 +22,8 @@ export class ChatRoutes implements OnModuleInit {
 
   onModuleInit(): void {
     const fastify = this.adapter.httpAdapter.getInstance<FastifyInstance>();
-    fastify.post('/v1/chat/completions', (request, reply) => this.serve('openai', request, reply));
-    fastify.post('/v1/messages', (request, reply) => this.serve('anthropic', request, reply));
+    for (const [path, format] of Object.entries(CHAT_ROUTES))
+      fastify.post(path, (request, reply) => this.serve(format, request, reply));
   }
 
   private async serve(format: ClientFormat, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {

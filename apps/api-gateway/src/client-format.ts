@@ -15,10 +15,15 @@ export function isClientApi(url: string): boolean {
   return url === '/v1' || url.startsWith('/v1/') || url.startsWith('/v1?');
 }
 
+/** The chat routes (POST) and the format each speaks. */
+export const CHAT_ROUTES: Readonly<Record<string, ClientFormat>> = {
+  '/v1/chat/completions': 'openai',
+  '/v1/messages': 'anthropic',
+};
+
 /** The routes of the client API and their one method each, for 404 and 405 answers. */
 const CLIENT_ROUTES: Readonly<Record<string, string>> = {
-  '/v1/chat/completions': 'POST',
-  '/v1/messages': 'POST',
+  ...Object.fromEntries(Object.keys(CHAT_ROUTES).map((path) => [path, 'POST'])),
   '/v1/models': 'GET',
 };
 
