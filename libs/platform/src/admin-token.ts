@@ -31,7 +31,11 @@ export class AdminToken {
   /** Whether the request carries the token; a request without one is simply not an operator. */
   carriedBy(request: FastifyRequest): boolean {
     const presented = bearerOf(request);
-    return presented !== undefined && this.expected !== undefined && timingSafeEqual(digest(presented), this.expected);
+    return presented !== undefined && this.matches(presented);
+  }
+
+  matches(presented: string): boolean {
+    return this.expected !== undefined && timingSafeEqual(digest(presented), this.expected);
   }
 }
 
@@ -49,9 +53,10 @@ export class AdminTokenGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     if (!this.token.configured)
       throw new ForbiddenException('operator views are off on this app: set ADMIN_TOKEN to open them');
-    if (bearerOf(request) === undefined)
+    const presented = bearerOf(request);
+    if (presented === undefined)
       throw new UnauthorizedException('operator endpoint: send Authorization: Bearer <ADMIN_TOKEN>');
-    if (!this.token.carriedBy(request))
+    if (!this.token.matches(presented))
       throw new UnauthorizedException('operator endpoint: the admin token is not valid');
     return true;
   }
