@@ -79,6 +79,12 @@ export class FailoverRun {
   private lastProvider: string | undefined;
   /** The earliest end of a Retry-After this request was given. */
   private rateLimitedUntil: number | undefined;
+  /**
+   * The end of a Retry-After this run waited out. Timers may fire a millisecond before the wall
+   * clock reads their deadline; picks after the wait count the time as that deadline at least, so
+   * the cool-down waited for is over for them.
+   */
+  private waitedUntil = 0;
 
   constructor(
     private readonly deps: FailoverDeps,
@@ -105,7 +111,8 @@ export class FailoverRun {
   private async walkRoute<T>(attempt: Attempt<T>): Promise<Attempted<T> | undefined> {
     for (const candidate of this.decision.candidates) {
       while (!this.stopped) {
-        const instance = pickInstance(this.deps.balancer, this.deps.circuits, candidate.pool, this.tried, (keyless) => {
+        const now = Math.max(Date.now(), this.waitedUntil);
+        const instance = pickInstance(this.deps, candidate.pool, this.tried, now, (keyless) => {
           // Only when nothing better is known: an upstream failure says more than a missing key.
           this.lastError ??= keylessError(keyless);
         });
@@ -204,6 +211,7 @@ export class FailoverRun {
     if (wait > 0) {
       await this.deps.timing.sleep(wait, this.signal);
       this.backoffMs += wait;
+      this.waitedUntil = now + wait;
     }
     this.tried.clear();
     return !this.signal.aborted;

@@ -9,14 +9,14 @@ import type { InstanceTable, TableInstance } from '../table/instance-table.js';
  * passed over (and reported through onKeyless): sending would only earn a 401.
  */
 export function pickInstance(
-  balancer: InstanceBalancer,
-  circuits: InstanceCircuits,
+  { balancer, circuits }: { balancer: InstanceBalancer; circuits: InstanceCircuits },
   pool: string,
   tried: Set<string>,
+  now: number,
   onKeyless: (instance: TableInstance) => void,
 ): TableInstance | undefined {
   for (;;) {
-    const instance = balancer.select(pool, tried);
+    const instance = balancer.select(pool, tried, undefined, now);
     if (!instance) return undefined;
     tried.add(instance.id);
     if (!instance.target) {
@@ -24,7 +24,7 @@ export function pickInstance(
       continue;
     }
     // The balancer already skips open circuits; this refuses a half-open one whose trial slots are taken.
-    if (circuits.tryAcquire(instance, Date.now())) return instance;
+    if (circuits.tryAcquire(instance, now)) return instance;
   }
 }
 
