@@ -19,6 +19,7 @@ import { cpus } from 'node:os';
 import { GCProfiler } from 'node:v8';
 import { AppConfig, MetricsService, seededRandom } from '@switchboard/kernel';
 import type { ChatRequest, ChatResponse, ProviderClient } from '@switchboard/providers';
+import type { RedisService } from '@switchboard/redis';
 import {
   type BalancingStrategy,
   type CatalogInstance,
@@ -32,6 +33,7 @@ import {
   type RoutingPolicyStore,
   routeChat,
   STRATEGIES,
+  TrafficRecorder,
 } from '@switchboard/routing';
 
 type Shape = 'spread' | 'one pool';
@@ -156,6 +158,8 @@ function routingParts(shape: Shape, size: number, strategy: BalancingStrategy) {
     circuits,
     metrics,
     config,
+    // Counted in memory like in the gateway; the benchmark never reports to Redis.
+    new TrafficRecorder({ available: false } as unknown as RedisService, table, circuits, config),
   );
   const pick = seededRandom(size + 2);
   const requests: ChatRequest[] = Array.from({ length: REQUEST_VARIETY }, () => ({

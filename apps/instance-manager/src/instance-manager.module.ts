@@ -4,7 +4,10 @@ import { ClientKeysController } from './admin/client-keys.controller.js';
 import { ConsulViewController } from './admin/consul-view.controller.js';
 import { InstancesController } from './admin/instances.controller.js';
 import { RoutingPolicyController, RoutingPolicySeed } from './admin/routing-policy.controller.js';
-import { RoutingPolicyDocuments } from '@switchboard/routing';
+import { RoutingPolicyDocuments, TrafficWindowReader } from '@switchboard/routing';
+import { DashboardService } from './monitoring/dashboard.service.js';
+import { MonitoringController } from './monitoring/monitoring.controller.js';
+import { MonitoringSource } from './monitoring/monitoring-source.js';
 import { InstanceManagerController } from './instance-manager.controller.js';
 
 @Module({})
@@ -19,8 +22,15 @@ export class InstanceManagerModule {
         ClientKeysController,
         ConsulViewController,
         RoutingPolicyController,
+        MonitoringController,
       ],
-      providers: [RoutingPolicyDocuments, RoutingPolicySeed],
+      providers: [
+        RoutingPolicyDocuments,
+        RoutingPolicySeed,
+        TrafficWindowReader,
+        DashboardService,
+        { provide: MonitoringSource, useExisting: DashboardService },
+      ],
     };
   }
 }

@@ -3,6 +3,7 @@ import { Agent, type Dispatcher, request } from 'undici';
 import { ConsulResponseError, ConsulUnavailableError } from './consul.errors.js';
 import type {
   AgentService,
+  AutopilotHealth,
   CheckStatus,
   IndexedResult,
   KvEntry,
@@ -91,6 +92,20 @@ export class ConsulClient {
   /** The raft leader's address, or '' while there is none. */
   async leader(signal?: AbortSignal): Promise<string> {
     return this.json<string>('GET', '/v1/status/leader', { signal });
+  }
+
+  /** The raft peers' addresses. */
+  async peers(signal?: AbortSignal): Promise<string[]> {
+    return this.json<string[]>('GET', '/v1/status/peers', { signal });
+  }
+
+  /**
+   * Autopilot's view of the servers (needs operator:read). Consul answers 429 when the cluster is
+   * unhealthy, with the same body, so that status is accepted here.
+   */
+  async autopilotHealth(signal?: AbortSignal): Promise<AutopilotHealth> {
+    const { text } = await this.raw('GET', '/v1/operator/autopilot/health', { signal }, [429]);
+    return JSON.parse(text) as AutopilotHealth;
   }
 
   // ---- agent services and checks -------------------------------------------------------------

@@ -82,3 +82,10 @@ export interface IndexedResult<T> {
   index: number;
   knownLeader: boolean;
 }
+
+/** GET /v1/operator/autopilot/health, the parts Switchboard reads. */
+export interface AutopilotHealth {
+  Healthy: boolean;
+  FailureTolerance: number;
+  Servers: { ID: string; Name: string; Address: string; Healthy: boolean; Leader: boolean; Voter: boolean }[];
+}

@@ -18,3 +18,11 @@ export {
   operatorErrorBody,
   renderOperatorError,
 } from './operator-errors.filter.js';
+export {
+  parseProcessReport,
+  PROCESS_REPORT_STALE_AFTER,
+  PROCESS_REPORTERS_KEY,
+  type ProcessReport,
+  processReportKey,
+  replicaOfReporter,
+} from './process-report.js';

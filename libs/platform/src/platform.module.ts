@@ -9,6 +9,7 @@ import { AdminToken, AdminTokenGuard } from './admin-token.js';
 import { HealthController } from './health.controller.js';
 import { MetricsController, MetricsExposition } from './metrics.controller.js';
 import { ReadinessRegistry } from './readiness-registry.js';
+import { ProcessReporter } from './process-report.js';
 
 export interface PlatformOptions {
   consul?: ConsulModuleOptions;
@@ -37,6 +38,7 @@ export class PlatformModule {
         AdminToken,
         AdminTokenGuard,
         MetricsExposition,
+        ProcessReporter,
         { provide: MetricsService, useValue: metrics },
         {
           // The infrastructure checks come first, registered as the registry is made; libraries

@@ -69,3 +69,12 @@ export {
 } from './policy/routing-policy.document.js';
 export { RoutingTableHealthIndicator } from './table/routing-table.health.js';
 export { RoutingModule, type RoutingModuleOptions } from './routing.module.js';
+export { TrafficRecorder } from './traffic/traffic-recorder.js';
+export { type TrafficWindow, TrafficWindowReader, windowTotal } from './traffic/traffic-reader.js';
+export {
+  histogramQuantile,
+  InstanceTraffic,
+  type ReplicaLive,
+  TRAFFIC_SLOT_SECONDS,
+  TRAFFIC_WINDOW_SECONDS,
+} from './traffic/traffic-window.js';

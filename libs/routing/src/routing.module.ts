@@ -12,6 +12,7 @@ import { InstanceTable } from './table/instance-table.js';
 import { RateLimiter } from './admission/rate-limiter.js';
 import { RedisEventsFeed } from './table/redis-events-feed.js';
 import { RoutingPolicyStore } from './policy/routing-policy.store.js';
+import { TrafficRecorder } from './traffic/traffic-recorder.js';
 import { RoutingTableHealthIndicator } from './table/routing-table.health.js';
 
 export interface RoutingModuleOptions {
@@ -47,6 +48,7 @@ export class RoutingModule {
             inject: [AppConfig],
           },
           RateLimiter,
+          TrafficRecorder,
           ChatOrchestrator,
         ]
       : [];

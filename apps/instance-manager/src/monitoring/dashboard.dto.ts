@@ -94,8 +94,15 @@ export class FallbackView {
 }
 
 export class RoutingPolicyInForce {
-  @ApiProperty({ enum: ['consul', 'default'], description: 'Consul KV, or the built-in default when KV holds none' })
+  @ApiProperty({
+    enum: ['consul', 'default', 'invalid'],
+    description:
+      'consul: a valid policy is stored in KV; default: KV holds none, the built-in default is in force; invalid: KV holds a refused document and the gateways keep their last good policy',
+  })
   source!: string;
+  @ApiProperty({ description: 'The Consul KV key' }) key!: string;
+  @ApiProperty({ type: [String], description: 'Why the stored document is refused (source invalid)' })
+  problems!: string[];
   @ApiPropertyOptional({ description: 'Consul ModifyIndex of the document' }) version?: number;
   @ApiProperty({ type: 'object', additionalProperties: true }) policy!: Record<string, unknown>;
 }

@@ -103,22 +103,21 @@ export class HealthStore {
   /** The metrics of one instance as Redis holds them (undefined when none, expired, or Redis down). */
   async read(instanceId: string): Promise<InstanceHealthMetrics | undefined> {
     if (!this.redis.available) return undefined;
-    const hash = await this.redis.client.hgetall(HEALTH_KEY_PREFIX + instanceId);
-    if (!hash.instanceId) return undefined;
-    return {
-      instanceId: hash.instanceId,
-      provider: hash.provider ?? '',
-      status: (hash.status ?? 'critical') as CheckStatus,
-      score: Number(hash.score),
-      latencyEwmaMs: Number(hash.latencyEwmaMs),
-      windowSuccesses: Number(hash.windowSuccesses),
-      windowFailures: Number(hash.windowFailures),
-      consecutiveFailures: Number(hash.consecutiveFailures),
-      consecutiveSuccesses: Number(hash.consecutiveSuccesses),
-      lastProbeAt: hash.lastProbeAt ?? '',
-      lastOutcome: hash.lastOutcome === 'success' ? 'success' : 'failure',
-      ...(hash.lastError ? { lastError: hash.lastError } : {}),
-    };
+    return parseHealth(await this.redis.client.hgetall(HEALTH_KEY_PREFIX + instanceId));
+  }
+
+  /** Many instances' metrics in one round trip (the dashboard's); throws when Redis cannot be read. */
+  async readMany(instanceIds: string[]): Promise<Map<string, InstanceHealthMetrics>> {
+    const pipeline = this.redis.client.pipeline();
+    for (const instanceId of instanceIds) pipeline.hgetall(HEALTH_KEY_PREFIX + instanceId);
+    const results = (await pipeline.exec()) ?? [];
+    const found = new Map<string, InstanceHealthMetrics>();
+    results.forEach(([error, hash], index) => {
+      if (error) throw error;
+      const metrics = parseHealth(hash as Record<string, string>);
+      if (metrics) found.set(instanceIds[index]!, metrics);
+    });
+    return found;
   }
 
   /** Forgets an instance (deleted): its metrics go at once rather than at expiry. */
@@ -144,4 +143,22 @@ export class HealthStore {
     this.local.set(instanceId, state);
     return state;
   }
+}
+
+function parseHealth(hash: Record<string, string>): InstanceHealthMetrics | undefined {
+  if (!hash.instanceId) return undefined;
+  return {
+    instanceId: hash.instanceId,
+    provider: hash.provider ?? '',
+    status: (hash.status ?? 'critical') as CheckStatus,
+    score: Number(hash.score),
+    latencyEwmaMs: Number(hash.latencyEwmaMs),
+    windowSuccesses: Number(hash.windowSuccesses),
+    windowFailures: Number(hash.windowFailures),
+    consecutiveFailures: Number(hash.consecutiveFailures),
+    consecutiveSuccesses: Number(hash.consecutiveSuccesses),
+    lastProbeAt: hash.lastProbeAt ?? '',
+    lastOutcome: hash.lastOutcome === 'success' ? 'success' : 'failure',
+    ...(hash.lastError ? { lastError: hash.lastError } : {}),
+  };
 }

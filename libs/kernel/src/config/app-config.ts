@@ -178,6 +178,13 @@ export class AppConfig {
   @IntegerInRange(1, 100)
   HEALTH_RECOVER_AFTER_SUCCESSES = 2;
 
+  /**
+   * How often each replica reports to Redis what the monitoring dashboard shows: a gateway's
+   * traffic counts, in-flight attempts and circuits; every app's memory and event-loop delay.
+   */
+  @IntegerInRange(200, 60_000, ' of milliseconds')
+  REPORT_INTERVAL_MS = 5_000;
+
   /** How often the database and Consul are compared and Consul brought in line (anti-entropy). */
   @IntegerInRange(500, 3_600_000, ' of milliseconds')
   RECONCILE_INTERVAL_MS = 5_000;

@@ -3,6 +3,7 @@ import type { ProviderError } from '@switchboard/providers';
 import { countRequest } from '../admission/minute-window.js';
 import type { InstanceCircuits } from '../resilience/instance-circuits.js';
 import type { InstanceTable, TableInstance } from '../table/instance-table.js';
+import type { TrafficRecorder } from '../traffic/traffic-recorder.js';
 
 /** How long a 429 without a Retry-After keeps its instance out of rotation. */
 const DEFAULT_COOL_DOWN_MS = 1_000;
@@ -18,6 +19,7 @@ export class AttemptOutcomes {
     private readonly table: InstanceTable,
     private readonly circuits: InstanceCircuits,
     private readonly metrics: MetricsService,
+    private readonly traffic: TrafficRecorder,
   ) {}
 
   /** The attempt is going out: the balancer counts it against the instance's concurrency cap. */
@@ -31,6 +33,7 @@ export class AttemptOutcomes {
     this.release(instance);
     this.circuits.onSuccess(instance, Date.now());
     this.observeDuration(instance, 'success', elapsedMs);
+    this.traffic.attempt(instance.id, true, elapsedMs);
   }
 
   /**
@@ -55,6 +58,8 @@ export class AttemptOutcomes {
     } else this.circuits.onFailure(instance, now, reason);
     this.release(instance);
     this.observeDuration(instance, error.kind, elapsedMs);
+    // The client's own mistakes are no error of the instance's in the monitoring window either.
+    this.traffic.attempt(instance.id, error.clientFault, elapsedMs);
   }
 
   /**
@@ -71,14 +76,22 @@ export class AttemptOutcomes {
     this.circuits.onCancel(instance);
   }
 
-  /** Another attempt follows a failure. */
-  retrying(after: ProviderError): void {
+  /** Another attempt follows a failure (of `failedInstance`, when one was tried). */
+  retrying(after: ProviderError, failedInstance: TableInstance | undefined): void {
     this.metrics.retries.inc({ provider: after.provider, reason: after.kind });
+    if (failedInstance) this.traffic.retry(failedInstance.id);
+  }
+
+  /** A streaming attempt delivered its first content token. */
+  firstToken(instance: TableInstance, elapsedMs: number): void {
+    this.metrics.timeToFirstToken.observe({ provider: instance.provider }, elapsedMs / 1000);
+    this.traffic.firstToken(instance.id, elapsedMs);
   }
 
   /** The next attempt goes to another provider than the previous one did. */
   fellBack(fromProvider: string, toProvider: string): void {
     this.metrics.fallbacks.inc({ from_provider: fromProvider, to_provider: toProvider });
+    this.traffic.fallback(fromProvider, toProvider);
   }
 
   private release(instance: TableInstance): void {

@@ -20,6 +20,8 @@ import { requestFeatures } from '../policy/request-features.js';
 import { InstanceCircuits } from '../resilience/instance-circuits.js';
 import { type CatalogInstance, InstanceTable, type TableInstance } from '../table/instance-table.js';
 import type { RedisEventsFeed } from '../table/redis-events-feed.js';
+import type { RedisService } from '@switchboard/redis';
+import { TrafficRecorder } from '../traffic/traffic-recorder.js';
 import { ChatOrchestrator, type ServedReport, type StreamSink } from './chat-orchestrator.js';
 import { NoHealthyInstanceError, RequestCancelledError } from './failover-errors.js';
 import type { FailoverTiming } from './failover-run.js';
@@ -186,6 +188,8 @@ function harness(
     circuits,
     metrics,
     config,
+    // Counting is memory only; this harness never starts the recorder's reports to Redis.
+    new TrafficRecorder({ available: false } as unknown as RedisService, table, circuits, config),
     timing,
   );
   const get = (id: string): TableInstance => table.get(id)!;

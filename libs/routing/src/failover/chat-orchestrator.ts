@@ -16,6 +16,7 @@ import { InstanceCircuits } from '../resilience/instance-circuits.js';
 import { DEFAULT_RETRY_BUDGET, RetryBudget } from '../resilience/retry-budget.js';
 import { InstanceTable, type TableInstance } from '../table/instance-table.js';
 import { AttemptOutcomes } from './attempt-outcomes.js';
+import { TrafficRecorder } from '../traffic/traffic-recorder.js';
 import {
   type Attempt,
   type Attempted,
@@ -73,10 +74,11 @@ export class ChatOrchestrator {
     private readonly circuits: InstanceCircuits,
     private readonly metrics: MetricsService,
     private readonly config: AppConfig,
+    traffic: TrafficRecorder,
     @Optional() @Inject(FAILOVER_TIMING) timing?: FailoverTiming,
   ) {
     this.budget = new RetryBudget({ ...DEFAULT_RETRY_BUDGET, ratio: config.GATEWAY_RETRY_BUDGET_PERCENT / 100 });
-    this.outcomes = new AttemptOutcomes(table, circuits, metrics);
+    this.outcomes = new AttemptOutcomes(table, circuits, metrics, traffic);
     this.timing = timing ?? SYSTEM_TIMING;
   }
 
@@ -187,7 +189,7 @@ export class ChatOrchestrator {
       throw error;
     }
     const firstTokenMs = performance.now() - started;
-    this.metrics.timeToFirstToken.observe({ provider: instance.provider }, firstTokenMs / 1000);
+    this.outcomes.firstToken(instance, firstTokenMs);
     this.table.observeLatency(instance, firstTokenMs);
     return { iterator, buffered, started };
   }

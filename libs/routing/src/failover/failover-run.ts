@@ -76,6 +76,8 @@ export class FailoverRun {
   private upstreamMs = 0;
   private backoffMs = 0;
   private lastError: ProviderError | undefined;
+  /** The instance whose attempt failed last, whom a retry is counted against. */
+  private lastFailed: TableInstance | undefined;
   private lastProvider: string | undefined;
   /** The earliest end of a Retry-After this request was given. */
   private rateLimitedUntil: number | undefined;
@@ -153,6 +155,7 @@ export class FailoverRun {
       }
       this.deps.outcomes.failed(instance, error, elapsed);
       this.lastError = error;
+      this.lastFailed = instance;
       if (error.kind === 'rate_limited') {
         const until = coolDownEnd(error, Date.now());
         this.rateLimitedUntil = Math.min(this.rateLimitedUntil ?? until, until);
@@ -188,7 +191,7 @@ export class FailoverRun {
       this.deps.outcomes.notAttempted(instance);
       throw new RequestCancelledError();
     }
-    if (this.lastError) this.deps.outcomes.retrying(this.lastError);
+    if (this.lastError) this.deps.outcomes.retrying(this.lastError, this.lastFailed);
   }
 
   /**

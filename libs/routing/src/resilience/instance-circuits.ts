@@ -19,6 +19,8 @@ export class InstanceCircuits implements OnModuleInit {
   private readonly lastState = new Map<string, CircuitState>();
   /** Instances whose circuit is open or half-open: few, so a balancer can look for due trials without a scan. */
   private readonly notClosed = new Set<string>();
+  /** Since when each of those has not been closed, and the failure that opened it: what operators ask first. */
+  private readonly openedBy = new Map<string, { sinceMs: number; reason?: string }>();
   readonly options: CircuitBreakerOptions;
   private readonly serviceId: string;
 
@@ -65,6 +67,18 @@ export class InstanceCircuits implements OnModuleInit {
   /** Ids of the instances whose circuit is not closed (open, or half-open once its cool-down passed). */
   unclosed(): ReadonlySet<string> {
     return this.notClosed;
+  }
+
+  /** The circuits not closed now, with since when (leaving closed, not the last open/half-open flip) and why. */
+  unclosedDetails(now: number): Map<string, { state: 'open' | 'half_open'; sinceMs: number; reason?: string }> {
+    const details = new Map<string, { state: 'open' | 'half_open'; sinceMs: number; reason?: string }>();
+    for (const instanceId of this.notClosed) {
+      const state = this.state(instanceId, now);
+      if (state === 'closed') continue;
+      const opened = this.openedBy.get(instanceId);
+      details.set(instanceId, { state, sinceMs: opened?.sinceMs ?? now, reason: opened?.reason });
+    }
+    return details;
   }
 
   allows(instanceId: string, now: number): boolean {
@@ -119,8 +133,13 @@ export class InstanceCircuits implements OnModuleInit {
     const previous = this.lastState.get(instance.id) ?? 'closed';
     if (state === previous) return undefined;
     this.lastState.set(instance.id, state);
-    if (state === 'closed') this.notClosed.delete(instance.id);
-    else this.notClosed.add(instance.id);
+    if (state === 'closed') {
+      this.notClosed.delete(instance.id);
+      this.openedBy.delete(instance.id);
+    } else {
+      this.notClosed.add(instance.id);
+      if (previous === 'closed') this.openedBy.set(instance.id, { sinceMs: Date.now(), reason });
+    }
     this.metrics.circuitTransitions.inc({ provider: instance.provider, state });
     this.logger.log(`Circuit of ${instance.name} (${instance.provider}) is now ${state}${reason ? `: ${reason}` : ''}`);
     return state;
