@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { FleetModule } from '@switchboard/fleet';
 import { ClientKeysController } from './admin/client-keys.controller.js';
 import { ConsulViewController } from './admin/consul-view.controller.js';
+import { DiscoveredInstancesController } from './admin/discovered-instances.controller.js';
 import { InstancesController } from './admin/instances.controller.js';
 import { RoutingPolicyController, RoutingPolicySeed } from './admin/routing-policy.controller.js';
 import { RoutingPolicyDocuments, TrafficWindowReader } from '@switchboard/routing';
@@ -18,6 +19,7 @@ export class InstanceManagerModule {
       imports: [platform, FleetModule],
       controllers: [
         InstanceManagerController,
+        DiscoveredInstancesController,
         InstancesController,
         ClientKeysController,
         ConsulViewController,

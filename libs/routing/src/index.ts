@@ -78,3 +78,10 @@ export {
   TRAFFIC_SLOT_SECONDS,
   TRAFFIC_WINDOW_SECONDS,
 } from './traffic/traffic-window.js';
+export {
+  DISCOVERED_ID_PREFIX,
+  DISCOVERY_META,
+  type DiscoveredInstance,
+  discoveredInstance,
+  offersDiscovery,
+} from './table/discovered-instance.js';

@@ -1,16 +1,23 @@
 import { type BeforeApplicationShutdown, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { BlockingWatch, ConsulClient, type ServiceHealthEntry } from '@switchboard/consul';
-import { MANAGED_META_KEY } from '@switchboard/fleet';
-import { type ProviderName, providerOfServiceName } from '@switchboard/providers';
-import { type InstanceStatus, InstanceTable } from './instance-table.js';
-import { describeError } from '@switchboard/kernel';
+import { InstanceCredentials, MANAGED_META_KEY, providerTarget } from '@switchboard/fleet';
+import { type ProviderName, type ProviderTarget, providerOfServiceName } from '@switchboard/providers';
+import { type CatalogInstance, type InstanceStatus, InstanceTable } from './instance-table.js';
+import { AppConfig, describeError } from '@switchboard/kernel';
+import {
+  DISCOVERED_ID_PREFIX,
+  type DiscoveredInstance,
+  discoveredInstance,
+  offersDiscovery,
+} from './discovered-instance.js';
 
 const SEVERITY: Record<InstanceStatus, number> = { passing: 0, warning: 1, critical: 2 };
 
 /**
  * Follows the Consul service of every registered provider (`ai-provider-<name>`) with blocking
  * queries (a catalog watch finds new provider services) and writes each instance's worst check
- * status and draining tag into the table.
+ * status and draining tag into the table. Services that registered themselves with
+ * `switchboard_models` meta (discovered-instance.ts) join the table from here, with their own checks.
  * While Consul is unreachable the watches back off and the table keeps the last known state.
  */
 @Injectable()
@@ -21,10 +28,16 @@ export class ConsulHealthFeed implements OnModuleInit, BeforeApplicationShutdown
   /** Last successful answer, and the error since (for readiness and /pools). */
   lastUpdateAt = 0;
   lastError: string | undefined;
+  /** What each provider's discovered instances last were, so an unchanged answer rebuilds nothing. */
+  private readonly discoveredSignature = new Map<ProviderName, string>();
+  /** Why a discovered service is not routed to, by service: each reason is logged once. */
+  private readonly discoveryProblems = new Map<string, string>();
 
   constructor(
     private readonly consul: ConsulClient,
     private readonly table: InstanceTable,
+    private readonly config: AppConfig,
+    private readonly credentials: InstanceCredentials,
   ) {}
 
   onModuleInit(): void {
@@ -66,9 +79,10 @@ export class ConsulHealthFeed implements OnModuleInit, BeforeApplicationShutdown
 
   private apply(provider: ProviderName, entries: ServiceHealthEntry[]): void {
     const now = Date.now();
+    this.applyDiscovered(provider, entries);
     const present = new Set<string>();
     for (const entry of entries) {
-      const id = entry.Service.Meta?.[MANAGED_META_KEY];
+      const id = entry.Service.Meta?.[MANAGED_META_KEY] ?? this.discoveredId(entry);
       if (!id) continue;
       present.add(id);
       let worst: InstanceStatus = 'passing';
@@ -83,6 +97,51 @@ export class ConsulHealthFeed implements OnModuleInit, BeforeApplicationShutdown
     this.lastUpdateAt = now;
     if (this.lastError) this.logger.log('Consul reachable again; provider health is live');
     this.lastError = undefined;
+  }
+
+  private discoveredId(entry: ServiceHealthEntry): string | undefined {
+    return offersDiscovery(entry, MANAGED_META_KEY) ? `${DISCOVERED_ID_PREFIX}${entry.Service.ID}` : undefined;
+  }
+
+  /** Puts the provider's self-registered services into the table, when they changed. */
+  private applyDiscovered(provider: ProviderName, entries: ServiceHealthEntry[]): void {
+    const rows: CatalogInstance[] = [];
+    for (const entry of entries) {
+      if (!offersDiscovery(entry, MANAGED_META_KEY)) continue;
+      const discovery = discoveredInstance(entry, provider);
+      if ('problem' in discovery) {
+        this.noteProblem(entry.Service.ID, discovery.problem);
+        continue;
+      }
+      const target = this.config.uses.credentials ? this.target(discovery.instance) : undefined;
+      if (this.config.uses.credentials && !target) continue;
+      rows.push({ ...discovery.instance.row, target });
+    }
+    const signature = JSON.stringify(rows);
+    if ((this.discoveredSignature.get(provider) ?? '[]') === signature) return;
+    this.discoveredSignature.set(provider, signature);
+    this.table.replaceDiscovered(provider, rows);
+    this.logger.log(
+      `Discovered ${provider} instances in Consul: ${rows.map((row) => `${row.name} (${row.models.join(', ')})`).join('; ') || 'none'}`,
+    );
+  }
+
+  /** A discovered server's key comes from the environment variable its meta names; none when it names none. */
+  private target(instance: DiscoveredInstance): ProviderTarget | undefined {
+    const { row, apiKeyEnv } = instance;
+    if (!apiKeyEnv) return providerTarget({ baseUrl: row.baseUrl, extraHeaders: {} }, '');
+    const credential = this.credentials.resolve({ apiKeyCiphertext: null, apiKeyEnv });
+    if (credential.apiKey === undefined) {
+      this.noteProblem(row.name, `${row.name} gets no traffic from this app: ${credential.reason}`);
+      return undefined;
+    }
+    return providerTarget({ baseUrl: row.baseUrl, extraHeaders: {} }, credential.apiKey);
+  }
+
+  private noteProblem(serviceId: string, problem: string): void {
+    if (this.discoveryProblems.get(serviceId) === problem) return;
+    this.discoveryProblems.set(serviceId, problem);
+    this.logger.warn(problem);
   }
 
   private failed(error: unknown, failures: number, retryInMs: number): void {

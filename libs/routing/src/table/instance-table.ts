@@ -21,6 +21,8 @@ export interface TableInstance {
   timeouts: { requestMs: number; firstTokenMs: number; idleMs: number };
   /** Endpoint and credentials; absent in apps that never call providers. */
   target?: ProviderTarget;
+  /** Registered in Consul by its own agent (discovered-instance.ts): its checks are its only health. */
+  discovered?: boolean;
   /** The instance's Consul check, as the last watch answer said. */
   consul?: { status: InstanceStatus; draining: boolean; at: number };
   /** The prober's metrics from Redis (hash read or pub/sub event). */
@@ -43,6 +45,7 @@ export interface TableInstance {
 export type CatalogInstance = Omit<TableInstance, 'consul' | 'probe' | 'observed'>;
 
 const OBSERVED_EWMA_WEIGHT = 0.2;
+const MANAGED = 'managed';
 /** Live traffic this recent outweighs a control plane that has gone quiet. */
 export const TRAFFIC_PROOF_MS = 30_000;
 /** A probe result older than this says nothing about now. */
@@ -60,6 +63,8 @@ export class InstanceTable {
   private pools = new Map<string, TableInstance[]>();
   private readonly modelProviders = new Map<string, ProviderName[]>();
   private readonly listeners: (() => void)[] = [];
+  /** The rows of each catalog source: Postgres (managed), and Consul per provider (discovered). */
+  private readonly sources = new Map<string, readonly CatalogInstance[]>();
   /** When the catalog was last loaded (0: never). */
   catalogLoadedAt = 0;
   /**
@@ -68,8 +73,29 @@ export class InstanceTable {
    */
   healthVersion = 0;
 
-  /** Replaces the catalog, keeping what feeds and observations learnt of instances that stay. */
+  /** Replaces the managed catalog (Postgres), keeping what feeds and observations learnt of instances that stay. */
   replaceCatalog(rows: readonly CatalogInstance[]): void {
+    this.sources.set(MANAGED, rows);
+    this.compose();
+    this.catalogLoadedAt = Date.now();
+  }
+
+  /** Replaces the instances of one provider that registered themselves in Consul. */
+  replaceDiscovered(provider: ProviderName, rows: readonly CatalogInstance[]): void {
+    this.sources.set(`discovered:${provider}`, rows);
+    this.compose();
+  }
+
+  /**
+   * The table from its sources: every managed instance, then each discovered one whose endpoint
+   * no managed instance already serves (an adopted server must not be routed to twice).
+   */
+  private compose(): void {
+    const managed = this.sources.get(MANAGED) ?? [];
+    const managedUrls = new Set(managed.map((row) => row.baseUrl));
+    const rows = [...managed];
+    for (const [source, list] of this.sources)
+      if (source !== MANAGED) for (const row of list) if (!managedUrls.has(row.baseUrl)) rows.push(row);
     const seen = new Set<string>();
     for (const row of rows) {
       seen.add(row.id);
@@ -79,7 +105,6 @@ export class InstanceTable {
     }
     for (const id of [...this.instances.keys()]) if (!seen.has(id)) this.instances.delete(id);
     this.rebuildPools();
-    this.catalogLoadedAt = Date.now();
   }
 
   /** Consul's view of an instance's checks (worst check wins) and its draining tag. */
@@ -125,6 +150,8 @@ export class InstanceTable {
       consul && probe ? (probe.at > consul.at ? probe.status : consul.status) : (consul?.status ?? probe?.status);
     if (reported === undefined) return 'warning';
     if (reported !== 'critical') return reported;
+    // A self-registered server's own check is the probe: its critical is evidence, not silence.
+    if (instance.discovered) return 'critical';
     const probeFoundItFailing = probe?.status === 'critical' && now - probe.at < PROBE_STALE_MS;
     return !probeFoundItFailing && this.trafficProvesHealthy(instance, now) ? 'warning' : 'critical';
   }
