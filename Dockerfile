@@ -17,9 +17,13 @@ RUN --mount=type=cache,target=/root/.npm \
 
 COPY . .
 
+# The build context has no .git: pass the commit to show in the apps' Consul meta ("build"), e.g.
+#   docker build --build-arg BUILD_ID=$(git rev-parse --short=12 HEAD) -t switchboard .
+# Without it the build is called "dev".
+ARG BUILD_ID=""
 # `npm run build` (scripts/build.sh) generates the Prisma client into libs/database/src/generated
-# and compiles everything to dist/. Dev dependencies (TypeScript, the Prisma CLI) go afterwards.
-RUN npm run build \
+# and compiles everything to dist/ (with dist/build-info.json). Dev dependencies go afterwards.
+RUN BUILD_ID="${BUILD_ID}" npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 
 # ---- runtime ------------------------------------------------------------------------------

@@ -67,6 +67,8 @@ build() {
   (cd "$SWITCHBOARD_ROOT" && node node_modules/typescript/bin/tsc -p tsconfig.build.json) || fail "the TypeScript build failed: see the errors above"
   # Library aliases become relative paths in dist/, so plain node runs it (no loader hook).
   (cd "$SWITCHBOARD_ROOT" && node scripts/rewrite-aliases.mjs dist) || fail "rewriting library aliases in dist/ failed: see the error above"
+  # Version and commit for the apps' Consul meta; works without git (the Docker build has no .git).
+  (cd "$SWITCHBOARD_ROOT" && node scripts/write-build-info.mjs dist) || fail "writing dist/build-info.json failed: see the error above"
 }
 
 # Everything a fresh clone lacks before it can run: Node 24, packages, the Prisma client, dist/.

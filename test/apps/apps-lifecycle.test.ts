@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ConsulClient } from '@switchboard/consul';
 import { AppProcess } from '../support/app-process.js';
 import { ConsulAgent } from '../support/consul-agent.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { TEST_ADMIN_TOKEN } from '../support/instance-manager-env.js';
+import { repoRoot } from '../support/paths.js';
 import { freePorts } from '../support/ports.js';
 import { readiness } from '../support/readiness.js';
 import { waitFor } from '../support/wait.js';
@@ -53,6 +56,10 @@ describe('the four apps as processes, against real Consul, Postgres and Redis', 
   });
 
   it('each app registers itself and its readiness check turns passing in Consul', async () => {
+    const { version } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
+    // What this test run's build recorded (the commit, or BUILD_ID when the build was given one).
+    const { build } = JSON.parse(readFileSync(join(repoRoot, 'dist/build-info.json'), 'utf8'));
+    assert.ok(build, 'the build recorded an identifier');
     for (const name of APPS) {
       const app = running.get(name)!;
       const entry = await waitFor(
@@ -65,6 +72,11 @@ describe('the four apps as processes, against real Consul, Postgres and Redis', 
       assert.equal(entry.Service.Address, '127.0.0.1');
       assert.ok(entry.Service.Tags?.includes('switchboard'));
       assert.equal(entry.Service.Meta?.app, name);
+      assert.deepEqual(
+        { version: entry.Service.Meta?.version, build: entry.Service.Meta?.build, node: entry.Service.Meta?.node },
+        { version, build, node: process.versions.node },
+        `${name} says which code it runs`,
+      );
       const check = entry.Checks.find((c) => c.CheckID.endsWith(':ready'));
       assert.equal(check?.Status, 'passing');
     }

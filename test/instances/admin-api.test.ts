@@ -31,6 +31,17 @@ describe('instance-manager: admin API, Consul registration and health probing', 
     const entry = (await consul.healthService(service)).body.find((candidate) => candidate.Service.ID === serviceId);
     return entry ? { entry, check: entry.Checks.find((check) => check.CheckID === `${serviceId}:probe`) } : undefined;
   };
+  /** Meta follows a probe at the next reconcile round (1 s here), not at once. */
+  const healthMetaOf = (serviceId: string, status: string, service = 'ai-provider-openai') =>
+    waitFor(
+      `health_status ${status} in the meta of ${serviceId}`,
+      async () => {
+        const meta = (await consulStatus(service, serviceId))?.entry.Service.Meta;
+        return meta?.health_status === status ? meta : undefined;
+      },
+      10_000,
+      50,
+    );
 
   before(async () => {
     [agent, database, simulator] = await Promise.all([
@@ -211,6 +222,9 @@ describe('instance-manager: admin API, Consul registration and health probing', 
     assert.equal(passing.Service.Meta?.switchboard_instance_id, openaiId);
     const check = passing.Checks.find((entry) => entry.CheckID === `${openaiServiceId}:probe`)!;
     assert.match(check.Output, /^probe ok in \d+ ms$/);
+    const meta = await healthMetaOf(openaiServiceId, 'passing');
+    assert.match(meta.health_score!, /^[01]\.\d$/, 'one decimal');
+    assert.ok(Number(meta.health_score) > 0.5, `a healthy simulator scores high: ${meta.health_score}`);
   });
 
   it('lists with filters and pagination, and gets one by id (unknown ids are 404)', async () => {
@@ -270,6 +284,18 @@ describe('instance-manager: admin API, Consul registration and health probing', 
     assert.equal((await call('GET', '/admin/instances/nope')).status, 404);
   });
 
+  it('does not re-register a steady instance on every probe, so its health meta costs no Consul writes', async () => {
+    await healthMetaOf(openaiServiceId, 'passing');
+    await healthMetaOf('ai-provider-claude-claude-us-1', 'passing', 'ai-provider-claude');
+    const registrations = () => manager.logs.split('Reconciled Consul: registered').length - 1;
+    const lastProbe = () => redis.hget(`switchboard:health:${openaiId}`, 'lastProbeAt');
+    const [registeredBefore, probedBefore] = [registrations(), await lastProbe()];
+    // Several probes (400 ms) and reconcile rounds (1 s) of two healthy instances.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    assert.notEqual(await lastProbe(), probedBefore, 'probes went on meanwhile');
+    assert.equal(registrations(), registeredBefore, 'reconcile found Consul in line each round');
+  });
+
   it('keeps health metrics in Redis with a TTL and publishes every probe', async () => {
     const subscriber = new Redis(redisUrl);
     const events: { instanceId: string; status: string; score: number }[] = [];
@@ -326,6 +352,7 @@ describe('instance-manager: admin API, Consul registration and health probing', 
     );
     const output = (await consulStatus('ai-provider-openai', openaiServiceId))!.check!.Output;
     assert.match(output, /probe failed \dx in a row after \d+ ms: server_error \(HTTP 500\)/);
+    assert.equal((await healthMetaOf(openaiServiceId, 'critical')).health_score, '0.0');
     assert.ok(warning - failedAt < 2_000 && critical > warning);
     assert.equal(
       (await consul.healthService('ai-provider-openai', { passing: true })).body.length,
@@ -366,6 +393,12 @@ describe('instance-manager: admin API, Consul registration and health probing', 
       20,
     );
     assert.ok(passing - recoveredAt < 3_000);
+    // The failure still weighs on the score (the last 20 probes), so the passing check still names it.
+    assert.match(
+      (await consulStatus('ai-provider-openai', openaiServiceId))!.check!.Output,
+      /^probe ok in \d+ ms; last failure at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: server_error \(HTTP 500\)/,
+    );
+    assert.match((await healthMetaOf(openaiServiceId, 'passing')).health_score!, /^[01]\.\d$/);
     console.log(
       `# measured (probe interval 400 ms, warn 1, critical 3, recover 2): failing -> warning ${warning - failedAt} ms, -> critical ${critical - failedAt} ms; recovered -> passing ${passing - recoveredAt} ms`,
     );
@@ -396,14 +429,71 @@ describe('instance-manager: admin API, Consul registration and health probing', 
     );
   });
 
+  it('states a rejected key in the check output without the key its upstream echoed', async () => {
+    await simulator.updateKnobs('openai-a', {
+      error: { kind: 'auth', message: `Incorrect API key provided: ${SECRET}` },
+    });
+    try {
+      const check = await waitFor(
+        'critical with the credentials rejected',
+        async () => {
+          const current = (await consulStatus('ai-provider-openai', openaiServiceId))?.check;
+          return current?.Status === 'critical' && /credentials rejected/.test(current.Output ?? '')
+            ? current
+            : undefined;
+        },
+        5_000,
+        50,
+      );
+      assert.match(
+        check.Output,
+        /^probe failed \dx in a row after \d+ ms: credentials rejected \(HTTP 401\): openai: /,
+      );
+      assert.match(check.Output, /Incorrect API key provided: \[redacted\]/);
+      for (const fragment of [SECRET, 'TopSecretProviderKey'])
+        assert.ok(!check.Output.includes(fragment), `nothing of the key in the check output (${fragment})`);
+    } finally {
+      await simulator.updateKnobs('openai-a', { error: null });
+    }
+    await waitFor(
+      'passing again',
+      async () => (await consulStatus('ai-provider-openai', openaiServiceId))?.check?.Status === 'passing',
+      5_000,
+      50,
+    );
+  });
+
   it('drains, disables, enables and probes on demand', async () => {
     const drained = await call('POST', `/admin/instances/${openaiId}/drain`);
     assert.equal(drained.body.draining, true);
     const draining = await consulStatus('ai-provider-openai', openaiServiceId);
     assert.ok(draining?.entry.Service.Tags?.includes('draining'), 'still registered, tagged draining');
     assert.equal(draining?.entry.Service.Meta?.draining, 'true');
+    assert.equal(draining?.entry.Service.Meta?.health_status, 'passing', 'the re-registration keeps the health meta');
+    // A probe that started before the drain may write its output once more: the next one says draining.
+    const drainingCheck = await waitFor(
+      'the check output to say draining',
+      async () => {
+        const check = (await consulStatus('ai-provider-openai', openaiServiceId))?.check;
+        return check?.Output.startsWith('draining') ? check : undefined;
+      },
+      5_000,
+      50,
+    );
+    assert.match(
+      drainingCheck.Output,
+      /^draining: no new requests are routed to this instance \(undrain it to resume\); probe ok in \d+ ms/,
+    );
+    assert.equal(drainingCheck.Status, 'passing', 'a draining instance is still probed');
     await call('POST', `/admin/instances/${openaiId}/undrain`);
     assert.ok(!(await consulStatus('ai-provider-openai', openaiServiceId))?.entry.Service.Tags?.includes('draining'));
+    await waitFor(
+      'the check output to drop draining',
+      async () =>
+        /^probe ok in \d+ ms/.test((await consulStatus('ai-provider-openai', openaiServiceId))?.check?.Output ?? ''),
+      5_000,
+      50,
+    );
 
     assert.equal((await call('POST', `/admin/instances/${openaiId}/disable`)).body.enabled, false);
     assert.equal(await consulStatus('ai-provider-openai', openaiServiceId), undefined, 'disabled: deregistered');

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
-import { AppConfig, describeError } from '@switchboard/kernel';
+import { AppConfig, type BuildInfo, describeError, readBuildInfo } from '@switchboard/kernel';
 import { backoffDelay, sleep } from '@switchboard/kernel';
 import { ConsulClient } from './consul.client.js';
 import type { ServiceRegistration } from './consul.types.js';
@@ -30,6 +30,8 @@ export class ConsulRegistrationService implements BeforeApplicationShutdown {
   private port: number | undefined;
   private verifier: NodeJS.Timeout | undefined;
   private verifying = false;
+  /** Read once: the code a process runs does not change while it runs. */
+  private readonly build: BuildInfo;
   /** Resolves once the app is registered (never, when registration is disabled). */
   readonly registered = new Promise<void>((resolve) => (this.markRegistered = resolve));
 
@@ -39,6 +41,7 @@ export class ConsulRegistrationService implements BeforeApplicationShutdown {
     @Inject(CONSUL_REGISTRATION_OPTIONS) private readonly options: ConsulRegistrationOptions,
   ) {
     if (!config.CONSUL_REGISTER) this.current = 'disabled';
+    this.build = readBuildInfo(config.BUILD_ID);
   }
 
   get state(): { state: RegistrationState; serviceId: string; lastError?: string } {
@@ -54,7 +57,10 @@ export class ConsulRegistrationService implements BeforeApplicationShutdown {
     return this.current !== 'disabled';
   }
 
-  /** The definition sent to Consul: no secret goes in here. */
+  /**
+   * The definition sent to Consul: no secret goes in here. Meta says which code runs (version,
+   * build, node), so a half-finished rollout shows in the Consul UI.
+   */
   definition(port: number): ServiceRegistration {
     const { appName, SERVICE_ADDRESS: address } = this.config;
     const checkUrl = `http://${address.includes(':') ? `[${address}]` : address}:${port}${this.options.checkPath ?? '/health/ready'}`;
@@ -64,7 +70,7 @@ export class ConsulRegistrationService implements BeforeApplicationShutdown {
       Address: address,
       Port: port,
       Tags: ['switchboard', ...(this.options.tags ?? [])],
-      Meta: { app: appName, ...this.options.meta },
+      Meta: { app: appName, ...this.build, ...this.options.meta },
       Check: {
         CheckID: this.checkId,
         Name: `${appName} readiness`,

@@ -4,6 +4,7 @@ export { ConfigValidationError, loadConfig, readSecretFromEnvironment } from './
 export { JsonLogger, type LogSink } from './logging/json-logger.js';
 export { requestContext, requestIdFrom, type RequestContext } from './logging/request-context.js';
 export { METRIC_PREFIX, MetricsService, type MetricsSnapshot } from './metrics/metrics.service.js';
+export { type BuildInfo, parseBuildInfo, readBuildInfo } from './build/build-info.js';
 export { backoffDelay, sleep, type BackoffOptions } from './time/backoff.js';
 export { describeError } from './errors/describe-error.js';
 export { seededRandom } from './random/seeded-random.js';

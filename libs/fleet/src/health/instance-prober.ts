@@ -1,12 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AppConfig, describeError } from '@switchboard/kernel';
+import { AppConfig, describeError, redactSecrets } from '@switchboard/kernel';
 import { MetricsService } from '@switchboard/kernel';
 import type { ProviderInstance } from '@switchboard/database';
 import { adapterFor, ProviderClient, ProviderError, type ProviderName } from '@switchboard/providers';
 import { InstanceCredentials, providerTarget } from '../credentials/instance-credentials.js';
 import { type HealthState, type HealthThresholds, INITIAL_HEALTH, nextHealth } from './health-state.js';
-import { HealthStore, type InstanceHealthMetrics } from './health-store.js';
+import { HEALTH_WINDOW, HealthStore, type InstanceHealthMetrics } from './health-store.js';
 import { InstanceRegistry, type KnownCheck } from '../registration/instance-registry.js';
+import { type ProbeFailure, probeOutput } from './check-output.js';
+import { nextPublishedHealth } from './published-health.js';
 
 export interface ProbeReport extends KnownCheck {
   instanceId: string;
@@ -25,6 +27,7 @@ const ACCOUNT_FAULT_WORDS: Partial<Record<ProviderError['kind'], string>> = {
 
 interface Tracked extends HealthState, KnownCheck {
   probed: boolean;
+  lastFailure?: ProbeFailure;
 }
 
 /**
@@ -37,6 +40,8 @@ export class InstanceProber {
   private readonly tracked = new Map<string, Tracked>();
   private readonly thresholds: HealthThresholds;
   private readonly metricsTtlSeconds: number;
+  /** How long a passing check still names the last failure: the span of the score's probe window. */
+  private readonly rememberFailureMs: number;
 
   constructor(
     private readonly client: ProviderClient,
@@ -53,6 +58,7 @@ export class InstanceProber {
     };
     // Metrics outlive a few missed probes, then vanish: stale health must not look fresh forever.
     this.metricsTtlSeconds = Math.max(60, Math.ceil((10 * config.PROBE_INTERVAL_MS) / 1000));
+    this.rememberFailureMs = HEALTH_WINDOW * config.PROBE_INTERVAL_MS;
   }
 
   async probe(instance: ProviderInstance): Promise<ProbeReport> {
@@ -62,10 +68,12 @@ export class InstanceProber {
     let latencyMs = 0;
     let error: string | undefined;
     let accountFault: ProviderError | undefined;
+    let apiKey: string | undefined;
     const started = performance.now();
     try {
       const credential = this.credentials.resolve(instance);
       if (credential.apiKey === undefined) throw new Error(credential.reason);
+      apiKey = credential.apiKey;
       const result = await this.client.probe(adapter, providerTarget(instance, credential.apiKey), {
         timeoutMs: this.config.PROBE_TIMEOUT_MS,
       });
@@ -77,7 +85,8 @@ export class InstanceProber {
       error =
         failure instanceof ProviderError
           ? `${ACCOUNT_FAULT_WORDS[failure.kind] ?? failure.kind}${failure.status ? ` (HTTP ${failure.status})` : ''}: ${failure.message}`
-          : describeError(failure);
+          : // ProviderErrors are redacted where they are made; anything else is redacted here, before Consul.
+            redactSecrets(describeError(failure), [apiKey]);
     }
     let state = nextHealth(previous, ok, this.thresholds, !previous.probed);
     if (accountFault) {
@@ -92,10 +101,15 @@ export class InstanceProber {
     if (previous.status !== state.status || !previous.probed)
       this.metrics.instanceStatusChanges.inc({ provider: instance.provider, status: state.status });
     const rounded = Math.round(latencyMs);
-    const output = ok
-      ? `probe ok in ${rounded} ms`
-      : `probe failed ${state.consecutiveFailures}x in a row after ${rounded} ms: ${error}`;
-    const tracked: Tracked = { ...state, probed: true, output };
+    const now = Date.now();
+    const lastFailure = error ? { at: now, error } : previous.lastFailure;
+    const output = probeOutput(
+      { ok, latencyMs: rounded, consecutiveFailures: state.consecutiveFailures, error },
+      lastFailure,
+      now,
+      this.rememberFailureMs,
+    );
+    const tracked: Tracked = { ...state, probed: true, output, lastFailure, health: previous.health };
     this.tracked.set(instance.id, tracked);
     if (previous.status !== state.status && previous.probed) {
       this.logger.log(`${instance.name} (${instance.provider}) is now ${state.status}: ${output}`);
@@ -116,11 +130,21 @@ export class InstanceProber {
         status: state.status,
         consecutiveFailures: state.consecutiveFailures,
         consecutiveSuccesses: state.consecutiveSuccesses,
-        at: Date.now(),
+        at: now,
       },
       this.metricsTtlSeconds,
     );
-    return { instanceId: instance.id, ok, latencyMs: rounded, status: state.status, output, metrics };
+    // Meta follows from the same score Redis holds; the reconciler re-registers when it moved.
+    tracked.health = nextPublishedHealth(previous.health, state.status, metrics.score, now);
+    return {
+      instanceId: instance.id,
+      ok,
+      latencyMs: rounded,
+      status: state.status,
+      output,
+      health: tracked.health,
+      metrics,
+    };
   }
 
   /**
@@ -142,7 +166,7 @@ export class InstanceProber {
   /** The last check status this process computed, for (re-)registration. */
   known(instanceId: string): KnownCheck | undefined {
     const tracked = this.tracked.get(instanceId);
-    return tracked?.probed ? { status: tracked.status, output: tracked.output } : undefined;
+    return tracked?.probed ? { status: tracked.status, output: tracked.output, health: tracked.health } : undefined;
   }
 
   forget(instanceId: string): void {

@@ -5,17 +5,18 @@ import type { ProviderInstance } from '@switchboard/database';
 import {
   instanceCheckId,
   instanceServiceId,
+  type KnownCheck,
   type ServiceIdSource,
   MANAGED_META_KEY,
   serviceDiffers,
   toConsulService,
 } from './consul-service.js';
-import type { CheckStatus } from '../health/health-state.js';
+import { checkOutput } from '../health/check-output.js';
 
-export interface KnownCheck {
-  status: CheckStatus;
-  output: string;
-}
+export type { KnownCheck } from './consul-service.js';
+
+/** An instance as far as its check output goes: the draining state leads the output. */
+type CheckSubject = ServiceIdSource & Pick<ProviderInstance, 'draining'>;
 
 export interface ReconcileResult {
   registered: string[];
@@ -38,12 +39,12 @@ export class InstanceRegistry {
     this.checkTtl = `${Math.max(10, Math.ceil((3 * config.PROBE_INTERVAL_MS) / 1000))}s`;
   }
 
-  /** Registers (or re-registers) an instance; its check gets the last known status at once. */
+  /** Registers (or re-registers) an instance; its check gets the last known status and output at once. */
   async register(instance: ProviderInstance, known?: KnownCheck): Promise<void> {
-    await this.consul.registerService(toConsulService(instance, this.checkTtl, this.deregisterCriticalAfter), {
+    await this.consul.registerService(toConsulService(instance, this.checkTtl, this.deregisterCriticalAfter, known), {
       replaceExistingChecks: true,
     });
-    if (known) await this.consul.updateCheck(instanceCheckId(instance), known.status, known.output);
+    if (known) await this.updateCheck(instance, known);
   }
 
   async deregister(instance: ServiceIdSource): Promise<void> {
@@ -65,12 +66,13 @@ export class InstanceRegistry {
       const serviceId = instanceServiceId(instance);
       wantedIds.add(serviceId);
       const current = actual[serviceId];
-      const definition = toConsulService(instance, this.checkTtl, this.deregisterCriticalAfter);
+      const check = known(instance.id);
+      const definition = toConsulService(instance, this.checkTtl, this.deregisterCriticalAfter, check);
       if (current && !serviceDiffers(definition, current)) {
         result.unchanged += 1;
         continue;
       }
-      await this.register(instance, known(instance.id));
+      await this.register(instance, check);
       result.registered.push(serviceId);
     }
     for (const [serviceId, service] of Object.entries(actual)) {
@@ -86,7 +88,11 @@ export class InstanceRegistry {
     return result;
   }
 
-  async updateCheck(instance: ServiceIdSource, check: KnownCheck): Promise<void> {
-    await this.consul.updateCheck(instanceCheckId(instance), check.status, check.output);
+  async updateCheck(instance: CheckSubject, check: KnownCheck): Promise<void> {
+    await this.consul.updateCheck(
+      instanceCheckId(instance),
+      check.status,
+      checkOutput(instance.draining, check.output),
+    );
   }
 }

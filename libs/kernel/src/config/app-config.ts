@@ -72,6 +72,14 @@ export class AppConfig {
   @Matches(/^[A-Za-z0-9_.-]+$/, { message: 'SERVICE_ID may hold letters, digits, ".", "_" and "-" only' })
   SERVICE_ID?: string;
 
+  /**
+   * Labels the running build in Consul meta ("build"), over the commit the build recorded: for an
+   * image built without --build-arg BUILD_ID.
+   */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._+-]{1,64}$/, { message: 'BUILD_ID must be 1-64 letters, digits, ".", "_", "+" or "-"' })
+  BUILD_ID?: string;
+
   @IsIn(['debug', 'info', 'warn', 'error'])
   LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error' = 'info';
 
