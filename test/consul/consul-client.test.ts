@@ -180,3 +180,54 @@ describe('ConsulClient against a real Consul dev agent', () => {
     }
   });
 });
+
+describe('ConsulClient metrics hooks, against a real agent', () => {
+  let agent: ConsulAgent;
+
+  before(async () => {
+    agent = await ConsulAgent.start();
+  });
+
+  after(async () => {
+    await agent?.stop();
+  });
+
+  it('reports each call by endpoint pattern and outcome, registrations, and failed blocking queries as watch restarts', async () => {
+    const calls: string[] = [];
+    const registrations: string[] = [];
+    const restarts: string[] = [];
+    const observer = {
+      call: (method: string, endpoint: string, outcome: string, seconds: number, blocking: boolean) => {
+        assert.ok(seconds >= 0);
+        calls.push(`${method} ${endpoint} ${outcome}${blocking ? ' blocking' : ''}`);
+      },
+      registration: (operation: string) => registrations.push(operation),
+      watchRestart: (endpoint: string, reason: string) => restarts.push(`${endpoint} ${reason}`),
+    };
+    const consul = new ConsulClient({ address: agent.address, observer });
+    try {
+      await consul.registerService({ ID: 'metered-1', Name: 'metered', Address: '127.0.0.1', Port: 9 });
+      await consul.kvPut('switchboard/test/metered', 'v');
+      const first = await consul.healthService('metered');
+      await consul.healthService('metered', { index: first.index, waitSeconds: 1 });
+      await consul.deregisterService('metered-1');
+    } finally {
+      await consul.close();
+    }
+    assert.ok(calls.includes('PUT /v1/agent/service/register ok'), calls.join('\n'));
+    assert.ok(calls.includes('PUT /v1/kv/* ok'), 'the key is not a label');
+    assert.ok(calls.includes('GET /v1/health/service/* ok'));
+    assert.ok(calls.includes('GET /v1/health/service/* ok blocking'));
+    assert.ok(calls.includes('PUT /v1/agent/service/deregister/* ok'));
+    assert.deepEqual(registrations, ['register', 'deregister']);
+
+    const unreachable = new ConsulClient({ address: 'http://127.0.0.1:9', observer, requestTimeoutMs: 1_000 });
+    try {
+      await assert.rejects(unreachable.healthService('metered', { index: 5, waitSeconds: 1 }));
+    } finally {
+      await unreachable.close();
+    }
+    assert.ok(calls.includes('GET /v1/health/service/* unavailable blocking'));
+    assert.deepEqual(restarts, ['/v1/health/service/* error']);
+  });
+});

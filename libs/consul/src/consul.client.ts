@@ -23,6 +23,32 @@ export interface ConsulClientOptions {
   caFile?: string;
   /** Timeout of a non-blocking request. */
   requestTimeoutMs?: number;
+  /** Told of every call (for metrics); never given a token or a value. */
+  observer?: ConsulObserver;
+}
+
+export interface ConsulObserver {
+  call(method: string, endpoint: string, outcome: string, seconds: number, blocking: boolean): void;
+  registration(operation: 'register' | 'deregister'): void;
+  watchRestart(endpoint: string, reason: 'error' | 'index_reset'): void;
+}
+
+/**
+ * The endpoint of a path as a metric label: names, keys and ids replaced by `*`, so the label set
+ * stays as small as the API Switchboard uses, whatever the fleet.
+ */
+export function endpointPattern(path: string): string {
+  const known = [
+    '/v1/kv/',
+    '/v1/health/service/',
+    '/v1/agent/check/update/',
+    '/v1/agent/service/deregister/',
+    '/v1/session/renew/',
+    '/v1/session/destroy/',
+    '/v1/session/info/',
+  ];
+  const prefix = known.find((candidate) => path.startsWith(candidate));
+  return prefix ? `${prefix}*` : path;
 }
 
 export interface BlockingOptions {
@@ -119,12 +145,14 @@ export class ConsulClient {
       body: service,
       query: { 'replace-existing-checks': options.replaceExistingChecks ? 'true' : undefined },
     });
+    this.options.observer?.registration('register');
   }
 
   /** Removing an ID the agent does not know is not an error: the goal state is reached. */
   async deregisterService(serviceId: string): Promise<void> {
     try {
       await this.send('PUT', `/v1/agent/service/deregister/${encodeURIComponent(serviceId)}`);
+      this.options.observer?.registration('deregister');
     } catch (error) {
       if (error instanceof ConsulResponseError && error.status === 404) return;
       throw error;
@@ -275,6 +303,16 @@ export class ConsulClient {
       headers['content-type'] = typeof options.body === 'string' ? 'application/octet-stream' : 'application/json';
     }
 
+    const blocking = options.query?.index !== undefined;
+    const started = performance.now();
+    const observe = (outcome: string) =>
+      this.options.observer?.call(
+        method,
+        endpointPattern(url.pathname),
+        outcome,
+        (performance.now() - started) / 1000,
+        blocking,
+      );
     const timeout = AbortSignal.timeout(options.timeoutMs ?? this.requestTimeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     let response: Dispatcher.ResponseData;
@@ -291,15 +329,24 @@ export class ConsulClient {
     } catch (error) {
       // The caller's own abort is not an outage: let it through as an AbortError.
       if (options.signal?.aborted) throw options.signal.reason ?? error;
+      observe('unavailable');
+      if (blocking) this.options.observer?.watchRestart(endpointPattern(url.pathname), 'error');
       throw new ConsulUnavailableError(method, url.pathname, error);
     }
     if ((response.statusCode < 200 || response.statusCode >= 300) && !acceptedStatuses.includes(response.statusCode)) {
+      observe(`http_${Math.floor(response.statusCode / 100)}xx`);
+      if (blocking) this.options.observer?.watchRestart(endpointPattern(url.pathname), 'error');
       throw new ConsulResponseError(response.statusCode, method, url.pathname, text);
     }
+    observe('ok');
+    const index = Number(header(response.headers, 'x-consul-index') ?? 0);
+    // The same test a watch makes before following the index back (BlockingWatch.run).
+    if (blocking && index < Number(options.query?.index))
+      this.options.observer?.watchRestart(endpointPattern(url.pathname), 'index_reset');
     return {
       status: response.statusCode,
       text,
-      index: Number(header(response.headers, 'x-consul-index') ?? 0),
+      index,
       knownLeader: header(response.headers, 'x-consul-knownleader') !== 'false',
     };
   }

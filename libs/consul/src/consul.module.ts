@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { AppConfig } from '@switchboard/kernel';
+import { AppConfig, MetricsService } from '@switchboard/kernel';
 import { ConsulClient } from './consul.client.js';
 import { ConsulHealthIndicator } from './consul.health.js';
 import {
@@ -23,13 +23,14 @@ export class ConsulModule {
       providers: [
         {
           provide: ConsulClient,
-          inject: [AppConfig],
-          useFactory: (config: AppConfig) =>
+          inject: [AppConfig, MetricsService],
+          useFactory: (config: AppConfig, metrics: MetricsService) =>
             new ConsulClient({
               address: config.CONSUL_HTTP_ADDR,
               token: config.CONSUL_HTTP_TOKEN,
               datacenter: config.CONSUL_DATACENTER,
               caFile: config.CONSUL_CACERT,
+              observer: metrics.consulObserver,
             }),
         },
         { provide: CONSUL_REGISTRATION_OPTIONS, useValue: options.registration ?? {} },

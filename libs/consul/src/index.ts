@@ -1,5 +1,11 @@
 export { BlockingWatch, isChange, nextIndex, type BlockingQuery, type BlockingWatchOptions } from './blocking-watch.js';
-export { ConsulClient, type BlockingOptions, type ConsulClientOptions } from './consul.client.js';
+export {
+  ConsulClient,
+  type BlockingOptions,
+  type ConsulClientOptions,
+  type ConsulObserver,
+  endpointPattern,
+} from './consul.client.js';
 export { ConsulResponseError, ConsulUnavailableError } from './consul.errors.js';
 export { ConsulHealthIndicator } from './consul.health.js';
 export { ConsulLock, type ConsulLockOptions } from './consul-lock.js';

@@ -39,6 +39,12 @@ export class MetricsService {
   readonly admissionRefused: Counter<'reason'>;
   /** An instance's account refused to serve (credentials rejected, quota spent), seen by a probe or by traffic. */
   readonly accountFailures: Counter<'provider' | 'kind' | 'source'>;
+  /** Consul HTTP API calls, by endpoint pattern and outcome; blocking queries apart (their time is mostly waiting). */
+  readonly consulRequests: Histogram<'method' | 'endpoint' | 'outcome' | 'blocking'>;
+  /** Service registrations and deregistrations this app made in Consul. */
+  readonly consulRegistrations: Counter<'operation'>;
+  /** Blocking watches that start over: after a failed query, or because Consul's index went backwards. */
+  readonly consulWatchRestarts: Counter<'endpoint' | 'reason'>;
   private readonly collectors: (() => void)[] = [];
 
   constructor(app: string) {
@@ -154,6 +160,36 @@ export class MetricsService {
       labelNames: ['provider', 'kind', 'source'],
       registers: [this.registry],
     });
+    this.consulRequests = new Histogram({
+      name: `${METRIC_PREFIX}consul_request_duration_seconds`,
+      help: 'Consul HTTP API calls by method, endpoint pattern, outcome (ok, http_4xx, http_5xx, unavailable) and whether it was a blocking query.',
+      labelNames: ['method', 'endpoint', 'outcome', 'blocking'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [this.registry],
+    });
+    this.consulRegistrations = new Counter({
+      name: `${METRIC_PREFIX}consul_registrations_total`,
+      help: 'Service registrations and deregistrations this app sent to its Consul agent, by operation (register, deregister).',
+      labelNames: ['operation'],
+      registers: [this.registry],
+    });
+    this.consulWatchRestarts = new Counter({
+      name: `${METRIC_PREFIX}consul_watch_restarts_total`,
+      help: "Consul blocking queries that failed (reason error, the watch backs off and retries) or found Consul's index gone backwards (reason index_reset, the watch follows it), by endpoint pattern.",
+      labelNames: ['endpoint', 'reason'],
+      registers: [this.registry],
+    });
+  }
+
+  /** The Consul client's hooks into this app's metrics (ConsulClientOptions.observer). */
+  get consulObserver() {
+    return {
+      call: (method: string, endpoint: string, outcome: string, seconds: number, blocking: boolean) =>
+        this.consulRequests.observe({ method, endpoint, outcome, blocking: String(blocking) }, seconds),
+      registration: (operation: 'register' | 'deregister') => this.consulRegistrations.inc({ operation }),
+      watchRestart: (endpoint: string, reason: 'error' | 'index_reset') =>
+        this.consulWatchRestarts.inc({ endpoint, reason }),
+    };
   }
 
   /** Runs before each scrape: gauges that mirror in-memory state are set here, not per request. */
