@@ -13,6 +13,9 @@
 # api-gateway to route to the demo instances); an app that misses it or exits during start-up
 # stops the script with the last lines of its log and what to do next.
 #
+# PostgreSQL and Redis are registered in Consul as services with TCP checks (host and port only),
+# unless START_REGISTER_INFRASTRUCTURE=0.
+#
 # Secrets: ADMIN_TOKEN, CREDENTIALS_KEY and BOOTSTRAP_CLIENT_KEY are made once into
 # .run/dev-secrets.env and reused; each one set in the environment wins over the file.
 #
@@ -107,6 +110,12 @@ else
   fi
   consul_pid="$(CONSUL_HTTP_PORT="$consul_port" CONSUL_LOG_FILE="$log_dir/consul.log" \
     bash consul/scripts/start_dev_agent.sh --background)" || fail "the Consul dev agent did not start: see .run/logs/consul.log"
+fi
+
+# The UI then shows the whole system: PostgreSQL and Redis beside the apps, with TCP checks the agent runs.
+if [ "${START_REGISTER_INFRASTRUCTURE:-1}" = 1 ]; then
+  step "Registering PostgreSQL and Redis in Consul (START_REGISTER_INFRASTRUCTURE=0 skips this)"
+  node scripts/lib/register-infrastructure.mjs || fail "see the message above, or skip this step with START_REGISTER_INFRASTRUCTURE=0"
 fi
 
 step "Applying database migrations to $(node -e 'const u = new URL(process.argv[1]); console.log(u.host + u.pathname)' "$DATABASE_URL")"

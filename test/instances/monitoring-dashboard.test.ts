@@ -207,7 +207,10 @@ describe('instance-manager: GET /admin/monitoring/dashboard', () => {
 
   it("exports the Consul integration's own metrics: API calls by endpoint, registrations", async () => {
     const text = await (await fetch(`${stack.manager.url}/metrics`)).text();
-    assert.match(text, /switchboard_consul_request_duration_seconds_count\{[^}]*endpoint="\/v1\/health\/service\/\*"[^}]*outcome="ok"/);
+    assert.match(
+      text,
+      /switchboard_consul_request_duration_seconds_count\{[^}]*endpoint="\/v1\/health\/service\/\*"[^}]*outcome="ok"/,
+    );
     assert.match(text, /switchboard_consul_registrations_total\{[^}]*operation="register"[^}]*\} [1-9]/);
     assert.doesNotMatch(text, /endpoint="\/v1\/kv\/switchboard/, 'keys never become labels');
   });
