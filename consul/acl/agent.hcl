@@ -12,3 +12,11 @@ node_prefix "" {
 service_prefix "" {
   policy = "read"
 }
+
+# consul/config/infrastructure.hcl: the agent registers PostgreSQL and Redis from its config files.
+service "postgres" {
+  policy = "write"
+}
+service "redis" {
+  policy = "write"
+}

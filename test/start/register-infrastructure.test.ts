@@ -63,6 +63,15 @@ describe('npm start: PostgreSQL and Redis in Consul', () => {
     assert.equal(services['switchboard-redis'], undefined);
   });
 
+  it('the compose stack registers them from consul/config/infrastructure.hcl, which Consul accepts', async () => {
+    const { stdout } = await run(process.env.CONSUL_BIN ?? 'consul', [
+      'validate',
+      join(repoRoot, 'consul/config/server.hcl'),
+      join(repoRoot, 'consul/config/infrastructure.hcl'),
+    ]);
+    assert.match(stdout, /Configuration is valid/);
+  });
+
   it('says what to do when Consul refuses', async () => {
     const [closed] = await freePorts(1);
     await assert.rejects(register({ CONSUL_HTTP_ADDR: `http://127.0.0.1:${closed}` }), (error: { stderr: string }) => {
