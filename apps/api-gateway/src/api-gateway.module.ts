@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { RoutingModule } from '@switchboard/routing';
+import { UsageModule } from '@switchboard/usage';
 import { AdmissionHook } from './admission.hook.js';
 import { ApiGatewayController } from './api-gateway.controller.js';
 import { ChatRoutes } from './chat.routes.js';
@@ -7,15 +8,20 @@ import { ChatService } from './chat.service.js';
 import { ClientAuth, ClientAuthGuard } from './client-auth.guard.js';
 import { CorsHook } from './cors.hook.js';
 import { ModelsController } from './models.controller.js';
+import { UsageRecorder } from './usage-recorder.js';
 
 @Module({})
 export class ApiGatewayModule {
   static register(platform: DynamicModule): DynamicModule {
     return {
       module: ApiGatewayModule,
-      imports: [platform, RoutingModule.forRoot({ servesClients: true })],
+      imports: [
+        platform,
+        RoutingModule.forRoot({ servesClients: true }),
+        UsageModule.forRoot({ records: true, administers: false }),
+      ],
       controllers: [ApiGatewayController, ModelsController],
-      providers: [CorsHook, AdmissionHook, ChatRoutes, ChatService, ClientAuth, ClientAuthGuard],
+      providers: [CorsHook, AdmissionHook, ChatRoutes, ChatService, ClientAuth, ClientAuthGuard, UsageRecorder],
     };
   }
 }

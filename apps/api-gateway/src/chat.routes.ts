@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ChatService } from './chat.service.js';
 import { ClientAuth } from './client-auth.guard.js';
 import { CHAT_ROUTES, type ClientFormat } from './client-format.js';
+import { UsageRecorder } from './usage-recorder.js';
 
 /**
  * The client chat API: OpenAI's chat completions and Anthropic's messages, same routing behind
@@ -18,6 +19,7 @@ export class ChatRoutes implements OnModuleInit {
     private readonly adapter: HttpAdapterHost,
     private readonly chats: ChatService,
     private readonly auth: ClientAuth,
+    private readonly usage: UsageRecorder,
   ) {}
 
   onModuleInit(): void {
@@ -26,9 +28,22 @@ export class ChatRoutes implements OnModuleInit {
       fastify.post(path, (request, reply) => this.serve(format, request, reply));
   }
 
+  /** Every request that gets past authentication leaves one request log row, refused or served. */
   private async serve(format: ClientFormat, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-    await this.auth.admit(request, reply);
-    await this.chats.handle(format, request.body, request, reply);
+    const trace = this.usage.begin(format, request, reply);
+    try {
+      try {
+        await this.auth.admit(request, reply, true);
+      } finally {
+        trace.identity = request.client;
+      }
+      await this.chats.handle(format, request.body, request, reply, trace);
+    } catch (error) {
+      this.usage.failed(trace, error);
+      throw error;
+    } finally {
+      this.usage.finish(trace);
+    }
     // The answer is sent (or streamed) by the chat service itself.
     return reply;
   }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import {
+  applyAllowList,
   ChatOrchestrator,
   InstanceTable,
   NoHealthyInstanceError,
@@ -25,6 +26,8 @@ import { routeChat, type RouteDecision } from '@switchboard/routing';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { ClientFormat } from './client-format.js';
+import type { RequestTrace } from './request-trace.js';
+import { UsageRecorder } from './usage-recorder.js';
 
 /**
  * One chat request from the client's format to an answer in it: parse, route (policy, in
@@ -37,9 +40,16 @@ export class ChatService {
     private readonly policies: RoutingPolicyStore,
     private readonly table: InstanceTable,
     private readonly metrics: MetricsService,
+    private readonly usage: UsageRecorder,
   ) {}
 
-  async handle(format: ClientFormat, body: unknown, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  async handle(
+    format: ClientFormat,
+    body: unknown,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    trace: RequestTrace,
+  ): Promise<void> {
     let decision: RouteDecision | undefined;
     const abort = new AbortController();
     const onClose = () => {
@@ -47,21 +57,32 @@ export class ChatService {
     };
     reply.raw.once('close', onClose);
     try {
+      trace.requestedModel = requestedModelOf(body);
       const chat = format === 'openai' ? fromOpenAIRequest(body) : fromAnthropicRequest(body);
+      trace.stream = chat.stream === true;
       decision = routeChat(chat, routeHintsFrom(request.headers), this.policies.policy, this.table);
+      trace.route = decision.tier ? `${decision.mode}:${decision.tier}` : decision.mode;
+      if (request.client) decision = applyAllowList(request.client, decision);
+      this.usage.keepPrompt(trace, chat.messages);
       if (chat.stream) {
         const writer =
           format === 'openai' ? new OpenAIStreamWriter(chat.includeUsage === true) : new AnthropicStreamWriter();
-        // Usage is always asked of the upstream (token metrics); the client gets it only if it asked.
+        // Usage is always asked of the upstream (token metrics, cost, budgets); the client gets it
+        // only if it asked.
         await this.orchestrator.stream(
           { ...chat, includeUsage: true },
           decision,
           abort.signal,
-          new SseSink(reply, writer, decision, format, this.metrics),
+          new SseSink(reply, writer, decision, format, this.metrics, trace, this.usage),
+          trace,
         );
+        if (abort.signal.aborted && !trace.errorKind) trace.errorKind = 'cancelled';
         return;
       }
-      const { response, report } = await this.orchestrator.complete(chat, decision, abort.signal);
+      const { response, report } = await this.orchestrator.complete(chat, decision, abort.signal, trace);
+      // Charged before the answer goes out, so the key's next request (on any replica) sees it.
+      this.usage.usageKnown(trace, report.candidate.provider, report.candidate.model, response.usage);
+      trace.answerParts?.push(response.message.content ?? '');
       const payload = format === 'openai' ? toOpenAIResponse(response) : toAnthropicMessage(response);
       const overheadMs = overhead(reply, report);
       this.metrics.gatewayOverhead.observe({ format }, overheadMs / 1000);
@@ -76,6 +97,12 @@ export class ChatService {
       reply.raw.off('close', onClose);
     }
   }
+}
+
+/** The model as the client named it, before any validation (for the log of a refused request). */
+function requestedModelOf(body: unknown): string | null {
+  const model = (body as { model?: unknown } | null)?.model;
+  return typeof model === 'string' ? model.slice(0, 200) : null;
 }
 
 function outcomeOf(error: unknown): string {
@@ -111,11 +138,14 @@ class SseSink implements StreamSink {
     private readonly decision: RouteDecision,
     private readonly format: ClientFormat,
     private readonly metrics: MetricsService,
+    private readonly trace: RequestTrace,
+    private readonly usage: UsageRecorder,
   ) {
     this.raw = reply.raw;
   }
 
   open(report: ServedReport): void {
+    this.trace.timeToFirstTokenMs = this.trace.elapsedMs;
     const overheadMs = overhead(this.reply, report);
     this.metrics.gatewayOverhead.observe({ format: this.format }, overheadMs / 1000);
     this.reply.hijack();
@@ -131,6 +161,11 @@ class SseSink implements StreamSink {
   }
 
   write(event: StreamEvent): void | Promise<void> {
+    if (event.type === 'usage') {
+      // Charged as soon as it is known: the client's stream has not ended yet.
+      const served = this.trace.lastCandidate;
+      if (served) this.usage.usageKnown(this.trace, served.provider, served.model, event.usage);
+    } else if (event.type === 'text') this.trace.answerParts?.push(event.text);
     const text = this.writer.write(event);
     if (!text || this.raw.destroyed) return;
     if (this.raw.write(text)) return;
@@ -146,6 +181,7 @@ class SseSink implements StreamSink {
   }
 
   fail(error: ClientError): void {
+    this.trace.errorKind = error.kind;
     if (!this.raw.destroyed) this.raw.end(this.writer.error(error));
   }
 

@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { MetricsService } from '@switchboard/kernel';
 import { ClientKeyCache, type ClientIdentity } from '@switchboard/fleet';
-import { GatewayHttpError, RateLimiter } from '@switchboard/routing';
+import { BudgetExceededError, GatewayHttpError, KeyBudgets, RateLimiter } from '@switchboard/routing';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { formatOf } from './client-format.js';
 
@@ -13,18 +13,24 @@ declare module 'fastify' {
 
 /**
  * Client keys: "Authorization: Bearer <key>" (OpenAI clients) or "x-api-key: <key>" (Anthropic
- * clients), checked against the in-memory key table; then the key's rate limit, also from memory.
+ * clients), checked against the in-memory key table; then its expiry, its rate limit and, for chat
+ * requests, its spend and token budgets, all from memory.
  */
 @Injectable()
 export class ClientAuth {
   constructor(
     private readonly keys: ClientKeyCache,
     private readonly limiter: RateLimiter,
+    private readonly budgets: KeyBudgets,
     private readonly metrics: MetricsService,
   ) {}
 
-  /** Lets the request through (its identity on request.client), or throws the refusal to answer. */
-  async admit(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  /**
+   * Lets the request through (its identity on request.client), or throws the refusal to answer.
+   * The identity is set before the key's limits are checked, so a refused request is still known
+   * by its key (the request log keeps refusals too).
+   */
+  async admit(request: FastifyRequest, reply: FastifyReply, chat = false): Promise<void> {
     const key = keyFrom(request);
     if (!key) {
       throw new GatewayHttpError(
@@ -40,7 +46,27 @@ export class ClientAuth {
       );
     }
     request.client = identity;
+    if (identity.expiresAt !== null && identity.expiresAt <= Date.now()) {
+      this.metrics.keyLimitRefused.inc({ reason: 'expired' });
+      throw new GatewayHttpError(
+        'unauthenticated',
+        `This API key expired at ${new Date(identity.expiresAt).toISOString()}; ask an operator to extend it or for a new key`,
+      );
+    }
     if (identity.rateLimitRpm !== null) this.checkRate(identity.id, identity.rateLimitRpm, request, reply);
+    if (chat) this.checkBudgets(identity, reply);
+  }
+
+  private checkBudgets(identity: ClientIdentity, reply: FastifyReply): void {
+    const decision = this.budgets.check(identity);
+    if (decision.refusal) {
+      this.metrics.keyLimitRefused.inc({ reason: decision.refusal });
+      const headers = { ...decision.headers, 'retry-after': String(decision.retryAfterSeconds ?? 1) };
+      if (decision.refusal === 'tokens_per_minute')
+        throw new GatewayHttpError('rate_limited', decision.message!, headers);
+      throw new BudgetExceededError(decision.refusal, decision.message!, headers);
+    }
+    reply.headers(decision.headers);
   }
 
   private checkRate(keyId: string, limitRpm: number, request: FastifyRequest, reply: FastifyReply): void {

@@ -2,7 +2,7 @@ import { HttpException, NotFoundException } from '@nestjs/common';
 import { DomainError, type DomainErrorKind, httpStatusOf, kindOfHttpStatus } from '@switchboard/kernel';
 import { type EdgeRefusal, explainFrameworkError, type HttpLimits, messagesOf } from '@switchboard/platform';
 import { anthropicErrorBody, openAIErrorBody, ProviderError } from '@switchboard/providers';
-import { GatewayHttpError, NoHealthyInstanceError, UnknownModelError } from '@switchboard/routing';
+import { BudgetExceededError, GatewayHttpError, NoHealthyInstanceError, UnknownModelError } from '@switchboard/routing';
 
 export type ClientFormat = 'openai' | 'anthropic';
 
@@ -53,6 +53,7 @@ const FORMAT_TYPES: Record<DomainErrorKind, FormatTypes> = {
     openaiCode: 'invalid_api_key',
     anthropic: 'authentication_error',
   },
+  forbidden: { openai: 'invalid_request_error', openaiCode: 'model_not_allowed', anthropic: 'permission_error' },
   not_found: { openai: 'invalid_request_error', openaiCode: null, anthropic: 'not_found_error' },
   conflict: { openai: 'invalid_request_error', openaiCode: null, anthropic: 'invalid_request_error' },
   rate_limited: { openai: 'rate_limit_error', openaiCode: 'rate_limit_exceeded', anthropic: 'rate_limit_error' },
@@ -67,6 +68,13 @@ const MODEL_NOT_FOUND: FormatTypes = {
   openai: 'invalid_request_error',
   openaiCode: 'model_not_found',
   anthropic: 'not_found_error',
+};
+
+/** A key past its spend limit: what OpenAI sends for a spent quota; Anthropic's SDK knows it as a rate limit. */
+const QUOTA_EXCEEDED: FormatTypes = {
+  openai: 'insufficient_quota',
+  openaiCode: 'insufficient_quota',
+  anthropic: 'rate_limit_error',
 };
 
 function body(format: ClientFormat, types: FormatTypes, message: string, param: string | null = null): unknown {
@@ -130,6 +138,12 @@ export function renderError(format: ClientFormat, error: unknown, limits?: HttpL
       status: httpStatusOf(error.kind),
       body: body(format, MODEL_NOT_FOUND, error.message, 'model'),
       headers: {},
+    };
+  if (error instanceof BudgetExceededError)
+    return {
+      status: httpStatusOf(error.kind),
+      body: body(format, QUOTA_EXCEEDED, error.message),
+      headers: error.headers,
     };
   if (error instanceof DomainError) {
     const param = error.field ?? null;

@@ -10,13 +10,16 @@ import { DashboardService } from './monitoring/dashboard.service.js';
 import { MonitoringController } from './monitoring/monitoring.controller.js';
 import { MonitoringSource } from './monitoring/monitoring-source.js';
 import { InstanceManagerController } from './instance-manager.controller.js';
+import { UsageModule } from '@switchboard/usage';
+import { PricesController } from './usage/prices.controller.js';
+import { UsageController } from './usage/usage.controller.js';
 
 @Module({})
 export class InstanceManagerModule {
   static register(platform: DynamicModule): DynamicModule {
     return {
       module: InstanceManagerModule,
-      imports: [platform, FleetModule],
+      imports: [platform, FleetModule, UsageModule.forRoot({ records: false, administers: true })],
       controllers: [
         InstanceManagerController,
         DiscoveredInstancesController,
@@ -25,6 +28,8 @@ export class InstanceManagerModule {
         ConsulViewController,
         RoutingPolicyController,
         MonitoringController,
+        UsageController,
+        PricesController,
       ],
       providers: [
         RoutingPolicyDocuments,

@@ -55,4 +55,5 @@ export {
   type InstanceUpdate,
   type ListQuery,
 } from './instances/instances.service.js';
-export { ClientKeyCache, type ClientIdentity } from './client-keys/client-key-cache.js';
+export { ClientKeyCache, type ClientIdentity, identityOf } from './client-keys/client-key-cache.js';
+export { type ClientKeyLimits, NO_LIMITS } from './client-keys/client-key-limits.js';

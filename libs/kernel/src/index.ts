@@ -10,7 +10,7 @@ export { describeError } from './errors/describe-error.js';
 export { seededRandom } from './random/seeded-random.js';
 export { DomainError, type DomainErrorKind, httpStatusOf, kindOfHttpStatus } from './errors/domain-error.js';
 export { checkDependency, type DependencyIndicator } from './health/dependency-check.js';
-export { MAX_REASON_LENGTH, REDACTED, redactSecrets } from './errors/redact-secrets.js';
+export { MAX_REASON_LENGTH, REDACTED, redactCredentials, redactSecrets } from './errors/redact-secrets.js';
 export {
   ALLOW_PRIVATE_SETTING,
   type AddressClass,

@@ -40,7 +40,12 @@ export {
   type RuleCondition,
 } from './policy/routing-policy.js';
 export { CatalogFeed } from './table/catalog-feed.js';
-export { ChatOrchestrator, type ServedReport, type StreamSink } from './failover/chat-orchestrator.js';
+export {
+  type AttemptTally,
+  ChatOrchestrator,
+  type ServedReport,
+  type StreamSink,
+} from './failover/chat-orchestrator.js';
 export { InstanceCircuits } from './resilience/instance-circuits.js';
 export { ConsulHealthFeed } from './table/consul-health-feed.js';
 export { GatewayHttpError, NoHealthyInstanceError, RequestCancelledError } from './failover/failover-errors.js';
@@ -59,6 +64,15 @@ export {
 } from './policy/route-hints.js';
 export { AdmissionGate, type AdmissionLimits, AdmissionRefusal } from './admission/admission-gate.js';
 export { RateLimiter, type RateDecision } from './admission/rate-limiter.js';
+export {
+  BUDGET_SYNC_INTERVAL_MS,
+  type BudgetDecision,
+  BudgetExceededError,
+  type BudgetRefusal,
+  KeyBudgets,
+  SPEND_EVENTS_CHANNEL,
+} from './admission/key-budgets.js';
+export { applyAllowList, matchesPattern, ModelNotAllowedError } from './admission/key-allow-list.js';
 export { CIRCUIT_EVENTS_CHANNEL, type CircuitEvent, RedisEventsFeed } from './table/redis-events-feed.js';
 export { type PolicyStatus, RoutingPolicyStore } from './policy/routing-policy.store.js';
 export {

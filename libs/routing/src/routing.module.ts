@@ -9,6 +9,7 @@ import { InstanceCircuits } from './resilience/instance-circuits.js';
 import { ConsulHealthFeed } from './table/consul-health-feed.js';
 import { InstanceBalancer } from './balancing/instance-balancer.js';
 import { InstanceTable } from './table/instance-table.js';
+import { KeyBudgets } from './admission/key-budgets.js';
 import { RateLimiter } from './admission/rate-limiter.js';
 import { RedisEventsFeed } from './table/redis-events-feed.js';
 import { RoutingPolicyStore } from './policy/routing-policy.store.js';
@@ -48,6 +49,7 @@ export class RoutingModule {
             inject: [AppConfig],
           },
           RateLimiter,
+          KeyBudgets,
           TrafficRecorder,
           ChatOrchestrator,
         ]

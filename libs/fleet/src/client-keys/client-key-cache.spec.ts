@@ -6,6 +6,7 @@ import { type ClientApiKey, Prisma } from '@switchboard/database';
 import type { AppConfig } from '@switchboard/kernel';
 import type { AuditEntry, AuditRepository } from '../audit/audit.repository.js';
 import { ClientKeyCache, type ClientIdentity } from './client-key-cache.js';
+import { NO_LIMITS } from './client-key-limits.js';
 import type { ActiveClientKey, ClientKeysRepository, NewClientKey } from './client-keys.repository.js';
 import { ClientKeysService, hashClientKey } from './client-keys.service.js';
 
@@ -23,7 +24,13 @@ class FakeClientKeysRepository {
 
   async create(data: NewClientKey): Promise<ClientApiKey> {
     this.check();
-    const row: ClientApiKey = { id: randomUUID(), ...data, createdAt: new Date(), revokedAt: null, lastUsedAt: null };
+    const row = {
+      id: randomUUID(),
+      ...data,
+      createdAt: new Date(),
+      revokedAt: null,
+      lastUsedAt: null,
+    } as unknown as ClientApiKey;
     if (this.raceOnCreate) {
       this.raceOnCreate = false;
       this.rows.push(row);
@@ -56,9 +63,7 @@ class FakeClientKeysRepository {
 
   async findActive(): Promise<ActiveClientKey[]> {
     this.check();
-    return this.rows
-      .filter((row) => !row.revokedAt)
-      .map(({ id, name, keyHash, rateLimitRpm }) => ({ id, name, keyHash, rateLimitRpm }));
+    return this.rows.filter((row) => !row.revokedAt);
   }
 
   async countActive(): Promise<number> {
@@ -91,6 +96,10 @@ class FakeAuditRepository {
   }
 }
 
+function identity(id: string, name: string, rateLimitRpm: number | null = null): ClientIdentity {
+  return { id, name, ...NO_LIMITS, rateLimitRpm, expiresAt: null };
+}
+
 /** Lets the reload the interval started (and what it chains) finish. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -118,17 +127,17 @@ describe('ClientKeyCache', () => {
   });
 
   it('authenticates the keys that exist at start-up from memory', async () => {
-    const { key, view } = await keys.create('team-a', 600, 'spec');
+    const { key, view } = await keys.create('team-a', { rateLimitRpm: 600 }, 'spec');
     await cache.onModuleInit();
 
-    assert.deepEqual(cache.authenticate(key), { id: view.id, name: 'team-a', rateLimitRpm: 600 });
+    assert.deepEqual(cache.authenticate(key), identity(view.id, 'team-a', 600));
     assert.equal(repository.lookups, 0);
   });
 
   it('accepts a key created after start-up at once, looked up once and then served from memory', async () => {
     await cache.onModuleInit();
-    const { key, view } = await keys.create('created-later', null, 'spec');
-    const expected: ClientIdentity = { id: view.id, name: 'created-later', rateLimitRpm: null };
+    const { key, view } = await keys.create('created-later', {}, 'spec');
+    const expected: ClientIdentity = identity(view.id, 'created-later');
 
     const [first, concurrent] = await Promise.all([cache.authenticate(key), cache.authenticate(key)]);
     assert.deepEqual(first, expected);
@@ -157,7 +166,7 @@ describe('ClientKeyCache', () => {
   });
 
   it('drops a revoked key at the next reload', async () => {
-    const { key, view } = await keys.create('to-revoke', null, 'spec');
+    const { key, view } = await keys.create('to-revoke', {}, 'spec');
     await cache.onModuleInit();
     assert.ok(cache.authenticate(key));
 
@@ -171,8 +180,8 @@ describe('ClientKeyCache', () => {
   });
 
   it('records lastUsedAt of the keys used since the last reload', async () => {
-    const { key, view } = await keys.create('used', null, 'spec');
-    const idle = await keys.create('idle', null, 'spec');
+    const { key, view } = await keys.create('used', {}, 'spec');
+    const idle = await keys.create('idle', {}, 'spec');
     await cache.onModuleInit();
 
     cache.authenticate(key);
@@ -187,7 +196,7 @@ describe('ClientKeyCache', () => {
   });
 
   it('keeps the keys in memory working while Postgres is away, and says so in lastError', async () => {
-    const { key, view } = await keys.create('known', null, 'spec');
+    const { key, view } = await keys.create('known', {}, 'spec');
     await cache.onModuleInit();
     assert.ok(cache.loadedAt > 0);
 
@@ -196,7 +205,7 @@ describe('ClientKeyCache', () => {
     await settle();
 
     assert.equal(cache.lastError, 'connect ECONNREFUSED 127.0.0.1:5432');
-    assert.deepEqual(cache.authenticate(key), { id: view.id, name: 'known', rateLimitRpm: null });
+    assert.deepEqual(cache.authenticate(key), identity(view.id, 'known'));
     assert.equal(await cache.authenticate('sb-unknown-while-away'), undefined);
 
     repository.failure = undefined;
@@ -214,7 +223,7 @@ describe('ClientKeyCache', () => {
     await cache.onApplicationBootstrap();
     await cache.onApplicationBootstrap();
     assert.equal(repository.rows.length, 1);
-    assert.deepEqual(cache.authenticate(preset), { id: repository.rows[0]!.id, name: 'bootstrap', rateLimitRpm: 60 });
+    assert.deepEqual(cache.authenticate(preset), identity(repository.rows[0]!.id, 'bootstrap', 60));
 
     // Another replica: its check saw no key, then lost the insert race (unique hash).
     const other = new ClientKeyCache(repository as unknown as ClientKeysRepository, keys, {

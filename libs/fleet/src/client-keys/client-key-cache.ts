@@ -7,14 +7,22 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { AppConfig, describeError } from '@switchboard/kernel';
-import { isUniqueViolation } from '@switchboard/database';
+import { type ClientApiKey, isUniqueViolation } from '@switchboard/database';
+import { type ClientKeyLimits, limitsOf } from './client-key-limits.js';
 import { ClientKeysRepository } from './client-keys.repository.js';
 import { ClientKeysService, hashClientKey } from './client-keys.service.js';
 
-export interface ClientIdentity {
+/** A key as the gateway checks it, per request, from memory: who it is and its limits. */
+export interface ClientIdentity extends Omit<ClientKeyLimits, 'expiresAt'> {
   id: string;
   name: string;
-  rateLimitRpm: number | null;
+  /** Epoch milliseconds past which the key is refused; null never. */
+  expiresAt: number | null;
+}
+
+export function identityOf(row: ClientApiKey): ClientIdentity {
+  const limits = limitsOf(row);
+  return { id: row.id, name: row.name, ...limits, expiresAt: limits.expiresAt?.getTime() ?? null };
 }
 
 const NEGATIVE_TTL_MS = 5_000;
@@ -57,13 +65,14 @@ export class ClientKeyCache implements OnModuleInit, OnApplicationBootstrap, OnA
       const preset = this.config.BOOTSTRAP_CLIENT_KEY;
       if (preset) {
         if (!this.byHash.has(hashClientKey(preset)) && !(await this.repository.findByHash(hashClientKey(preset)))) {
-          await this.keys.create('bootstrap', this.config.BOOTSTRAP_CLIENT_KEY_RPM ?? null, 'api-gateway', preset);
+          const limits = { rateLimitRpm: this.config.BOOTSTRAP_CLIENT_KEY_RPM ?? null };
+          await this.keys.create('bootstrap', limits, 'api-gateway', preset);
           this.logger.log(`Created the bootstrap client key from BOOTSTRAP_CLIENT_KEY (${preset.slice(0, 10)}...)`);
         }
       } else if (isFirstWorker() && (await this.repository.countActive()) === 0) {
         const { key } = await this.keys.create(
           'bootstrap (generated)',
-          this.config.BOOTSTRAP_CLIENT_KEY_RPM ?? null,
+          { rateLimitRpm: this.config.BOOTSTRAP_CLIENT_KEY_RPM ?? null },
           'api-gateway',
         );
         // Shown once, on the console only (not through the JSON logger, whose lines are shipped and kept).
@@ -114,7 +123,7 @@ export class ClientKeyCache implements OnModuleInit, OnApplicationBootstrap, OnA
         }),
       ]);
       if (row && !row.revokedAt) {
-        const identity = { id: row.id, name: row.name, rateLimitRpm: row.rateLimitRpm };
+        const identity = identityOf(row);
         this.byHash.set(hash, identity);
         return identity;
       }
@@ -131,9 +140,7 @@ export class ClientKeyCache implements OnModuleInit, OnApplicationBootstrap, OnA
   private async reload(): Promise<void> {
     try {
       const rows = await this.repository.findActive();
-      this.byHash = new Map(
-        rows.map((row) => [row.keyHash, { id: row.id, name: row.name, rateLimitRpm: row.rateLimitRpm }]),
-      );
+      this.byHash = new Map(rows.map((row) => [row.keyHash, identityOf(row)]));
       this.loadedAt = Date.now();
       this.lastError = undefined;
     } catch (error) {

@@ -1,16 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { type ClientApiKey, PrismaService } from '@switchboard/database';
+import type { ClientKeyLimits } from './client-key-limits.js';
 
 /** What a new key row is made of; the key itself is never stored, only its hash. */
-export interface NewClientKey {
+export interface NewClientKey extends ClientKeyLimits {
   name: string;
   keyHash: string;
   keyPrefix: string;
-  rateLimitRpm: number | null;
 }
 
-/** The fields authentication needs of an active key. */
-export type ActiveClientKey = Pick<ClientApiKey, 'id' | 'name' | 'keyHash' | 'rateLimitRpm'>;
+/** An active key's row: authentication needs its hash and its limits. */
+export type ActiveClientKey = ClientApiKey;
 
 /** Client API keys in Postgres. */
 @Injectable()
@@ -37,12 +37,13 @@ export class ClientKeysRepository {
     return this.prisma.clientApiKey.findUnique({ where: { keyHash } });
   }
 
-  /** Every key not revoked, with only what authentication needs. */
+  /** Every key not revoked (expired ones included: they are refused saying so, not as unknown). */
   findActive(): Promise<ActiveClientKey[]> {
-    return this.prisma.clientApiKey.findMany({
-      where: { revokedAt: null },
-      select: { id: true, name: true, keyHash: true, rateLimitRpm: true },
-    });
+    return this.prisma.clientApiKey.findMany({ where: { revokedAt: null } });
+  }
+
+  update(id: string, data: Partial<ClientKeyLimits> & { name?: string }): Promise<ClientApiKey> {
+    return this.prisma.clientApiKey.update({ where: { id }, data });
   }
 
   countActive(): Promise<number> {

@@ -3,16 +3,17 @@ import type { ClientApiKey } from '@switchboard/database';
 import { createHash, randomBytes } from 'node:crypto';
 import { AuditRepository } from '../audit/audit.repository.js';
 import { ClientKeyNotFoundError } from '../instances/instance-errors.js';
+import { type ClientKeyLimits, limitsOf, NO_LIMITS } from './client-key-limits.js';
 import { ClientKeysRepository } from './client-keys.repository.js';
 
 export const CLIENT_KEY_PREFIX = 'sb-';
 
-export interface ClientKeyView {
+export interface ClientKeyView extends Omit<ClientKeyLimits, 'expiresAt'> {
   id: string;
   name: string;
   /** The first characters, enough to recognise a key in a list; never the key. */
   prefix: string;
-  rateLimitRpm: number | null;
+  expiresAt: string | null;
   createdAt: string;
   revokedAt: string | null;
   lastUsedAt: string | null;
@@ -27,7 +28,8 @@ function toView(row: ClientApiKey): ClientKeyView {
     id: row.id,
     name: row.name,
     prefix: row.keyPrefix,
-    rateLimitRpm: row.rateLimitRpm,
+    ...limitsOf(row),
+    expiresAt: row.expiresAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
     revokedAt: row.revokedAt?.toISOString() ?? null,
     lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
@@ -44,7 +46,7 @@ export class ClientKeysService {
 
   async create(
     name: string,
-    rateLimitRpm: number | null,
+    limits: Partial<ClientKeyLimits>,
     actor: string,
     presetKey?: string,
   ): Promise<{ key: string; view: ClientKeyView }> {
@@ -53,16 +55,36 @@ export class ClientKeysService {
       name,
       keyHash: hashClientKey(key),
       keyPrefix: key.slice(0, 10),
-      rateLimitRpm,
+      ...NO_LIMITS,
+      ...limits,
     });
     await this.audit.record({
       actor,
       action: 'client_key.create',
       targetType: 'client_api_key',
       targetId: row.id,
-      details: { name, prefix: row.keyPrefix, rateLimitRpm },
+      details: { name, prefix: row.keyPrefix, ...limits },
     });
     return { key, view: toView(row) };
+  }
+
+  /** Changes a key's name or limits (fields left out stay); the gateways apply it within CATALOG_REFRESH_MS. */
+  async update(
+    id: string,
+    changes: Partial<ClientKeyLimits> & { name?: string },
+    actor: string,
+  ): Promise<ClientKeyView> {
+    const existing = /^[0-9a-f-]{36}$/i.test(id) ? await this.repository.findById(id) : null;
+    if (!existing) throw new ClientKeyNotFoundError(id);
+    const row = await this.repository.update(id, changes);
+    await this.audit.record({
+      actor,
+      action: 'client_key.update',
+      targetType: 'client_api_key',
+      targetId: id,
+      details: { prefix: row.keyPrefix, ...changes },
+    });
+    return toView(row);
   }
 
   async list(includeRevoked: boolean): Promise<ClientKeyView[]> {

@@ -302,6 +302,31 @@ export class AppConfig {
   @IntegerInRange(0, 60_000, ' of milliseconds')
   GATEWAY_MAX_QUEUE_WAIT_MS = 1_000;
 
+  // ---- usage: the request log ---------------------------------------------------------------
+
+  /** Days of request log kept; older days are dropped whole (daily partitions) by the instance-manager. */
+  @IntegerInRange(1, 3650)
+  REQUEST_LOG_RETENTION_DAYS = 30;
+
+  /**
+   * Request log rows a gateway replica holds in memory while Postgres is slow or away; past it the
+   * oldest are dropped (counted in switchboard_request_log_dropped_total), so serving never waits.
+   */
+  @IntegerInRange(100, 10_000_000)
+  REQUEST_LOG_QUEUE_MAX = 100_000;
+
+  /** Rows per insert statement, and the queue length that starts a write before the timer does. */
+  @IntegerInRange(1, 50_000)
+  REQUEST_LOG_BATCH_ROWS = 1_000;
+
+  /** How often queued request log rows are written. */
+  @IntegerInRange(50, 60_000, ' of milliseconds')
+  REQUEST_LOG_FLUSH_MS = 1_000;
+
+  /** The longest prompt or answer kept for a key that logs bodies (characters; the rest is cut). */
+  @IntegerInRange(0, 1_000_000)
+  REQUEST_LOG_BODY_MAX_CHARS = 32_768;
+
   /** Circuit breaker per instance. */
   @IntegerInRange(1, 1000)
   CIRCUIT_FAILURE_THRESHOLD = 5;

@@ -12,6 +12,7 @@ test('every kind has its HTTP status', () => {
   const expected: Record<DomainErrorKind, number> = {
     invalid_request: 400,
     unauthenticated: 401,
+    forbidden: 403,
     not_found: 404,
     conflict: 409,
     rate_limited: 429,

@@ -7,6 +7,8 @@ export type DomainErrorKind =
   | 'invalid_request'
   /** The caller did not say who it is, or the credentials are unknown. */
   | 'unauthenticated'
+  /** The caller is known but may not do this (a model outside its key's allow-list). */
+  | 'forbidden'
   /** Nothing by that id or name. */
   | 'not_found'
   /** The request contradicts what exists already (a duplicate name). */
@@ -26,6 +28,7 @@ export type DomainErrorKind =
 const HTTP_STATUS: Readonly<Record<DomainErrorKind, number>> = {
   invalid_request: 400,
   unauthenticated: 401,
+  forbidden: 403,
   not_found: 404,
   conflict: 409,
   rate_limited: 429,

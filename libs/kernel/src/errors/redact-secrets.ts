@@ -20,11 +20,19 @@ const CREDENTIAL_SHAPES: readonly RegExp[] = [
  * cut to MAX_REASON_LENGTH characters. Applied before a message reaches a client, a log or Consul.
  */
 export function redactSecrets(text: string, knownSecrets: readonly (string | undefined)[] = []): string {
+  const safe = redactCredentials(text, knownSecrets);
+  return safe.length > MAX_REASON_LENGTH ? `${safe.slice(0, MAX_REASON_LENGTH - 1)}…` : safe;
+}
+
+/**
+ * The same redaction without the cut: for text kept whole, such as the prompts and answers of a
+ * key that asked for its bodies to be logged.
+ */
+export function redactCredentials(text: string, knownSecrets: readonly (string | undefined)[] = []): string {
   let safe = text;
   for (const secret of knownSecrets) if (secret && secret.length >= 4) safe = safe.split(secret).join(REDACTED);
-  safe = safe
+  return safe
     .replace(CREDENTIAL_SHAPES[0]!, REDACTED)
     .replace(CREDENTIAL_SHAPES[1]!, (_whole, word: string) => `${word} ${REDACTED}`)
     .replace(CREDENTIAL_SHAPES[2]!, (_whole, name: string, separator: string) => `${name}${separator}${REDACTED}`);
-  return safe.length > MAX_REASON_LENGTH ? `${safe.slice(0, MAX_REASON_LENGTH - 1)}…` : safe;
 }

@@ -45,6 +45,20 @@ export class MetricsService {
   readonly consulRegistrations: Counter<'operation'>;
   /** Blocking watches that start over: after a failed query, or because Consul's index went backwards. */
   readonly consulWatchRestarts: Counter<'endpoint' | 'reason'>;
+  /** Spend in USD by the provider and model that served, from the usage the provider reported. */
+  readonly costUsd: Counter<'provider' | 'model'>;
+  /** Requests whose tokens had no known price (their cost is recorded as unknown, not zero). */
+  readonly unpricedRequests: Counter<'provider' | 'model'>;
+  /** Today's spend of the keys that spent most (top KEY_SPEND_TOP_N per replica), shared totals. */
+  readonly keySpend: Gauge<'key_id'>;
+  /** Requests refused by a key's limits, by reason (daily_budget, monthly_budget, tokens_per_minute, model, expired). */
+  readonly keyLimitRefused: Counter<'reason'>;
+  /** Request log rows written to Postgres. */
+  readonly requestLogWritten: Counter;
+  /** Request log rows dropped (oldest first) because the in-memory queue was full while Postgres was slow or away. */
+  readonly requestLogDropped: Counter;
+  /** Request log rows waiting in memory for their write. */
+  readonly requestLogQueued: Gauge;
   private readonly collectors: (() => void)[] = [];
 
   constructor(app: string) {
@@ -171,6 +185,47 @@ export class MetricsService {
       name: `${METRIC_PREFIX}consul_registrations_total`,
       help: 'Service registrations and deregistrations this app sent to its Consul agent, by operation (register, deregister).',
       labelNames: ['operation'],
+      registers: [this.registry],
+    });
+    this.costUsd = new Counter({
+      name: `${METRIC_PREFIX}cost_usd_total`,
+      help: 'Spend in USD computed from the usage providers reported and the price table, by the provider and model that served.',
+      labelNames: ['provider', 'model'],
+      registers: [this.registry],
+    });
+    this.unpricedRequests = new Counter({
+      name: `${METRIC_PREFIX}unpriced_requests_total`,
+      help: 'Served requests whose model has no known price: their cost is unknown (null in the request log), not zero.',
+      labelNames: ['provider', 'model'],
+      registers: [this.registry],
+    });
+    this.keySpend = new Gauge({
+      name: `${METRIC_PREFIX}key_spend_today_usd`,
+      help: "Today's (UTC) spend in USD of the client keys that spent most, shared across replicas; only the top keys are exported, so the label stays bounded.",
+      labelNames: ['key_id'],
+      // Workers read the same shared totals: one of them is the value.
+      aggregator: 'max',
+      registers: [this.registry],
+    });
+    this.keyLimitRefused = new Counter({
+      name: `${METRIC_PREFIX}key_limit_refused_total`,
+      help: "Chat requests refused by their client key's limits, by reason (daily_budget, monthly_budget, tokens_per_minute, model, expired).",
+      labelNames: ['reason'],
+      registers: [this.registry],
+    });
+    this.requestLogWritten = new Counter({
+      name: `${METRIC_PREFIX}request_log_written_total`,
+      help: 'Request log rows written to Postgres.',
+      registers: [this.registry],
+    });
+    this.requestLogDropped = new Counter({
+      name: `${METRIC_PREFIX}request_log_dropped_total`,
+      help: 'Request log rows dropped, oldest first, because the in-memory queue was full while Postgres was slow or away.',
+      registers: [this.registry],
+    });
+    this.requestLogQueued = new Gauge({
+      name: `${METRIC_PREFIX}request_log_queued_rows`,
+      help: 'Request log rows held in memory waiting for their write.',
       registers: [this.registry],
     });
     this.consulWatchRestarts = new Counter({

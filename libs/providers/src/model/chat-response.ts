@@ -11,6 +11,10 @@ export interface Usage {
   cachedTokens?: number;
   /** Completion tokens spent on reasoning, where reported. */
   reasoningTokens?: number;
+  /** Prompt tokens written to the provider's cache (Claude), billed above plain input. */
+  cacheWriteTokens?: number;
+  /** What the provider itself says the request cost in USD, where it reports one (Perplexity). */
+  costUsd?: number;
 }
 
 export interface SearchResult {

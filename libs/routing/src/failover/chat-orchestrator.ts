@@ -20,6 +20,7 @@ import { TrafficRecorder } from '../traffic/traffic-recorder.js';
 import {
   type Attempt,
   type Attempted,
+  type AttemptTally,
   type FailoverSettings,
   type FailoverTiming,
   FailoverRun,
@@ -27,7 +28,7 @@ import {
   SYSTEM_TIMING,
 } from './failover-run.js';
 
-export type { ServedReport } from './failover-run.js';
+export type { AttemptTally, ServedReport } from './failover-run.js';
 
 /** Injection token of the orchestrator's FailoverTiming; unbound in the apps (real timers), bound in tests. */
 export const FAILOVER_TIMING = Symbol('FAILOVER_TIMING');
@@ -86,8 +87,9 @@ export class ChatOrchestrator {
     chat: ChatRequest,
     decision: RouteDecision,
     signal: AbortSignal,
+    tally?: AttemptTally,
   ): Promise<{ response: ChatResponse; report: ServedReport }> {
-    const { value, report, attemptMs } = await this.run(decision, signal, async (instance, candidate) => {
+    const { value, report, attemptMs } = await this.run(decision, signal, tally, async (instance, candidate) => {
       const started = performance.now();
       const response = await this.client.chat(
         adapterFor(instance.provider),
@@ -112,8 +114,9 @@ export class ChatOrchestrator {
     decision: RouteDecision,
     signal: AbortSignal,
     sink: StreamSink,
+    tally?: AttemptTally,
   ): Promise<ServedReport> {
-    const { value: opened, report } = await this.run(decision, signal, (instance, candidate) =>
+    const { value: opened, report } = await this.run(decision, signal, tally, (instance, candidate) =>
       this.openStream(chat, instance, candidate, signal),
     );
     sink.open(report);
@@ -130,7 +133,12 @@ export class ChatOrchestrator {
     });
   }
 
-  private run<T>(decision: RouteDecision, signal: AbortSignal, attempt: Attempt<T>): Promise<Attempted<T>> {
+  private run<T>(
+    decision: RouteDecision,
+    signal: AbortSignal,
+    tally: AttemptTally | undefined,
+    attempt: Attempt<T>,
+  ): Promise<Attempted<T>> {
     return new FailoverRun(
       {
         balancer: this.balancer,
@@ -143,6 +151,7 @@ export class ChatOrchestrator {
       },
       decision,
       signal,
+      tally,
     ).execute(attempt);
   }
 

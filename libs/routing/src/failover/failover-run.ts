@@ -15,9 +15,23 @@ export interface ServedReport {
   instance: TableInstance;
   /** Upstream attempts made, the successful one included. */
   attempts: number;
+  /** Moves to another provider along the way. */
+  fallbacks: number;
   /** Time spent waiting on upstreams (every attempt up to the answer, or up to the first token). */
   upstreamMs: number;
   backoffMs: number;
+}
+
+/**
+ * What a request spent on its way, kept up to date as it goes, for whoever records the request
+ * whether it succeeds or not (the request log).
+ */
+export interface AttemptTally {
+  attempts: number;
+  fallbacks: number;
+  /** The instance tried last (the one that served, on success). */
+  lastInstance?: TableInstance;
+  lastCandidate?: RouteCandidate;
 }
 
 /** The attempt that worked: its value (an answer, or a stream's first content), the report, and its own duration. */
@@ -73,6 +87,7 @@ export interface FailoverDeps {
 export class FailoverRun {
   private readonly tried = new Set<string>();
   private attempts = 0;
+  private fallbacks = 0;
   private upstreamMs = 0;
   private backoffMs = 0;
   private lastError: ProviderError | undefined;
@@ -92,6 +107,7 @@ export class FailoverRun {
     private readonly deps: FailoverDeps,
     private readonly decision: RouteDecision,
     private readonly signal: AbortSignal,
+    private readonly tally?: AttemptTally,
   ) {}
 
   /** Resolves with the first attempt that worked; rejects with why none did. */
@@ -134,10 +150,18 @@ export class FailoverRun {
   ): Promise<Attempted<T> | undefined> {
     if (this.attempts > 0) await this.backOff(instance);
     // Counted here, when the attempt really goes out: a candidate with nothing to try was no fallback.
-    if (this.lastProvider && this.lastProvider !== candidate.provider)
+    if (this.lastProvider && this.lastProvider !== candidate.provider) {
       this.deps.outcomes.fellBack(this.lastProvider, candidate.provider);
+      this.fallbacks += 1;
+    }
     this.attempts += 1;
     this.lastProvider = candidate.provider;
+    if (this.tally) {
+      this.tally.attempts = this.attempts;
+      this.tally.fallbacks = this.fallbacks;
+      this.tally.lastInstance = instance;
+      this.tally.lastCandidate = candidate;
+    }
     this.deps.outcomes.started(instance);
     const started = performance.now();
     try {
@@ -221,7 +245,14 @@ export class FailoverRun {
   }
 
   private report(candidate: RouteCandidate, instance: TableInstance): ServedReport {
-    return { candidate, instance, attempts: this.attempts, upstreamMs: this.upstreamMs, backoffMs: this.backoffMs };
+    return {
+      candidate,
+      instance,
+      attempts: this.attempts,
+      fallbacks: this.fallbacks,
+      upstreamMs: this.upstreamMs,
+      backoffMs: this.backoffMs,
+    };
   }
 
   private exhausted(): NoHealthyInstanceError {

@@ -140,6 +140,7 @@ export const claudeAdapter: ProviderAdapter<ClaudeStreamState> = {
           const input = readUsage(usage)!;
           state.usage.promptTokens = input.promptTokens;
           if (input.cachedTokens !== undefined) state.usage.cachedTokens = input.cachedTokens;
+          if (input.cacheWriteTokens !== undefined) state.usage.cacheWriteTokens = input.cacheWriteTokens;
         }
         if (output !== undefined) state.usage.completionTokens = output;
         state.usage.totalTokens = state.usage.promptTokens + state.usage.completionTokens;
@@ -190,14 +191,16 @@ function readUsage(value: unknown): Usage | undefined {
   const usage = asRecord(value);
   if (!usage) return undefined;
   const cacheRead = asNumber(usage.cache_read_input_tokens) ?? 0;
-  const promptTokens =
-    (asNumber(usage.input_tokens) ?? 0) + cacheRead + (asNumber(usage.cache_creation_input_tokens) ?? 0);
+  const cacheWrite = asNumber(usage.cache_creation_input_tokens) ?? 0;
+  const promptTokens = (asNumber(usage.input_tokens) ?? 0) + cacheRead + cacheWrite;
   const completionTokens = asNumber(usage.output_tokens) ?? 0;
   return {
     promptTokens,
     completionTokens,
     totalTokens: promptTokens + completionTokens,
     ...(cacheRead ? { cachedTokens: cacheRead } : {}),
+    // Priced apart: a cache write costs more than plain input (1.25x for the 5-minute cache).
+    ...(cacheWrite ? { cacheWriteTokens: cacheWrite } : {}),
   };
 }
 

@@ -253,13 +253,18 @@ export function readUsage(value: unknown): Usage | undefined {
   const promptTokens = asNumber(usage.prompt_tokens) ?? 0;
   const completionTokens = asNumber(usage.completion_tokens) ?? 0;
   const cachedTokens = asNumber(asRecord(usage.prompt_tokens_details)?.cached_tokens);
-  const reasoningTokens = asNumber(asRecord(usage.completion_tokens_details)?.reasoning_tokens);
+  // OpenAI nests reasoning tokens under completion_tokens_details; Perplexity reports them at the top.
+  const reasoningTokens =
+    asNumber(asRecord(usage.completion_tokens_details)?.reasoning_tokens) ?? asNumber(usage.reasoning_tokens);
+  // Perplexity prices each request itself (tokens plus a search fee that depends on the context size).
+  const costUsd = asNumber(asRecord(usage.cost)?.total_cost);
   return {
     promptTokens,
     completionTokens,
     totalTokens: asNumber(usage.total_tokens) ?? promptTokens + completionTokens,
     ...(cachedTokens !== undefined ? { cachedTokens } : {}),
     ...(reasoningTokens !== undefined ? { reasoningTokens } : {}),
+    ...(costUsd !== undefined ? { costUsd } : {}),
   };
 }
 

@@ -1,0 +1,333 @@
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { ClientIdentity } from '@switchboard/fleet';
+import { describeError, DomainError } from '@switchboard/kernel';
+import { RedisService } from '@switchboard/redis';
+import type { Redis } from 'ioredis';
+import { slidingCount, WINDOW_MS, windowOf } from './minute-window.js';
+import { spendPeriods } from './spend-periods.js';
+
+const SPEND_PREFIX = 'switchboard:spend:';
+const TOKENS_PREFIX = 'switchboard:tokens:';
+/** Where a replica tells the others a key's new totals, the moment it adds its own spend. */
+export const SPEND_EVENTS_CHANNEL = 'switchboard:spend-events';
+/** How often every key's totals are re-read from Redis (events can be missed while reconnecting). */
+export const BUDGET_SYNC_INTERVAL_MS = 250;
+/** Spend is counted in millionths of a dollar, so Redis adds integers. */
+const MICRO = 1_000_000;
+const DAY_TTL_MS = 2 * 86_400_000;
+const MONTH_TTL_MS = 32 * 86_400_000;
+
+/** Adds one replica's new spend and tokens, returns the totals and tells the other replicas, in one round trip. */
+const ADD_AND_PUBLISH = `
+local day = redis.call('INCRBY', KEYS[1], ARGV[1]); redis.call('PEXPIRE', KEYS[1], ARGV[4])
+local month = redis.call('INCRBY', KEYS[2], ARGV[2]); redis.call('PEXPIRE', KEYS[2], ARGV[5])
+local tokens = redis.call('INCRBY', KEYS[3], ARGV[3]); redis.call('PEXPIRE', KEYS[3], ARGV[6])
+redis.call('PUBLISH', ARGV[7], ARGV[8] .. '|' .. ARGV[9] .. '|' .. day .. '|' .. ARGV[10] .. '|' .. month .. '|' .. ARGV[11] .. '|' .. tokens)
+return {day, month, tokens}`;
+
+/** One counter of a key for one period: every replica's total as last heard, plus ours not yet added. */
+interface Counter {
+  period: string;
+  shared: number;
+  unsent: number;
+}
+
+interface KeyUsage {
+  day: Counter;
+  month: Counter;
+  /** Tokens in the current one-minute window (period is the window number) ... */
+  tokens: Counter;
+  /** ... and every replica's total of the window before, for the sliding minute. */
+  previousTokens: number;
+}
+
+export type BudgetRefusal = 'daily_budget' | 'monthly_budget' | 'tokens_per_minute';
+
+/** A key over its daily or monthly spend: 429, which OpenAI clients know as insufficient_quota. */
+export class BudgetExceededError extends DomainError {
+  readonly kind = 'rate_limited';
+
+  constructor(
+    readonly refusal: BudgetRefusal,
+    message: string,
+    readonly headers: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'BudgetExceededError';
+  }
+}
+
+export interface BudgetDecision {
+  refusal?: BudgetRefusal;
+  message?: string;
+  /** For a tokens-per-minute refusal: when the minute frees up. */
+  retryAfterSeconds?: number;
+  /** What the client is told it has left (only the limits the key has). */
+  headers: Record<string, string>;
+}
+
+/**
+ * Spend per UTC day and month and tokens per minute of each client key, shared by every gateway
+ * replica through Redis and decided from memory, like the RateLimiter: a request never waits on
+ * Redis. A replica counts what its requests cost as they finish and adds it to Redis on the next
+ * turn of its event loop (one script per key: INCRBY the counters and PUBLISH the new totals), so
+ * the other replicas hear of it within a round trip; every BUDGET_SYNC_INTERVAL_MS each replica
+ * also re-reads the totals of the keys it knows. A request is let in while the key's known spend
+ * is below its limit, so a key overshoots by at most the cost of the requests already in flight
+ * when it crossed, plus what other replicas let in during the time it took them to hear (see the
+ * README). Without Redis the counts stay local (the limit holds per replica) and are added when it
+ * is back.
+ */
+@Injectable()
+export class KeyBudgets implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(KeyBudgets.name);
+  private readonly usage = new Map<string, KeyUsage>();
+  private subscriber: Redis | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private pushScheduled = false;
+  private pushing = false;
+  private lastSyncError: string | undefined;
+
+  constructor(private readonly redis: RedisService) {}
+
+  onModuleInit(): void {
+    this.redis.client.defineCommand('switchboardAddSpend', { numberOfKeys: 3, lua: ADD_AND_PUBLISH });
+    const subscriber = this.redis.client.duplicate({
+      connectionName: `${this.redis.client.options.connectionName ?? 'switchboard'}-spend`,
+    });
+    this.subscriber = subscriber;
+    subscriber.on('error', () => undefined); // the main connection reports Redis being down
+    subscriber.on('ready', () => {
+      subscriber
+        .subscribe(SPEND_EVENTS_CHANNEL)
+        .catch((error: Error) => this.logger.warn(`Could not subscribe to spend events: ${error.message}`));
+    });
+    subscriber.on('message', (_channel: string, message: string) => this.hear(message));
+    this.timer = setInterval(() => void this.synchronise(), BUDGET_SYNC_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+    this.subscriber?.disconnect();
+  }
+
+  /** Whether the key may start a request now, from memory. Keys without spend or token limits pass untouched. */
+  check(identity: ClientIdentity, now = Date.now()): BudgetDecision {
+    const { dailyBudgetUsd, monthlyBudgetUsd, tokensPerMinute } = identity;
+    if (dailyBudgetUsd === null && monthlyBudgetUsd === null && tokensPerMinute === null) return { headers: {} };
+    const entry = this.current(identity.id, now);
+    const headers: Record<string, string> = {};
+    const periods = spendPeriods(now);
+    let decision: BudgetDecision = { headers };
+    const spentToday = (entry.day.shared + entry.day.unsent) / MICRO;
+    const spentMonth = (entry.month.shared + entry.month.unsent) / MICRO;
+    if (dailyBudgetUsd !== null) {
+      headers['x-switchboard-budget-daily-limit-usd'] = String(dailyBudgetUsd);
+      headers['x-switchboard-budget-daily-remaining-usd'] = remaining(dailyBudgetUsd, spentToday);
+      if (spentToday >= dailyBudgetUsd)
+        decision = refuse(decision, 'daily_budget', `daily budget of $${dailyBudgetUsd}`, periods.dayEndsInSeconds);
+    }
+    if (monthlyBudgetUsd !== null) {
+      headers['x-switchboard-budget-monthly-limit-usd'] = String(monthlyBudgetUsd);
+      headers['x-switchboard-budget-monthly-remaining-usd'] = remaining(monthlyBudgetUsd, spentMonth);
+      if (spentMonth >= monthlyBudgetUsd)
+        decision = refuse(
+          decision,
+          'monthly_budget',
+          `monthly budget of $${monthlyBudgetUsd}`,
+          periods.monthEndsInSeconds,
+        );
+    }
+    if (tokensPerMinute !== null) {
+      const used = slidingCount(entry.tokens.shared + entry.tokens.unsent, entry.previousTokens, now);
+      headers['x-ratelimit-limit-tokens'] = String(tokensPerMinute);
+      headers['x-ratelimit-remaining-tokens'] = String(Math.max(0, Math.floor(tokensPerMinute - used)));
+      if (used >= tokensPerMinute && !decision.refusal) {
+        const retryAfterSeconds = Math.max(1, Math.ceil((WINDOW_MS - (now % WINDOW_MS)) / 1000));
+        decision = {
+          headers,
+          refusal: 'tokens_per_minute',
+          retryAfterSeconds,
+          message: `Token limit of ${tokensPerMinute} tokens per minute reached for this key; retry in ${retryAfterSeconds} s`,
+        };
+      }
+    }
+    return decision;
+  }
+
+  /**
+   * Counts what a finished request cost (USD, when known) and the tokens it used, and schedules
+   * the addition to Redis for the next turn of the event loop (one push covers every request
+   * finished meanwhile). No I/O here.
+   */
+  charge(keyId: string, costUsd: number | undefined, tokens: number, now = Date.now()): void {
+    const micro = costUsd === undefined ? 0 : Math.round(costUsd * MICRO);
+    if (micro === 0 && tokens === 0) return;
+    const entry = this.current(keyId, now);
+    entry.day.unsent += micro;
+    entry.month.unsent += micro;
+    entry.tokens.unsent += tokens;
+    if (this.pushScheduled) return;
+    this.pushScheduled = true;
+    setImmediate(() => {
+      this.pushScheduled = false;
+      void this.push();
+    });
+  }
+
+  /** Today's spend (USD) of the keys this replica knows, highest first: the bounded per-key metric. */
+  topSpenders(count: number, now = Date.now()): { keyId: string; usd: number }[] {
+    const { day } = spendPeriods(now);
+    return [...this.usage]
+      .filter(([, entry]) => entry.day.period === day)
+      .map(([keyId, entry]) => ({ keyId, usd: (entry.day.shared + entry.day.unsent) / MICRO }))
+      .sort((a, b) => b.usd - a.usd)
+      .slice(0, count);
+  }
+
+  /** Adds every key's unsent counts to Redis and publishes the totals. Tests call it to skip the wait. */
+  async push(now = Date.now()): Promise<void> {
+    if (this.pushing || !this.redis.available) return;
+    this.pushing = true;
+    try {
+      const pending = [...this.usage].filter(
+        ([, entry]) => entry.day.unsent > 0 || entry.month.unsent > 0 || entry.tokens.unsent > 0,
+      );
+      await Promise.all(pending.map(([keyId, entry]) => this.pushKey(keyId, entry, now)));
+      this.syncSucceeded();
+    } catch (error) {
+      this.syncFailed(error);
+    } finally {
+      this.pushing = false;
+    }
+  }
+
+  /** Pushes what is unsent and re-reads every known key's totals. Runs on a timer. */
+  async synchronise(now = Date.now()): Promise<void> {
+    if (!this.redis.available) return;
+    await this.push(now);
+    const window = windowOf(now);
+    for (const [keyId, entry] of this.usage)
+      if (Number(entry.tokens.period) < window - 1 && entry.day.unsent === 0) this.usage.delete(keyId);
+    if (this.usage.size === 0) return;
+    try {
+      const pipeline = this.redis.client.pipeline();
+      const known = [...this.usage];
+      for (const [keyId, entry] of known) {
+        pipeline.get(`${SPEND_PREFIX}${keyId}:d:${entry.day.period}`);
+        pipeline.get(`${SPEND_PREFIX}${keyId}:m:${entry.month.period}`);
+        pipeline.get(`${TOKENS_PREFIX}${keyId}:${entry.tokens.period}`);
+        pipeline.get(`${TOKENS_PREFIX}${keyId}:${Number(entry.tokens.period) - 1}`);
+      }
+      const results = (await pipeline.exec()) ?? [];
+      known.forEach(([, entry], index) => {
+        const value = (offset: number) => Number(results[index * 4 + offset]?.[1] ?? 0);
+        entry.day.shared = Math.max(entry.day.shared, value(0));
+        entry.month.shared = Math.max(entry.month.shared, value(1));
+        entry.tokens.shared = Math.max(entry.tokens.shared, value(2));
+        entry.previousTokens = Math.max(entry.previousTokens, value(3));
+      });
+      this.syncSucceeded();
+    } catch (error) {
+      this.syncFailed(error);
+    }
+  }
+
+  private async pushKey(keyId: string, entry: KeyUsage, now: number): Promise<void> {
+    const sent = { day: entry.day.unsent, month: entry.month.unsent, tokens: entry.tokens.unsent };
+    const periods = { day: entry.day.period, month: entry.month.period, window: entry.tokens.period };
+    const totals = (await (
+      this.redis.client as unknown as { switchboardAddSpend(...args: (string | number)[]): Promise<number[]> }
+    ).switchboardAddSpend(
+      `${SPEND_PREFIX}${keyId}:d:${periods.day}`,
+      `${SPEND_PREFIX}${keyId}:m:${periods.month}`,
+      `${TOKENS_PREFIX}${keyId}:${periods.window}`,
+      sent.day,
+      sent.month,
+      sent.tokens,
+      DAY_TTL_MS,
+      MONTH_TTL_MS,
+      2 * WINDOW_MS,
+      SPEND_EVENTS_CHANNEL,
+      keyId,
+      periods.day,
+      periods.month,
+      periods.window,
+    )) as number[];
+    // Periods may have rolled while the round trip was out: what was sent then counts for the old ones.
+    const current = this.current(keyId, now);
+    if (current.day.period === periods.day) settle(current.day, sent.day, totals[0]!);
+    if (current.month.period === periods.month) settle(current.month, sent.month, totals[1]!);
+    if (current.tokens.period === periods.window) settle(current.tokens, sent.tokens, totals[2]!);
+  }
+
+  /** Another replica's (or our own) totals, heard through pub/sub: "<key>|<day>|<total>|<month>|<total>|<window>|<total>". */
+  private hear(message: string): void {
+    const [keyId, day, dayTotal, month, monthTotal, window, tokensTotal] = message.split('|');
+    const entry = keyId ? this.usage.get(keyId) : undefined;
+    if (!entry) return;
+    if (entry.day.period === day) entry.day.shared = Math.max(entry.day.shared, Number(dayTotal));
+    if (entry.month.period === month) entry.month.shared = Math.max(entry.month.shared, Number(monthTotal));
+    if (entry.tokens.period === window) entry.tokens.shared = Math.max(entry.tokens.shared, Number(tokensTotal));
+  }
+
+  /** The key's counters for the periods `now` falls in, rolling older ones forward. */
+  private current(keyId: string, now: number): KeyUsage {
+    const { day, month } = spendPeriods(now);
+    const window = String(windowOf(now));
+    let entry = this.usage.get(keyId);
+    if (!entry) {
+      entry = { day: counter(day), month: counter(month), tokens: counter(window), previousTokens: 0 };
+      this.usage.set(keyId, entry);
+      return entry;
+    }
+    if (entry.day.period !== day) entry.day = counter(day);
+    if (entry.month.period !== month) entry.month = counter(month);
+    if (entry.tokens.period !== window) {
+      const wasPrevious = Number(entry.tokens.period) === Number(window) - 1;
+      entry.previousTokens = wasPrevious ? entry.tokens.shared + entry.tokens.unsent : 0;
+      entry.tokens = counter(window);
+    }
+    return entry;
+  }
+
+  private syncSucceeded(): void {
+    if (this.lastSyncError) this.logger.log('Key budgets are shared through Redis again');
+    this.lastSyncError = undefined;
+  }
+
+  private syncFailed(error: unknown): void {
+    const message = describeError(error);
+    if (!this.lastSyncError) this.logger.warn(`Key budgets are counted locally while Redis fails: ${message}`);
+    this.lastSyncError = message;
+  }
+}
+
+function counter(period: string): Counter {
+  return { period, shared: 0, unsent: 0 };
+}
+
+function settle(counter: Counter, sent: number, total: number): void {
+  counter.unsent -= sent;
+  counter.shared = Math.max(counter.shared, Number(total));
+}
+
+function remaining(limitUsd: number, spentUsd: number): string {
+  return Math.max(0, limitUsd - spentUsd).toFixed(6);
+}
+
+function refuse(
+  decision: BudgetDecision,
+  refusal: BudgetRefusal,
+  what: string,
+  resetsInSeconds: number,
+): BudgetDecision {
+  if (decision.refusal) return decision;
+  return {
+    headers: decision.headers,
+    refusal,
+    retryAfterSeconds: resetsInSeconds,
+    message: `This key has used its ${what}; it resets in ${Math.ceil(resetsInSeconds / 3600)} h (UTC). Ask an operator to raise it (PATCH /admin/client-keys/:id)`,
+  };
+}

@@ -1,0 +1,148 @@
+import { Injectable } from '@nestjs/common';
+import { Prisma, PrismaService } from '@switchboard/database';
+
+/** Filters of the request list; every one optional but the time range. */
+export interface RequestFilter {
+  from: Date;
+  to: Date;
+  keyId?: string;
+  provider?: string;
+  /** Matches the served model or, for requests never served, the requested one. */
+  model?: string;
+  /** An HTTP status (429) or a class (4xx). */
+  status?: number | { classOf: number };
+  errorKind?: string;
+}
+
+/** Where a page of the request list starts: after this (time, id), walking back in time. */
+export interface RequestCursor {
+  time: Date;
+  id: string;
+}
+
+export interface RequestRecord {
+  id: string;
+  time: Date;
+  requestId: string;
+  keyId: string;
+  format: string;
+  route: string | null;
+  stream: boolean;
+  requestedModel: string | null;
+  servedProvider: string | null;
+  servedModel: string | null;
+  instanceId: string | null;
+  instanceName: string | null;
+  attempts: number;
+  fallbacks: number;
+  status: number;
+  errorKind: string | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  cachedTokens: number | null;
+  reasoningTokens: number | null;
+  costUsd: number | null;
+  latencyMs: number;
+  timeToFirstTokenMs: number | null;
+  userAgent: string | null;
+  prompt: string | null;
+  answer: string | null;
+}
+
+export type UsageDimension = 'key' | 'provider' | 'model' | 'instance';
+
+const DIMENSION_COLUMNS: Record<UsageDimension, { column: string; alias: string }> = {
+  key: { column: 'key_id', alias: 'key_id' },
+  provider: { column: 'provider', alias: 'provider' },
+  model: { column: 'model', alias: 'model' },
+  instance: { column: 'instance_name', alias: 'instance' },
+};
+
+export interface UsageQuery {
+  from: Date;
+  to: Date;
+  bucket: 'hour' | 'day';
+  groupBy: readonly UsageDimension[];
+  keyId?: string;
+  provider?: string;
+  model?: string;
+}
+
+export interface UsageAggregate {
+  bucket: Date;
+  keyId: string | null;
+  provider: string | null;
+  model: string | null;
+  instance: string | null;
+  requests: number;
+  errors: number;
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  reasoningTokens: number;
+  costUsd: number;
+  unpricedRequests: number;
+  averageLatencyMs: number;
+}
+
+/** Reads of the request log and its hourly rollup for the admin API. */
+@Injectable()
+export class UsageReportsRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /**
+   * Newest first, `limit` rows after the cursor. The walk follows the primary key (time, id)
+   * backwards, or (key_id, time) when a key is named; each day's partition outside the range is
+   * skipped by the planner.
+   */
+  findRequests(filter: RequestFilter, cursor: RequestCursor | undefined, limit: number): Promise<RequestRecord[]> {
+    const conditions = [Prisma.sql`time >= ${filter.from} AND time < ${filter.to}`];
+    if (filter.keyId) conditions.push(Prisma.sql`key_id = ${filter.keyId}::uuid`);
+    if (filter.provider) conditions.push(Prisma.sql`served_provider = ${filter.provider}`);
+    if (filter.model) conditions.push(Prisma.sql`coalesce(served_model, requested_model) = ${filter.model}`);
+    if (typeof filter.status === 'number') conditions.push(Prisma.sql`status = ${filter.status}`);
+    else if (filter.status)
+      conditions.push(
+        Prisma.sql`status >= ${filter.status.classOf * 100} AND status < ${filter.status.classOf * 100 + 100}`,
+      );
+    if (filter.errorKind) conditions.push(Prisma.sql`error_kind = ${filter.errorKind}`);
+    if (cursor) conditions.push(Prisma.sql`(time, id) < (${cursor.time}, ${cursor.id}::uuid)`);
+    return this.prisma.$queryRaw<RequestRecord[]>`
+      SELECT id::text, time, request_id AS "requestId", key_id::text AS "keyId", format, route, stream,
+             requested_model AS "requestedModel", served_provider AS "servedProvider", served_model AS "servedModel",
+             instance_id::text AS "instanceId", instance_name AS "instanceName", attempts, fallbacks, status,
+             error_kind AS "errorKind", input_tokens AS "inputTokens", output_tokens AS "outputTokens",
+             cached_tokens AS "cachedTokens", reasoning_tokens AS "reasoningTokens", cost_usd::float8 AS "costUsd",
+             latency_ms AS "latencyMs", ttft_ms AS "timeToFirstTokenMs", user_agent AS "userAgent", prompt, answer
+        FROM request_log
+       WHERE ${Prisma.join(conditions, ' AND ')}
+       ORDER BY time DESC, id DESC
+       LIMIT ${limit}`;
+  }
+
+  /** Sums from the hourly rollup: a month of traffic is a few thousand rollup rows per key and model, not every request. */
+  aggregate(query: UsageQuery): Promise<UsageAggregate[]> {
+    const dimensions = query.groupBy.map((dimension) => DIMENSION_COLUMNS[dimension]);
+    const selected = Object.entries(DIMENSION_COLUMNS).map(([dimension, { column, alias }]) =>
+      query.groupBy.includes(dimension as UsageDimension)
+        ? Prisma.raw(`${column}::text AS "${alias}"`)
+        : Prisma.raw(`NULL::text AS "${alias}"`),
+    );
+    const grouping = [Prisma.raw('1'), ...dimensions.map(({ column }) => Prisma.raw(column))];
+    const conditions = [Prisma.sql`hour >= ${query.from} AND hour < ${query.to}`];
+    if (query.keyId) conditions.push(Prisma.sql`key_id = ${query.keyId}::uuid`);
+    if (query.provider) conditions.push(Prisma.sql`provider = ${query.provider}`);
+    if (query.model) conditions.push(Prisma.sql`model = ${query.model}`);
+    return this.prisma.$queryRaw<UsageAggregate[]>`
+      SELECT date_trunc(${query.bucket}, hour, 'UTC') AS bucket, ${Prisma.join(selected, ', ')},
+             sum(requests)::float8 AS requests, sum(errors)::float8 AS errors,
+             sum(input_tokens)::float8 AS "inputTokens", sum(output_tokens)::float8 AS "outputTokens",
+             sum(cached_tokens)::float8 AS "cachedTokens", sum(reasoning_tokens)::float8 AS "reasoningTokens",
+             sum(cost_usd)::float8 AS "costUsd", sum(unpriced_requests)::float8 AS "unpricedRequests",
+             (sum(latency_ms_sum) / nullif(sum(requests), 0))::float8 AS "averageLatencyMs"
+        FROM usage_hourly
+       WHERE ${Prisma.join(conditions, ' AND ')}
+       GROUP BY ${Prisma.join(grouping, ', ')}
+       ORDER BY ${Prisma.join(grouping, ', ')}`;
+  }
+}

@@ -1,0 +1,82 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '@switchboard/database';
+import type { RequestLogRow } from './request-log-row.js';
+
+/** The request_log columns in insert order, with the array type each is sent as. */
+const COLUMNS: readonly (readonly [column: string, type: string, value: (row: RequestLogRow) => unknown])[] = [
+  ['id', 'uuid', (row) => row.id],
+  ['time', 'timestamptz', (row) => row.time.toISOString()],
+  ['request_id', 'text', (row) => row.requestId],
+  ['key_id', 'uuid', (row) => row.keyId],
+  ['format', 'text', (row) => row.format],
+  ['route', 'text', (row) => row.route],
+  ['stream', 'boolean', (row) => row.stream],
+  ['requested_model', 'text', (row) => row.requestedModel],
+  ['served_provider', 'text', (row) => row.servedProvider],
+  ['served_model', 'text', (row) => row.servedModel],
+  ['instance_id', 'uuid', (row) => row.instanceId],
+  ['instance_name', 'text', (row) => row.instanceName],
+  ['attempts', 'smallint', (row) => row.attempts],
+  ['fallbacks', 'smallint', (row) => row.fallbacks],
+  ['status', 'smallint', (row) => row.status],
+  ['error_kind', 'text', (row) => row.errorKind],
+  ['input_tokens', 'integer', (row) => row.inputTokens],
+  ['output_tokens', 'integer', (row) => row.outputTokens],
+  ['cached_tokens', 'integer', (row) => row.cachedTokens],
+  ['reasoning_tokens', 'integer', (row) => row.reasoningTokens],
+  ['cost_usd', 'numeric', (row) => (row.costUsd === null ? null : row.costUsd.toFixed(9))],
+  ['latency_ms', 'integer', (row) => row.latencyMs],
+  ['ttft_ms', 'integer', (row) => row.timeToFirstTokenMs],
+  ['user_agent', 'text', (row) => row.userAgent],
+  ['prompt', 'text', (row) => row.prompt],
+  ['answer', 'text', (row) => row.answer],
+];
+
+/**
+ * One statement per batch: the rows go in as one array per column (unnest), so a batch of
+ * thousands is a single round trip with 26 parameters; the rows that were new are summed into
+ * usage_hourly in the same statement, so the rollup never disagrees with the log. A batch sent
+ * twice (its first commit's answer lost) adds nothing the second time: the key is (time, id).
+ * Rollup rows are upserted in key order so concurrent gateways lock them in the same order.
+ */
+const INSERT_BATCH = `
+WITH inserted AS (
+  INSERT INTO request_log (${COLUMNS.map(([column]) => column).join(', ')})
+  SELECT * FROM unnest(${COLUMNS.map(([, type], index) => `$${index + 1}::${type}[]`).join(', ')})
+  ON CONFLICT DO NOTHING
+  RETURNING time, key_id, served_provider, served_model, requested_model, instance_name, status, error_kind,
+            input_tokens, output_tokens, cached_tokens, reasoning_tokens, cost_usd, latency_ms
+)
+INSERT INTO usage_hourly (hour, key_id, provider, model, instance_name, requests, errors, input_tokens,
+                          output_tokens, cached_tokens, reasoning_tokens, cost_usd, unpriced_requests, latency_ms_sum)
+SELECT date_trunc('hour', time, 'UTC'), key_id, coalesce(served_provider, ''),
+       coalesce(served_model, requested_model, ''), coalesce(instance_name, ''),
+       count(*), count(*) FILTER (WHERE status >= 400 OR error_kind IS NOT NULL),
+       coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0), coalesce(sum(cached_tokens), 0),
+       coalesce(sum(reasoning_tokens), 0), coalesce(sum(cost_usd), 0),
+       count(*) FILTER (WHERE cost_usd IS NULL AND input_tokens IS NOT NULL), coalesce(sum(latency_ms), 0)
+FROM inserted
+GROUP BY 1, 2, 3, 4, 5
+ORDER BY 1, 2, 3, 4, 5
+ON CONFLICT (hour, key_id, provider, model, instance_name) DO UPDATE SET
+  requests = usage_hourly.requests + EXCLUDED.requests,
+  errors = usage_hourly.errors + EXCLUDED.errors,
+  input_tokens = usage_hourly.input_tokens + EXCLUDED.input_tokens,
+  output_tokens = usage_hourly.output_tokens + EXCLUDED.output_tokens,
+  cached_tokens = usage_hourly.cached_tokens + EXCLUDED.cached_tokens,
+  reasoning_tokens = usage_hourly.reasoning_tokens + EXCLUDED.reasoning_tokens,
+  cost_usd = usage_hourly.cost_usd + EXCLUDED.cost_usd,
+  unpriced_requests = usage_hourly.unpriced_requests + EXCLUDED.unpriced_requests,
+  latency_ms_sum = usage_hourly.latency_ms_sum + EXCLUDED.latency_ms_sum`;
+
+/** Writes request log batches (the gateway's side of request_log). */
+@Injectable()
+export class RequestLogRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async insert(rows: readonly RequestLogRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const columns = COLUMNS.map(([, , value]) => rows.map(value));
+    await this.prisma.$executeRawUnsafe(INSERT_BATCH, ...columns);
+  }
+}
