@@ -67,8 +67,7 @@ export class UsageRecorder implements OnModuleInit {
     trace.costUsd = this.prices.costOf(provider, model, usage);
     if (trace.costUsd === undefined) this.metrics.unpricedRequests.inc({ provider, model });
     else this.metrics.costUsd.inc({ provider, model }, trace.costUsd);
-    if (trace.identity)
-      this.budgets.charge(trace.identity.id, trace.costUsd, usage.promptTokens + usage.completionTokens);
+    if (trace.identity) this.budgets.charge(trace.identity, trace.costUsd, usage.promptTokens + usage.completionTokens);
   }
 
   /** The request failed before or instead of an answer: the status the client gets and why. */

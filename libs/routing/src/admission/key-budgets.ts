@@ -25,11 +25,15 @@ local tokens = redis.call('INCRBY', KEYS[3], ARGV[3]); redis.call('PEXPIRE', KEY
 redis.call('PUBLISH', ARGV[7], ARGV[8] .. '|' .. ARGV[9] .. '|' .. day .. '|' .. ARGV[10] .. '|' .. month .. '|' .. ARGV[11] .. '|' .. tokens)
 return {day, month, tokens}`;
 
-/** One counter of a key for one period: every replica's total as last heard, plus ours not yet added. */
+/**
+ * One counter of a key for one period: every replica's total as last heard, ours not yet sent,
+ * and ours on its way to Redis (moved back to unsent if the push fails).
+ */
 interface Counter {
   period: string;
   shared: number;
   unsent: number;
+  inFlight: number;
 }
 
 interface KeyUsage {
@@ -84,8 +88,6 @@ export class KeyBudgets implements OnModuleInit, OnApplicationShutdown {
   private readonly usage = new Map<string, KeyUsage>();
   private subscriber: Redis | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private pushScheduled = false;
-  private pushing = false;
   private lastSyncError: string | undefined;
 
   constructor(private readonly redis: RedisService) {}
@@ -120,8 +122,8 @@ export class KeyBudgets implements OnModuleInit, OnApplicationShutdown {
     const headers: Record<string, string> = {};
     const periods = spendPeriods(now);
     let decision: BudgetDecision = { headers };
-    const spentToday = (entry.day.shared + entry.day.unsent) / MICRO;
-    const spentMonth = (entry.month.shared + entry.month.unsent) / MICRO;
+    const spentToday = known(entry.day) / MICRO;
+    const spentMonth = known(entry.month) / MICRO;
     if (dailyBudgetUsd !== null) {
       headers['x-switchboard-budget-daily-limit-usd'] = String(dailyBudgetUsd);
       headers['x-switchboard-budget-daily-remaining-usd'] = remaining(dailyBudgetUsd, spentToday);
@@ -140,7 +142,7 @@ export class KeyBudgets implements OnModuleInit, OnApplicationShutdown {
         );
     }
     if (tokensPerMinute !== null) {
-      const used = slidingCount(entry.tokens.shared + entry.tokens.unsent, entry.previousTokens, now);
+      const used = slidingCount(known(entry.tokens), entry.previousTokens, now);
       headers['x-ratelimit-limit-tokens'] = String(tokensPerMinute);
       headers['x-ratelimit-remaining-tokens'] = String(Math.max(0, Math.floor(tokensPerMinute - used)));
       if (used >= tokensPerMinute && !decision.refusal) {
@@ -157,23 +159,20 @@ export class KeyBudgets implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Counts what a finished request cost (USD, when known) and the tokens it used, and schedules
-   * the addition to Redis for the next turn of the event loop (one push covers every request
-   * finished meanwhile). No I/O here.
+   * Counts what a finished request cost (USD, when known) and the tokens it used. For a key with
+   * spend or token limits the addition goes to Redis at once, before the answer's last bytes
+   * leave (sent, not awaited: the other replicas hear of it before the client can ask them
+   * again); other keys' counts wait for the next synchronise.
    */
-  charge(keyId: string, costUsd: number | undefined, tokens: number, now = Date.now()): void {
+  charge(identity: ClientIdentity, costUsd: number | undefined, tokens: number, now = Date.now()): void {
     const micro = costUsd === undefined ? 0 : Math.round(costUsd * MICRO);
     if (micro === 0 && tokens === 0) return;
-    const entry = this.current(keyId, now);
+    const entry = this.current(identity.id, now);
     entry.day.unsent += micro;
     entry.month.unsent += micro;
     entry.tokens.unsent += tokens;
-    if (this.pushScheduled) return;
-    this.pushScheduled = true;
-    setImmediate(() => {
-      this.pushScheduled = false;
-      void this.push();
-    });
+    if (hasLimits(identity) && this.redis.available)
+      void this.pushKey(identity.id, entry).catch((error) => this.syncFailed(error));
   }
 
   /** Today's spend (USD) of the keys this replica knows, highest first: the bounded per-key metric. */
@@ -181,32 +180,29 @@ export class KeyBudgets implements OnModuleInit, OnApplicationShutdown {
     const { day } = spendPeriods(now);
     return [...this.usage]
       .filter(([, entry]) => entry.day.period === day)
-      .map(([keyId, entry]) => ({ keyId, usd: (entry.day.shared + entry.day.unsent) / MICRO }))
+      .map(([keyId, entry]) => ({ keyId, usd: known(entry.day) / MICRO }))
       .sort((a, b) => b.usd - a.usd)
       .slice(0, count);
   }
 
   /** Adds every key's unsent counts to Redis and publishes the totals. Tests call it to skip the wait. */
-  async push(now = Date.now()): Promise<void> {
-    if (this.pushing || !this.redis.available) return;
-    this.pushing = true;
+  async push(): Promise<void> {
+    if (!this.redis.available) return;
     try {
       const pending = [...this.usage].filter(
         ([, entry]) => entry.day.unsent > 0 || entry.month.unsent > 0 || entry.tokens.unsent > 0,
       );
-      await Promise.all(pending.map(([keyId, entry]) => this.pushKey(keyId, entry, now)));
+      await Promise.all(pending.map(([keyId, entry]) => this.pushKey(keyId, entry)));
       this.syncSucceeded();
     } catch (error) {
       this.syncFailed(error);
-    } finally {
-      this.pushing = false;
     }
   }
 
   /** Pushes what is unsent and re-reads every known key's totals. Runs on a timer. */
   async synchronise(now = Date.now()): Promise<void> {
     if (!this.redis.available) return;
-    await this.push(now);
+    await this.push();
     const window = windowOf(now);
     for (const [keyId, entry] of this.usage)
       if (Number(entry.tokens.period) < window - 1 && entry.day.unsent === 0) this.usage.delete(keyId);
@@ -234,10 +230,31 @@ export class KeyBudgets implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  private async pushKey(keyId: string, entry: KeyUsage, now: number): Promise<void> {
-    const sent = { day: entry.day.unsent, month: entry.month.unsent, tokens: entry.tokens.unsent };
-    const periods = { day: entry.day.period, month: entry.month.period, window: entry.tokens.period };
-    const totals = (await (
+  private async pushKey(keyId: string, entry: KeyUsage): Promise<void> {
+    const { day, month, tokens } = entry;
+    const sent = { day: send(day), month: send(month), tokens: send(tokens) };
+    const periods = { day: day.period, month: month.period, window: tokens.period };
+    let totals: number[];
+    try {
+      totals = await this.addAndPublish(keyId, sent, periods);
+    } catch (error) {
+      unsend(day, sent.day);
+      unsend(month, sent.month);
+      unsend(tokens, sent.tokens);
+      throw error;
+    }
+    // The counters the amounts left from, even if the period rolled meanwhile (a rolled one is dropped).
+    settle(day, sent.day, totals[0]!);
+    settle(month, sent.month, totals[1]!);
+    settle(tokens, sent.tokens, totals[2]!);
+  }
+
+  private async addAndPublish(
+    keyId: string,
+    sent: { day: number; month: number; tokens: number },
+    periods: { day: string; month: string; window: string },
+  ): Promise<number[]> {
+    return (await (
       this.redis.client as unknown as { switchboardAddSpend(...args: (string | number)[]): Promise<number[]> }
     ).switchboardAddSpend(
       `${SPEND_PREFIX}${keyId}:d:${periods.day}`,
@@ -255,18 +272,17 @@ export class KeyBudgets implements OnModuleInit, OnApplicationShutdown {
       periods.month,
       periods.window,
     )) as number[];
-    // Periods may have rolled while the round trip was out: what was sent then counts for the old ones.
-    const current = this.current(keyId, now);
-    if (current.day.period === periods.day) settle(current.day, sent.day, totals[0]!);
-    if (current.month.period === periods.month) settle(current.month, sent.month, totals[1]!);
-    if (current.tokens.period === periods.window) settle(current.tokens, sent.tokens, totals[2]!);
   }
 
-  /** Another replica's (or our own) totals, heard through pub/sub: "<key>|<day>|<total>|<month>|<total>|<window>|<total>". */
+  /**
+   * Another replica's (or our own) totals, heard through pub/sub: "<key>|<day>|<total>|<month>|
+   * <total>|<window>|<total>". Heard for keys this replica has not served yet too, so its first
+   * request of a key already knows what the others spent.
+   */
   private hear(message: string): void {
     const [keyId, day, dayTotal, month, monthTotal, window, tokensTotal] = message.split('|');
-    const entry = keyId ? this.usage.get(keyId) : undefined;
-    if (!entry) return;
+    if (!keyId) return;
+    const entry = this.current(keyId, Date.now());
     if (entry.day.period === day) entry.day.shared = Math.max(entry.day.shared, Number(dayTotal));
     if (entry.month.period === month) entry.month.shared = Math.max(entry.month.shared, Number(monthTotal));
     if (entry.tokens.period === window) entry.tokens.shared = Math.max(entry.tokens.shared, Number(tokensTotal));
@@ -305,11 +321,33 @@ export class KeyBudgets implements OnModuleInit, OnApplicationShutdown {
 }
 
 function counter(period: string): Counter {
-  return { period, shared: 0, unsent: 0 };
+  return { period, shared: 0, unsent: 0, inFlight: 0 };
+}
+
+/** What this replica knows the key used in the period: everyone's total plus its own not yet in it. */
+function known(counter: Counter): number {
+  return counter.shared + counter.unsent + counter.inFlight;
+}
+
+function hasLimits(identity: ClientIdentity): boolean {
+  return identity.dailyBudgetUsd !== null || identity.monthlyBudgetUsd !== null || identity.tokensPerMinute !== null;
+}
+
+/** Moves the unsent amount onto the wire; returns it. */
+function send(counter: Counter): number {
+  const amount = counter.unsent;
+  counter.unsent = 0;
+  counter.inFlight += amount;
+  return amount;
+}
+
+function unsend(counter: Counter, amount: number): void {
+  counter.inFlight -= amount;
+  counter.unsent += amount;
 }
 
 function settle(counter: Counter, sent: number, total: number): void {
-  counter.unsent -= sent;
+  counter.inFlight -= sent;
   counter.shared = Math.max(counter.shared, Number(total));
 }
 

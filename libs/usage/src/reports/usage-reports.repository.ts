@@ -120,7 +120,7 @@ export class UsageReportsRepository {
        LIMIT ${limit}`;
   }
 
-  /** Sums from the hourly rollup: a month of traffic is a few thousand rollup rows per key and model, not every request. */
+  /** Sums from the hourly rollup (`from` rounded down to its hour or day): a month of traffic is a few thousand rollup rows per key and model, not every request. */
   aggregate(query: UsageQuery): Promise<UsageAggregate[]> {
     const dimensions = query.groupBy.map((dimension) => DIMENSION_COLUMNS[dimension]);
     const selected = Object.entries(DIMENSION_COLUMNS).map(([dimension, { column, alias }]) =>
@@ -129,7 +129,10 @@ export class UsageReportsRepository {
         : Prisma.raw(`NULL::text AS "${alias}"`),
     );
     const grouping = [Prisma.raw('1'), ...dimensions.map(({ column }) => Prisma.raw(column))];
-    const conditions = [Prisma.sql`hour >= ${query.from} AND hour < ${query.to}`];
+    // Rollup rows start on the hour: a range starting mid-bucket counts its whole first bucket.
+    const conditions = [
+      Prisma.sql`hour >= date_trunc(${query.bucket}, ${query.from}::timestamptz, 'UTC') AND hour < ${query.to}`,
+    ];
     if (query.keyId) conditions.push(Prisma.sql`key_id = ${query.keyId}::uuid`);
     if (query.provider) conditions.push(Prisma.sql`provider = ${query.provider}`);
     if (query.model) conditions.push(Prisma.sql`model = ${query.model}`);
