@@ -64,6 +64,8 @@ CREATE TABLE "request_log_default" PARTITION OF "request_log" DEFAULT;
 
 -- The admin API's list walks (time, id) backwards; per key it starts from this index.
 CREATE INDEX "request_log_key_id_time_idx" ON "request_log" ("key_id", "time");
+-- Failures are a small share of requests: listing them (status=4xx, 429, 5xx) reads only them.
+CREATE INDEX "request_log_failures_time_idx" ON "request_log" ("time") WHERE "status" >= 400;
 
 CREATE TABLE "usage_hourly" (
     "hour" TIMESTAMPTZ(3) NOT NULL,
@@ -82,3 +84,26 @@ CREATE TABLE "usage_hourly" (
     "latency_ms_sum" BIGINT NOT NULL,
     CONSTRAINT "usage_hourly_pkey" PRIMARY KEY ("hour", "key_id", "provider", "model", "instance_name")
 );
+
+-- One key's usage over a range (the admin API's keyId filter) without reading every key's hours.
+CREATE INDEX "usage_hourly_key_id_hour_idx" ON "usage_hourly" ("key_id", "hour");
+
+-- The same sums per UTC day: a month by day reads 30 rows per combination instead of 720.
+CREATE TABLE "usage_daily" (
+    "day" TIMESTAMPTZ(3) NOT NULL,
+    "key_id" UUID NOT NULL,
+    "provider" TEXT NOT NULL,
+    "model" TEXT NOT NULL,
+    "instance_name" TEXT NOT NULL,
+    "requests" BIGINT NOT NULL,
+    "errors" BIGINT NOT NULL,
+    "input_tokens" BIGINT NOT NULL,
+    "output_tokens" BIGINT NOT NULL,
+    "cached_tokens" BIGINT NOT NULL,
+    "reasoning_tokens" BIGINT NOT NULL,
+    "cost_usd" DECIMAL(20,9) NOT NULL,
+    "unpriced_requests" BIGINT NOT NULL,
+    "latency_ms_sum" BIGINT NOT NULL,
+    CONSTRAINT "usage_daily_pkey" PRIMARY KEY ("day", "key_id", "provider", "model", "instance_name")
+);
+CREATE INDEX "usage_daily_key_id_day_idx" ON "usage_daily" ("key_id", "day");

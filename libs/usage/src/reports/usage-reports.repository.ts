@@ -120,7 +120,10 @@ export class UsageReportsRepository {
        LIMIT ${limit}`;
   }
 
-  /** Sums from the hourly rollup (`from` rounded down to its hour or day): a month of traffic is a few thousand rollup rows per key and model, not every request. */
+  /**
+   * Sums from the rollups (`from` rounded down to its hour or day): a month of traffic is one row
+   * per key, model and instance per day (or hour), however many requests it held.
+   */
   aggregate(query: UsageQuery): Promise<UsageAggregate[]> {
     const dimensions = query.groupBy.map((dimension) => DIMENSION_COLUMNS[dimension]);
     const selected = Object.entries(DIMENSION_COLUMNS).map(([dimension, { column, alias }]) =>
@@ -129,21 +132,24 @@ export class UsageReportsRepository {
         : Prisma.raw(`NULL::text AS "${alias}"`),
     );
     const grouping = [Prisma.raw('1'), ...dimensions.map(({ column }) => Prisma.raw(column))];
-    // Rollup rows start on the hour: a range starting mid-bucket counts its whole first bucket.
+    // Day buckets read the daily rollup, hour buckets the hourly one. Rollup rows start on their
+    // bucket: a range starting mid-bucket counts its whole first bucket.
+    const [table, start] = query.bucket === 'day' ? ['usage_daily', 'day'] : ['usage_hourly', 'hour'];
     const conditions = [
-      Prisma.sql`hour >= date_trunc(${query.bucket}, ${query.from}::timestamptz, 'UTC') AND hour < ${query.to}`,
+      Prisma.sql`${Prisma.raw(start)} >= date_trunc(${query.bucket}, ${query.from}::timestamptz, 'UTC')`,
+      Prisma.sql`${Prisma.raw(start)} < ${query.to}`,
     ];
     if (query.keyId) conditions.push(Prisma.sql`key_id = ${query.keyId}::uuid`);
     if (query.provider) conditions.push(Prisma.sql`provider = ${query.provider}`);
     if (query.model) conditions.push(Prisma.sql`model = ${query.model}`);
     return this.prisma.$queryRaw<UsageAggregate[]>`
-      SELECT date_trunc(${query.bucket}, hour, 'UTC') AS bucket, ${Prisma.join(selected, ', ')},
+      SELECT ${Prisma.raw(start)} AS bucket, ${Prisma.join(selected, ', ')},
              sum(requests)::float8 AS requests, sum(errors)::float8 AS errors,
              sum(input_tokens)::float8 AS "inputTokens", sum(output_tokens)::float8 AS "outputTokens",
              sum(cached_tokens)::float8 AS "cachedTokens", sum(reasoning_tokens)::float8 AS "reasoningTokens",
              sum(cost_usd)::float8 AS "costUsd", sum(unpriced_requests)::float8 AS "unpricedRequests",
              (sum(latency_ms_sum) / nullif(sum(requests), 0))::float8 AS "averageLatencyMs"
-        FROM usage_hourly
+        FROM ${Prisma.raw(table)}
        WHERE ${Prisma.join(conditions, ' AND ')}
        GROUP BY ${Prisma.join(grouping, ', ')}
        ORDER BY ${Prisma.join(grouping, ', ')}`;

@@ -7,7 +7,7 @@ const DAY_MS = 86_400_000;
 const DAYS_AHEAD = 3;
 /** How often partitions are created and old days dropped (and once at start). */
 const MAINTENANCE_INTERVAL_MS = 3_600_000;
-/** The hourly rollup is small (rows per key, model and instance per hour); it is kept this long. */
+/** The rollups are small (a row per key, model and instance per hour or day); they are kept this long. */
 const ROLLUP_RETENTION_DAYS = 400;
 /** Serialises maintenance between instance-manager replicas (pg_advisory_xact_lock). */
 const MAINTENANCE_LOCK = 72_707_370;

@@ -32,42 +32,49 @@ const COLUMNS: readonly (readonly [column: string, type: string, value: (row: Re
   ['answer', 'text', (row) => row.answer],
 ];
 
+const SUMS = `count(*), count(*) FILTER (WHERE status >= 400 OR error_kind IS NOT NULL),
+       coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0), coalesce(sum(cached_tokens), 0),
+       coalesce(sum(reasoning_tokens), 0), coalesce(sum(cost_usd), 0),
+       count(*) FILTER (WHERE cost_usd IS NULL AND input_tokens IS NOT NULL), coalesce(sum(latency_ms), 0)`;
+
+function addTo(table: string, bucket: string): string {
+  return `ON CONFLICT (${bucket}, key_id, provider, model, instance_name) DO UPDATE SET
+  requests = ${table}.requests + EXCLUDED.requests,
+  errors = ${table}.errors + EXCLUDED.errors,
+  input_tokens = ${table}.input_tokens + EXCLUDED.input_tokens,
+  output_tokens = ${table}.output_tokens + EXCLUDED.output_tokens,
+  cached_tokens = ${table}.cached_tokens + EXCLUDED.cached_tokens,
+  reasoning_tokens = ${table}.reasoning_tokens + EXCLUDED.reasoning_tokens,
+  cost_usd = ${table}.cost_usd + EXCLUDED.cost_usd,
+  unpriced_requests = ${table}.unpriced_requests + EXCLUDED.unpriced_requests,
+  latency_ms_sum = ${table}.latency_ms_sum + EXCLUDED.latency_ms_sum`;
+}
+
 /**
  * One statement per batch: the rows go in as one array per column (unnest), so a batch of
  * thousands is a single round trip with 26 parameters; the rows that were new are summed into
- * usage_hourly in the same statement, so the rollup never disagrees with the log. A batch sent
- * twice (its first commit's answer lost) adds nothing the second time: the key is (time, id).
- * Rollup rows are upserted in key order so concurrent gateways lock them in the same order.
+ * usage_hourly and usage_daily in the same statement, so the rollups never disagree with the log.
+ * A batch sent twice (its first commit's answer lost) adds nothing the second time: the key is
+ * (time, id). Rollup rows are upserted in key order so concurrent gateways lock them in one order.
  */
 const INSERT_BATCH = `
 WITH inserted AS (
   INSERT INTO request_log (${COLUMNS.map(([column]) => column).join(', ')})
   SELECT * FROM unnest(${COLUMNS.map(([, type], index) => `$${index + 1}::${type}[]`).join(', ')})
   ON CONFLICT DO NOTHING
-  RETURNING time, key_id, served_provider, served_model, requested_model, instance_name, status, error_kind,
-            input_tokens, output_tokens, cached_tokens, reasoning_tokens, cost_usd, latency_ms
+  RETURNING time, key_id, coalesce(served_provider, '') AS provider, coalesce(served_model, requested_model, '') AS model,
+            coalesce(instance_name, '') AS instance_name, status, error_kind, input_tokens, output_tokens,
+            cached_tokens, reasoning_tokens, cost_usd, latency_ms
+), hourly AS (
+  INSERT INTO usage_hourly
+  SELECT date_trunc('hour', time, 'UTC'), key_id, provider, model, instance_name, ${SUMS}
+  FROM inserted GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+  ${addTo('usage_hourly', 'hour')}
 )
-INSERT INTO usage_hourly (hour, key_id, provider, model, instance_name, requests, errors, input_tokens,
-                          output_tokens, cached_tokens, reasoning_tokens, cost_usd, unpriced_requests, latency_ms_sum)
-SELECT date_trunc('hour', time, 'UTC'), key_id, coalesce(served_provider, ''),
-       coalesce(served_model, requested_model, ''), coalesce(instance_name, ''),
-       count(*), count(*) FILTER (WHERE status >= 400 OR error_kind IS NOT NULL),
-       coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0), coalesce(sum(cached_tokens), 0),
-       coalesce(sum(reasoning_tokens), 0), coalesce(sum(cost_usd), 0),
-       count(*) FILTER (WHERE cost_usd IS NULL AND input_tokens IS NOT NULL), coalesce(sum(latency_ms), 0)
-FROM inserted
-GROUP BY 1, 2, 3, 4, 5
-ORDER BY 1, 2, 3, 4, 5
-ON CONFLICT (hour, key_id, provider, model, instance_name) DO UPDATE SET
-  requests = usage_hourly.requests + EXCLUDED.requests,
-  errors = usage_hourly.errors + EXCLUDED.errors,
-  input_tokens = usage_hourly.input_tokens + EXCLUDED.input_tokens,
-  output_tokens = usage_hourly.output_tokens + EXCLUDED.output_tokens,
-  cached_tokens = usage_hourly.cached_tokens + EXCLUDED.cached_tokens,
-  reasoning_tokens = usage_hourly.reasoning_tokens + EXCLUDED.reasoning_tokens,
-  cost_usd = usage_hourly.cost_usd + EXCLUDED.cost_usd,
-  unpriced_requests = usage_hourly.unpriced_requests + EXCLUDED.unpriced_requests,
-  latency_ms_sum = usage_hourly.latency_ms_sum + EXCLUDED.latency_ms_sum`;
+INSERT INTO usage_daily
+SELECT date_trunc('day', time, 'UTC'), key_id, provider, model, instance_name, ${SUMS}
+FROM inserted GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+${addTo('usage_daily', 'day')}`;
 
 /** Writes request log batches (the gateway's side of request_log). */
 @Injectable()
