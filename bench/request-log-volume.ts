@@ -91,9 +91,17 @@ async function main(): Promise<void> {
     const queries: [string, string, unknown[]][] = [
       ['usage: a month by key and day (usage_daily)', usage('key_id', 'day'), [from, to]],
       ['usage: a month by provider and model per day (usage_daily)', usage('provider, model', 'day'), [from, to]],
-      ['usage: a month of one key by model and day', usage('model', 'day', 'AND key_id = $3::uuid'), [from, to, someKey]],
+      [
+        'usage: a month of one key by model and day',
+        usage('model', 'day', 'AND key_id = $3::uuid'),
+        [from, to, someKey],
+      ],
       ['usage: a month by provider, model and hour (usage_hourly)', usage('provider, model', 'hour'), [from, to]],
-      ['usage: the last day by key and hour (usage_hourly)', usage('key_id', 'hour', "AND hour >= $2::timestamptz - interval '1 day'"), [from, to]],
+      [
+        'usage: the last day by key and hour (usage_hourly)',
+        usage('key_id', 'hour', "AND hour >= $2::timestamptz - interval '1 day'"),
+        [from, to],
+      ],
       [`usage: a month by key and day from the ${ROWS.toLocaleString('en')} raw rows instead`, RAW_BY_KEY, [from, to]],
       ['requests: newest 100, no filter', page(''), [from, to]],
       ['requests: newest 100 with status 429', page('AND status = 429'), [from, to]],
