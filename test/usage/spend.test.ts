@@ -163,6 +163,44 @@ describe('usage and spend through two gateway replicas', () => {
     assert.ok(Math.abs(Number(row.cost_usd) - expected) < 2e-6, `${row.cost_usd} vs ${expected}`);
   });
 
+  it('charges an operator price override within the refresh, and audits it', async () => {
+    const { key } = await createKey({});
+    const listed = await call('GET', '/admin/prices');
+    const shipped = listed.body.find((entry: { model: string }) => entry.model === 'gpt-4o-mini');
+    assert.deepEqual([shipped.source, shipped.inputUsdPerMtok, shipped.outputUsdPerMtok], ['shipped', 0.15, 0.6]);
+    assert.match(shipped.sourcePage, /openai/);
+
+    const set = await call('PUT', '/admin/prices/openai/gpt-4o-mini', {
+      inputUsdPerMtok: 100,
+      outputUsdPerMtok: 1000,
+      note: 'spec',
+    });
+    assert.equal(set.status, 200, set.text);
+    assert.equal(set.body.source, 'override');
+    const row = await waitFor('the override to be charged', async () => {
+      const answer = await send(stack.gateway, 'openai', key, {
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'priced by hand' }],
+      });
+      const logged = await logRow(answer.requestId);
+      const expected = (logged.input_tokens! * 100 + logged.output_tokens! * 1000) / 1e6;
+      return Math.abs(Number(logged.cost_usd) - expected) < 1e-9 ? logged : undefined;
+    });
+    assert.ok(Number(row.cost_usd) > 0);
+    const audit = await call('GET', '/admin/audit');
+    assert.ok(
+      audit.body.some(
+        (entry: { action: string; targetId: string }) =>
+          entry.action === 'price.set' && entry.targetId === 'openai/gpt-4o-mini',
+      ),
+    );
+    assert.equal((await call('DELETE', '/admin/prices/openai/gpt-4o-mini')).status, 204);
+    assert.equal((await call('DELETE', '/admin/prices/openai/gpt-4o-mini')).status, 404);
+    const invalid = await call('PUT', '/admin/prices/openai/gpt-4o-mini', { inputUsdPerMtok: -1, outputUsdPerMtok: 1 });
+    assert.equal(invalid.status, 400);
+    assert.match(invalid.text, /inputUsdPerMtok/);
+  });
+
   it('stops a key within one request of its daily budget while requests alternate between replicas', async () => {
     const budget = 0.003;
     const { id, key } = await createKey({ dailyBudgetUsd: budget });
