@@ -1,6 +1,14 @@
 export { DatabaseHealthIndicator } from './database.health.js';
 export { DatabaseModule } from './database.module.js';
-export { Prisma, type AuditLog, type ClientApiKey, type ProviderInstance } from './generated/prisma/client.js';
+export {
+  Prisma,
+  type Alert,
+  type AlertDelivery,
+  type AlertWebhook,
+  type AuditLog,
+  type ClientApiKey,
+  type ProviderInstance,
+} from './generated/prisma/client.js';
 export { applyMigrations, ensureDatabase, type MigrationResult } from './migrator.js';
 export {
   DatabaseUnavailableError,

@@ -4,7 +4,7 @@ import { type Prisma, PrismaService } from '@switchboard/database';
 export interface AuditEntry {
   actor: string;
   action: string;
-  targetType: 'provider_instance' | 'client_api_key' | 'routing_policy';
+  targetType: 'provider_instance' | 'client_api_key' | 'routing_policy' | 'alert_webhook' | 'alerting_thresholds';
   targetId?: string;
   /** Must never hold a secret: callers pass masked views only. */
   details?: Record<string, unknown>;

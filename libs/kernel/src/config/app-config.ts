@@ -321,6 +321,30 @@ export class AppConfig {
   @IntegerInRange(1, 1000)
   CIRCUIT_HALF_OPEN_TRIALS = 1;
 
+  // ---- instance-manager: alerts -------------------------------------------------------------
+
+  /** How often the instance-manager leader evaluates the alert rules. */
+  @IntegerInRange(250, 3_600_000, ' of milliseconds')
+  ALERT_EVAL_INTERVAL_MS = 5_000;
+
+  /** Consul KV key holding the alerting thresholds (JSON); the built-in defaults apply while it is absent or invalid. */
+  @Matches(/^[A-Za-z0-9_./-]+$/, {
+    message: 'ALERTING_KEY must be a Consul KV key such as switchboard/config/alerting',
+  })
+  ALERTING_KEY = 'switchboard/config/alerting';
+
+  /** One attempt to deliver an alert notification to a webhook may take this long. */
+  @IntegerInRange(100, 120_000, ' of milliseconds')
+  ALERT_WEBHOOK_TIMEOUT_MS = 5_000;
+
+  /** Attempts per notification before it is given up until the next repeat (backoff between them). */
+  @IntegerInRange(1, 20)
+  ALERT_WEBHOOK_MAX_ATTEMPTS = 5;
+
+  /** The first wait before retrying a failed delivery; it doubles per attempt, up to 32 times this. */
+  @IntegerInRange(10, 600_000, ' of milliseconds')
+  ALERT_WEBHOOK_RETRY_BASE_MS = 1_000;
+
   /** Where calls to provider instances may go (libs/kernel network/destination-policy). */
   get destinationPolicy(): DestinationPolicy {
     return { allowPrivate: this.INSTANCE_URL_ALLOW_PRIVATE };

@@ -45,6 +45,8 @@ export class MetricsService {
   readonly consulRegistrations: Counter<'operation'>;
   /** Blocking watches that start over: after a failed query, or because Consul's index went backwards. */
   readonly consulWatchRestarts: Counter<'endpoint' | 'reason'>;
+  /** Firing alerts of the instance-manager's rules; only the leader exports non-zero values. */
+  readonly alertsActive: Gauge<'alertname' | 'severity'>;
   private readonly collectors: (() => void)[] = [];
 
   constructor(app: string) {
@@ -177,6 +179,12 @@ export class MetricsService {
       name: `${METRIC_PREFIX}consul_watch_restarts_total`,
       help: "Consul blocking queries that failed (reason error, the watch backs off and retries) or found Consul's index gone backwards (reason index_reset, the watch follows it), by endpoint pattern.",
       labelNames: ['endpoint', 'reason'],
+      registers: [this.registry],
+    });
+    this.alertsActive = new Gauge({
+      name: `${METRIC_PREFIX}alerts_active`,
+      help: 'Firing alerts by alertname and severity. Only the instance-manager leader, which evaluates the rules, exports non-zero values; the other replicas export 0, so a sum over replicas counts each alert once.',
+      labelNames: ['alertname', 'severity'],
       registers: [this.registry],
     });
   }
