@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { FleetModule } from '@switchboard/fleet';
+import { ALERT_CONTROLLERS, ALERT_PROVIDERS } from './alerts/alerts.providers.js';
 import { ClientKeysController } from './admin/client-keys.controller.js';
 import { ConsulViewController } from './admin/consul-view.controller.js';
 import { DiscoveredInstancesController } from './admin/discovered-instances.controller.js';
@@ -25,6 +26,7 @@ export class InstanceManagerModule {
         ConsulViewController,
         RoutingPolicyController,
         MonitoringController,
+        ...ALERT_CONTROLLERS,
       ],
       providers: [
         RoutingPolicyDocuments,
@@ -32,6 +34,7 @@ export class InstanceManagerModule {
         TrafficWindowReader,
         DashboardService,
         { provide: MonitoringSource, useExisting: DashboardService },
+        ...ALERT_PROVIDERS,
       ],
     };
   }
