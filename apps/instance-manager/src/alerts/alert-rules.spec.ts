@@ -99,19 +99,26 @@ test('unknown health is not evidence: no provider or route alert while checks ar
   assert.deepEqual(names(dashboard({ instances: [instance('a', { health: { status: 'unknown' } })] })), []);
 });
 
-test('ModelNoRoute covers a policy tier of a provider in use, and not one of a provider with no instance', () => {
+test('ModelNoRoute is per pool: one model losing its only instance, and not models only the policy names', () => {
   const view = dashboard({
+    instances: [
+      instance('a', { models: ['gpt-4o', 'gpt-4o-mini'] }),
+      instance('b', { models: ['gpt-4o'], health: { status: 'critical' } }),
+      instance('c', { models: ['o3'], health: { status: 'critical' } }),
+    ],
     routingPolicy: {
       source: 'consul',
       key: 'k',
       problems: [],
-      policy: { tiers: { fast: ['openai/gpt-4o-mini', 'perplexity/sonar'], balanced: ['openai/gpt-4o'] } },
+      policy: { tiers: { fast: ['openai/gpt-4.1-nano', 'claude/claude-haiku-4-5'] } },
     },
   });
-  const conditions = evaluateRules(view, DEFAULT_ALERTING_THRESHOLDS, NOW);
+  const routes = evaluateRules(view, DEFAULT_ALERTING_THRESHOLDS, NOW).filter(
+    (condition) => condition.alertname === 'ModelNoRoute',
+  );
   assert.deepEqual(
-    conditions.map((condition) => [condition.alertname, condition.labels]),
-    [['ModelNoRoute', { provider: 'openai', model: 'gpt-4o-mini' }]],
+    routes.map((condition) => condition.labels),
+    [{ provider: 'openai', model: 'o3' }],
   );
 });
 

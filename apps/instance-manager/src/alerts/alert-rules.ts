@@ -67,24 +67,15 @@ const providerNoHealthyInstance: Rule<'ProviderNoHealthyInstance'> = (dashboard)
     }));
 
 /**
- * The pools (provider/model) requests can be sent to: those the enabled instances serve, and those
- * the routing policy's tiers name for a provider this deployment has enabled instances of. A
- * provider with no instance at all is a choice of configuration, not a lost route.
+ * The pools (provider/model) the enabled instances serve. Models the routing policy names that no
+ * instance was ever configured for are left out: the gateway moves on to the policy's next
+ * candidate, and such a gap is configuration (the dashboard shows the policy), not a lost route.
  */
-function namedPools(dashboard: MonitoringDashboard): Map<string, { provider: string; model: string }> {
+function servedPools(dashboard: MonitoringDashboard): Map<string, { provider: string; model: string }> {
   const pools = new Map<string, { provider: string; model: string }>();
-  const providers = new Set(enabledInstances(dashboard).map((instance) => instance.provider));
   for (const instance of enabledInstances(dashboard))
     for (const model of instance.models)
       pools.set(`${instance.provider}/${model}`, { provider: instance.provider, model });
-  const tiers = dashboard.routingPolicy.policy.tiers;
-  if (typeof tiers === 'object' && tiers !== null)
-    for (const refs of Object.values(tiers))
-      for (const ref of Array.isArray(refs) ? refs : []) {
-        const [provider, ...rest] = typeof ref === 'string' ? ref.split('/') : [];
-        const model = rest.join('/');
-        if (provider && model && providers.has(provider)) pools.set(`${provider}/${model}`, { provider, model });
-      }
   return pools;
 }
 
@@ -94,7 +85,7 @@ const modelNoRoute: Rule<'ModelNoRoute'> = (dashboard) => {
       .filter(routable)
       .flatMap((instance) => instance.models.map((model) => `${instance.provider}/${model}`)),
   );
-  return [...namedPools(dashboard)]
+  return [...servedPools(dashboard)]
     .filter(([pool]) => !served.has(pool))
     .map(([pool, { provider, model }]) => ({
       labels: { provider, model },
