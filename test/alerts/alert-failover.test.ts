@@ -16,6 +16,17 @@ import { waitFor } from '../support/wait.js';
 const PROVIDER_KEY = 'sk-test-FailoverProviderKey-1234567890';
 const EVAL_INTERVAL_MS = 250;
 
+/**
+ * One failed probe turns the check critical, with no warning step, and probes come slowly enough
+ * that their check's TTL (three intervals) never runs out on a busy machine: a failing instance
+ * stays critical, so the alert cannot flap and every change the test sees is the one it caused.
+ */
+const STEADY_HEALTH = {
+  PROBE_INTERVAL_MS: '1000',
+  HEALTH_WARN_AFTER_FAILURES: '1',
+  HEALTH_CRITICAL_AFTER_FAILURES: '1',
+};
+
 /** The firing metric line of ProviderInstanceCritical on one replica's /metrics. */
 const FIRING_METRIC = /switchboard_alerts_active\{[^}]*alertname="ProviderInstanceCritical"[^}]*\} (\d+)/;
 
@@ -75,7 +86,10 @@ describe('instance-manager: alerts across a leader failover and a Postgres outag
         await AppProcess.start(
           'instance-manager',
           port,
-          instanceManagerEnv(agent.address, database.url, { ALERT_EVAL_INTERVAL_MS: String(EVAL_INTERVAL_MS) }),
+          instanceManagerEnv(agent.address, database.url, {
+            ...STEADY_HEALTH,
+            ALERT_EVAL_INTERVAL_MS: String(EVAL_INTERVAL_MS),
+          }),
         ),
       );
     const call = admin(managers[0]!.url);
@@ -162,11 +176,13 @@ describe('instance-manager: alerts across a leader failover and a Postgres outag
              JOIN alert_deliveries d ON d.alert_id = a.id WHERE a.id = $1`,
             [alertId],
           );
-          return rows[0]?.state === 'resolved' && rows[0]?.outcome === 'delivered' ? rows[0] : undefined;
+          const [row] = rows;
+          return row?.state === 'resolved' && row.notified_state === 'resolved' && row.outcome === 'delivered'
+            ? row
+            : undefined;
         },
         30_000,
       );
-      assert.equal(row.notified_state, 'resolved');
       assert.ok(row.ends_at instanceof Date);
     } finally {
       await db.end();

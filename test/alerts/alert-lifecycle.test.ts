@@ -120,6 +120,11 @@ describe('instance-manager: alerts from failure to webhook and back', () => {
       'instance-manager',
       port!,
       instanceManagerEnv(agent.address, database.url, {
+        // One failed probe is critical (no warning step), and a check's TTL (three probe intervals)
+        // does not run out on a busy machine: the alert follows the simulator's knob, never flaps.
+        PROBE_INTERVAL_MS: '1000',
+        HEALTH_WARN_AFTER_FAILURES: '1',
+        HEALTH_CRITICAL_AFTER_FAILURES: '1',
         ALERT_EVAL_INTERVAL_MS: '250',
         ALERT_WEBHOOK_RETRY_BASE_MS: '100',
         ALERT_WEBHOOK_TIMEOUT_MS: '3000',
@@ -386,6 +391,24 @@ describe('instance-manager: alerts from failure to webhook and back', () => {
     assert.equal(bad.status, 400);
     assert.match(bad.body.message, /^limit must be a whole number from 1 to 500/);
     assert.equal((await fetch(`${manager.url}/admin/alerts`)).status, 401);
+  });
+
+  it('documents its responses in OpenAPI, and never logs a webhook URL', async () => {
+    const document = (await (await fetch(`${manager.url}/docs-json`)).json()) as {
+      paths: Record<
+        string,
+        Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>
+      >;
+    };
+    const schemaOf = (path: string, method: string, status: string) =>
+      document.paths[path]?.[method]?.responses[status]?.content?.['application/json']?.schema;
+    assert.deepEqual(schemaOf('/admin/alerts', 'get', '200'), { $ref: '#/components/schemas/AlertsResponse' });
+    assert.deepEqual(schemaOf('/admin/alerts/webhooks', 'post', '201'), { $ref: '#/components/schemas/WebhookView' });
+    assert.deepEqual(schemaOf('/admin/alerts/thresholds', 'get', '200'), {
+      $ref: '#/components/schemas/ThresholdsInForceView',
+    });
     assert.ok(instanceId);
+    assert.ok(manager.logs.includes('ProviderInstanceCritical'), 'the alert transitions are logged');
+    assert.ok(!manager.logs.includes('SECRET'), 'no webhook URL path in the logs');
   });
 });
