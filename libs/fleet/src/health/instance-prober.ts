@@ -25,7 +25,12 @@ const ACCOUNT_FAULT_WORDS: Partial<Record<ProviderError['kind'], string>> = {
 
 interface Tracked extends HealthState, KnownCheck {
   probed: boolean;
+  /** Set by a probe of this process: the instance as its health series names it, and when it was probed. */
+  probedHere?: { provider: string; name: string; at: number };
 }
+
+/** The value of switchboard_instance_health for each check status. */
+const HEALTH_VALUE: Record<HealthState['status'], number> = { passing: 0, warning: 1, critical: 2 };
 
 /**
  * Probes one instance with its adapter's non-billing probe and turns the result into its Consul
@@ -37,6 +42,7 @@ export class InstanceProber {
   private readonly tracked = new Map<string, Tracked>();
   private readonly thresholds: HealthThresholds;
   private readonly metricsTtlSeconds: number;
+  private readonly healthSeriesMaxAgeMs: number;
 
   constructor(
     private readonly client: ProviderClient,
@@ -53,6 +59,11 @@ export class InstanceProber {
     };
     // Metrics outlive a few missed probes, then vanish: stale health must not look fresh forever.
     this.metricsTtlSeconds = Math.max(60, Math.ceil((10 * config.PROBE_INTERVAL_MS) / 1000));
+    // As long as Consul trusts a probe (the TTL of the instance's check). Past it, this replica no
+    // longer probes the instance (demoted, instance disabled) and its last word must not keep an
+    // alert firing, nor contradict the replica that probes now.
+    this.healthSeriesMaxAgeMs = Math.max(10_000, 3 * config.PROBE_INTERVAL_MS);
+    metrics.addCollector(() => this.exportHealth());
   }
 
   async probe(instance: ProviderInstance): Promise<ProbeReport> {
@@ -95,7 +106,12 @@ export class InstanceProber {
     const output = ok
       ? `probe ok in ${rounded} ms`
       : `probe failed ${state.consecutiveFailures}x in a row after ${rounded} ms: ${error}`;
-    const tracked: Tracked = { ...state, probed: true, output };
+    const tracked: Tracked = {
+      ...state,
+      probed: true,
+      output,
+      probedHere: { provider: instance.provider, name: instance.name, at: Date.now() },
+    };
     this.tracked.set(instance.id, tracked);
     if (previous.status !== state.status && previous.probed) {
       this.logger.log(`${instance.name} (${instance.provider}) is now ${state.status}: ${output}`);
@@ -147,5 +163,17 @@ export class InstanceProber {
 
   forget(instanceId: string): void {
     this.tracked.delete(instanceId);
+  }
+
+  /** Sets switchboard_instance_health from the instances this replica probed recently, and only those. */
+  private exportHealth(): void {
+    this.metrics.instanceHealth.reset();
+    const oldest = Date.now() - this.healthSeriesMaxAgeMs;
+    for (const { status, probedHere } of this.tracked.values())
+      if (probedHere && probedHere.at >= oldest)
+        this.metrics.instanceHealth.set(
+          { provider: probedHere.provider, instance: probedHere.name },
+          HEALTH_VALUE[status],
+        );
   }
 }
