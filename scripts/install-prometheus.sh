@@ -56,7 +56,7 @@ go_bin="$(command -v go || true)"
 [ -n "$go_bin" ] || die "no Go to build Prometheus with: install Go >= 1.26, or put a prometheus and promtool with Consul discovery on PATH (the release binaries from prometheus.io have it), or set PROMETHEUS_DIR"
 
 log "Building Prometheus $VERSION with Consul discovery from the Go module proxy into $CACHE_DIR"
-log "(once; about 1,000 packages: several minutes on two cores, longer while other builds run)"
+log "(once; about 1,100 packages: some 5 minutes on two cores, longer while other builds run)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/bin"

@@ -83,7 +83,6 @@ ensure_test_services() {
   step "Locating Consul (built once from the Go module proxy when missing; cached afterwards)"
   CONSUL_BIN="$(bash consul/scripts/install_consul.sh --version)" || fail "no Consul binary: see the messages above"
   export CONSUL_BIN
-  ensure_prometheus_tools
 
   database_url="${TEST_DATABASE_ADMIN_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
   redis_url="${TEST_REDIS_URL:-redis://127.0.0.1:6379}"
@@ -102,7 +101,7 @@ ensure_test_services() {
   ' "$database_url" "$redis_url"
 }
 
-# The observability tests run a real Prometheus (with promtool) and Alertmanager.
+# The observability tests (test/observability) run a real Prometheus (with promtool) and Alertmanager.
 # Alertmanager: Debian's and Ubuntu's package prometheus-alertmanager (its binary keeps the
 # package's name), installed with apt-get when missing. Prometheus and promtool: their
 # prometheus package is built without Consul discovery, which observability/prometheus.yml uses,
