@@ -79,7 +79,8 @@ describe('Prometheus and Alertmanager on the running stack', () => {
       webhook = await WebhookReceiver.start();
       alertmanager = await AlertmanagerServer.start({ configFile: alertmanagerConfig, webhookUrl: webhook.url });
     };
-    [stack] = await Promise.all([
+    // Settled both ways before going on, so that after() stops whatever did start.
+    const started = await Promise.allSettled([
       GatewayStack.start({
         instances: [
           // Streams to it time out before their first token once it gets a ttftMs (phase A).
@@ -100,9 +101,12 @@ describe('Prometheus and Alertmanager on the running stack', () => {
           GATEWAY_MAX_QUEUED: '1',
           GATEWAY_MAX_QUEUE_WAIT_MS: '100',
         },
+      }).then((running) => {
+        stack = running;
       }),
       startAlerting(),
     ]);
+    for (const outcome of started) if (outcome.status === 'rejected') throw outcome.reason;
     const rulesFile = join(workDir, 'alerts.yml');
     const tokenFile = join(workDir, 'consul-token');
     const configFile = join(workDir, 'prometheus.yml');
