@@ -63,7 +63,7 @@ mkdir -p "$work/bin"
 # go install with a version builds the published module as it is, in module mode, outside any
 # project: the same sources whoever builds them.
 for command in prometheus promtool; do
-  GOBIN="$work/bin" CGO_ENABLED=0 GOFLAGS=-mod=mod "$go_bin" install -v -trimpath \
+  GOBIN="$work/bin" CGO_ENABLED=0 "$go_bin" install -v -trimpath \
     -tags remove_all_sd,enable_consul_sd \
     -ldflags "-s -w -X github.com/prometheus/common/version.Version=$VERSION" \
     "github.com/prometheus/prometheus/cmd/$command@$MODULE_VERSION" 2>&1 |
