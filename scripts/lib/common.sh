@@ -102,3 +102,31 @@ ensure_test_services() {
     ]);
   ' "$database_url" "$redis_url"
 }
+
+# The observability tests (test/observability) run a real Prometheus (with promtool) and Alertmanager.
+# Alertmanager: Debian's and Ubuntu's package prometheus-alertmanager (its binary keeps the
+# package's name), installed with apt-get when missing. Prometheus and promtool: their
+# prometheus package is built without Consul discovery, which observability/prometheus.yml uses,
+# so scripts/install-prometheus.sh takes a capable one from PATH or builds one (once, cached) from
+# the Go module proxy. ALERTMANAGER_BIN and PROMETHEUS_DIR point at binaries found elsewhere.
+ensure_prometheus_tools() {
+  ALERTMANAGER_BIN="${ALERTMANAGER_BIN:-$(command -v alertmanager || command -v prometheus-alertmanager || true)}"
+  if [ -z "$ALERTMANAGER_BIN" ]; then
+    local hint="install the package prometheus-alertmanager yourself (apt-get install prometheus-alertmanager), or set ALERTMANAGER_BIN to an alertmanager binary"
+    command -v apt-get >/dev/null 2>&1 || fail "Alertmanager is missing and there is no apt-get: $hint"
+    local sudo=()
+    if [ "$(id -u)" != 0 ]; then
+      command -v sudo >/dev/null 2>&1 || fail "Alertmanager is missing and installing it needs root: $hint"
+      sudo=(sudo -n)
+    fi
+    step "Installing Alertmanager for the observability tests (apt-get install prometheus-alertmanager)"
+    { "${sudo[@]}" apt-get update -q >&2 &&
+      DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends prometheus-alertmanager >&2
+    } || fail "apt-get could not install prometheus-alertmanager (see the output above): $hint"
+    ALERTMANAGER_BIN="$(command -v alertmanager || command -v prometheus-alertmanager)" ||
+      fail "prometheus-alertmanager is installed but no alertmanager binary is on PATH: set ALERTMANAGER_BIN"
+  fi
+  step "Locating Prometheus with Consul discovery (built once from the Go module proxy when missing; cached afterwards)"
+  PROMETHEUS_DIR="$(bash "$SWITCHBOARD_ROOT/scripts/install-prometheus.sh")" || fail "no Prometheus with Consul discovery: see the messages above"
+  export ALERTMANAGER_BIN PROMETHEUS_DIR
+}
