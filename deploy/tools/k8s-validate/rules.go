@@ -4,8 +4,10 @@ import (
 	"fmt"
 
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	metavalidation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
@@ -43,7 +45,7 @@ func objectProblems(object runtime.Object) []string {
 
 	switch typed := object.(type) {
 	case *appsv1.Deployment:
-		problems = append(problems, selectorProblems(typed.Spec.Selector, typed.Spec.Template.Labels)...)
+		problems = append(problems, selectorProblems(typed.Spec.Selector, typed.Spec.Template.Labels, true)...)
 		problems = append(problems, podProblems(&typed.Spec.Template.Spec)...)
 	case *batchv1.Job:
 		problems = append(problems, podProblems(&typed.Spec.Template.Spec)...)
@@ -60,13 +62,24 @@ func objectProblems(object runtime.Object) []string {
 				addStrings("spec.ports.targetPort", validation.IsValidPortName(port.TargetPort.StrVal))
 			}
 		}
+	case *policyv1.PodDisruptionBudget:
+		if (typed.Spec.MinAvailable == nil) == (typed.Spec.MaxUnavailable == nil) {
+			problems = append(problems, "spec: exactly one of minAvailable and maxUnavailable must be set")
+		}
+		problems = append(problems, selectorProblems(typed.Spec.Selector, nil, false)...)
+	case *autoscalingv2.HorizontalPodAutoscaler:
+		if typed.Spec.MinReplicas != nil && *typed.Spec.MinReplicas > typed.Spec.MaxReplicas {
+			problems = append(problems, "spec.minReplicas: larger than maxReplicas")
+		}
 	case *corev1.Namespace:
 		addStrings("metadata.name", validation.IsDNS1123Label(typed.Name))
 	}
 	return problems
 }
 
-func selectorProblems(selector *metav1.LabelSelector, podLabels map[string]string) []string {
+// selectorProblems: a selector that parses and is not empty; with mustMatch, one that selects the
+// given pod labels (a Deployment's selector must match its own template).
+func selectorProblems(selector *metav1.LabelSelector, podLabels map[string]string, mustMatch bool) []string {
 	if selector == nil {
 		return []string{"spec.selector: required"}
 	}
@@ -74,7 +87,10 @@ func selectorProblems(selector *metav1.LabelSelector, podLabels map[string]strin
 	if err != nil {
 		return []string{fmt.Sprintf("spec.selector: %v", err)}
 	}
-	if parsed.Empty() || !parsed.Matches(labels.Set(podLabels)) {
+	if parsed.Empty() {
+		return []string{"spec.selector: empty, it would select every pod in the namespace"}
+	}
+	if mustMatch && !parsed.Matches(labels.Set(podLabels)) {
 		return []string{"spec.selector: does not match the pod template's labels"}
 	}
 	return nil
