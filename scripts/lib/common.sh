@@ -102,3 +102,12 @@ ensure_test_services() {
     ]);
   ' "$database_url" "$redis_url"
 }
+
+# kustomize and the deployment validators (deploy/tools), built once from the Go module proxy and
+# cached, exported for test/deploy so the tests themselves never wait for a build.
+ensure_deploy_tools() {
+  step "Locating kustomize and the manifest validators (built once from the Go module proxy; cached afterwards)"
+  local found
+  found="$(bash "$SWITCHBOARD_ROOT/deploy/scripts/install_tools.sh")" || fail "no kustomize or manifest validators: see the messages above"
+  while IFS='=' read -r name path; do export "$name=$path"; done <<<"$found"
+}
