@@ -35,7 +35,7 @@ if [ ! -x "$kustomize_dir/kustomize" ]; then
   started=$(date +%s)
   rm -rf "$kustomize_dir.partial" && mkdir -p "$kustomize_dir.partial"
   # Outside the repository, so no go.mod of ours takes part in the install.
-  (cd "$CACHE_DIR" && GOTOOLCHAIN=local GOFLAGS=-mod=mod GOBIN="$kustomize_dir.partial" \
+  (cd "$CACHE_DIR" && GOTOOLCHAIN=local GOFLAGS="-mod=mod -buildvcs=false" GOBIN="$kustomize_dir.partial" \
     "$go" install "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION" >&2) ||
     die "building kustomize $KUSTOMIZE_VERSION failed: see the output above (the Go module proxy must be reachable; KUSTOMIZE_VERSION picks another version)"
   rm -rf "$kustomize_dir" && mv "$kustomize_dir.partial" "$kustomize_dir"
@@ -51,7 +51,7 @@ if [ ! -x "$tools_dir/k8s-validate" ] || [ ! -x "$tools_dir/compose-validate" ];
   log "==> Building the manifest validators (deploy/tools: k8s.io/api, compose-go) into $tools_dir (once per change; about a minute on 2 cores)"
   started=$(date +%s)
   rm -rf "$tools_dir.partial" && mkdir -p "$tools_dir.partial"
-  (cd "$source_dir" && GOTOOLCHAIN=local GOFLAGS=-mod=mod "$go" build -o "$tools_dir.partial/" ./k8s-validate ./compose-validate >&2) ||
+  (cd "$source_dir" && GOTOOLCHAIN=local GOFLAGS="-mod=mod -buildvcs=false" "$go" build -o "$tools_dir.partial/" ./k8s-validate ./compose-validate >&2) ||
     die "building deploy/tools failed: see the compiler output above (the Go module proxy must be reachable)"
   rm -rf "$tools_dir" && mv "$tools_dir.partial" "$tools_dir"
   # Builds of older sources are never used again.
