@@ -18,6 +18,7 @@ fi
 
 ensure_test_services
 ensure_prometheus_tools
+ensure_deploy_tools
 
 if [ "$#" -gt 0 ]; then
   targets=()

@@ -130,3 +130,12 @@ ensure_prometheus_tools() {
   PROMETHEUS_DIR="$(bash "$SWITCHBOARD_ROOT/scripts/install-prometheus.sh")" || fail "no Prometheus with Consul discovery: see the messages above"
   export ALERTMANAGER_BIN PROMETHEUS_DIR
 }
+
+# kustomize and the deployment validators (deploy/tools), built once from the Go module proxy and
+# cached, exported for test/deploy so the tests themselves never wait for a build.
+ensure_deploy_tools() {
+  step "Locating kustomize and the manifest validators (built once from the Go module proxy; cached afterwards)"
+  local found
+  found="$(bash "$SWITCHBOARD_ROOT/deploy/scripts/install_tools.sh")" || fail "no kustomize or manifest validators: see the messages above"
+  while IFS='=' read -r name path; do export "$name=$path"; done <<<"$found"
+}
