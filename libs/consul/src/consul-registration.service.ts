@@ -11,7 +11,7 @@ export const CONSUL_REGISTRATION_OPTIONS = Symbol('CONSUL_REGISTRATION_OPTIONS')
  * Service meta naming the AccessorID of the token this app's registrations were last made with
  * (only with CONSUL_HTTP_TOKEN_FILE). An AccessorID is a token's public name, not its secret.
  */
-export const TOKEN_ACCESSOR_META_KEY = 'consul-token-accessor';
+export const TOKEN_ACCESSOR_META_KEY = 'switchboard_token_accessor';
 
 export interface ConsulRegistrationOptions {
   tags?: string[];
