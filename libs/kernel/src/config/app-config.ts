@@ -93,6 +93,14 @@ export class AppConfig {
   @IsString()
   CONSUL_HTTP_TOKEN?: string;
 
+  /**
+   * A file holding the Consul token instead of CONSUL_HTTP_TOKEN. It is read again when it changes,
+   * so a token is rotated without a restart (consul/scripts/rotate_app_token.sh).
+   */
+  @IsOptional()
+  @IsString()
+  CONSUL_HTTP_TOKEN_FILE?: string;
+
   @IsOptional()
   @Matches(/^[a-z0-9_-]+$/, { message: 'CONSUL_DATACENTER must be a datacenter name such as dc1' })
   CONSUL_DATACENTER?: string;
