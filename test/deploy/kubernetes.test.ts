@@ -490,6 +490,17 @@ describe('docker-compose.yml through the Compose loader', () => {
     }
   });
 
+  it('loads with the Consul Connect override: every app and store gets a sidecar in its network namespace', () => {
+    const run = spawnSync(
+      tools.COMPOSE_VALIDATE_BIN,
+      [join(repoRoot, 'docker-compose.yml'), join(repoRoot, 'docker-compose.mesh.yml')],
+      { env, encoding: 'utf8', cwd: repoRoot },
+    );
+    assert.equal(run.status, 0, run.stderr);
+    const { services } = JSON.parse(run.stdout) as { services: string[] };
+    for (const name of [...APP_NAMES, 'postgres', 'redis']) assert.ok(services.includes(`${name}-sidecar`), name);
+  });
+
   it('fails on a file the loader refuses', () => {
     const broken = join(scratch, 'compose.yml');
     writeFileSync(broken, 'services:\n  app:\n    image: demo\n    depends_on: [missing]\n');

@@ -98,6 +98,31 @@ export class ConsulRegistrationService implements BeforeApplicationShutdown {
         Timeout: '2s',
         DeregisterCriticalServiceAfter: this.config.CONSUL_DEREGISTER_CRITICAL_AFTER,
       },
+      ...this.connect(),
+    };
+  }
+
+  /**
+   * With CONSUL_CONNECT_UPSTREAMS, a sidecar service whose upstreams are the stores this app uses:
+   * `consul connect proxy -sidecar-for <service id>` beside the app then carries that traffic over
+   * mutual TLS, allowed or refused by Consul's intentions.
+   */
+  private connect(): Pick<ServiceRegistration, 'Connect'> {
+    const upstreams = this.config.connectUpstreams;
+    if (upstreams.length === 0) return {};
+    return {
+      Connect: {
+        SidecarService: {
+          ...(this.config.CONSUL_CONNECT_SIDECAR_PORT ? { Port: this.config.CONSUL_CONNECT_SIDECAR_PORT } : {}),
+          Proxy: {
+            Upstreams: upstreams.map(({ service, localPort }) => ({
+              DestinationName: service,
+              LocalBindAddress: '127.0.0.1',
+              LocalBindPort: localPort,
+            })),
+          },
+        },
+      },
     };
   }
 
