@@ -122,7 +122,8 @@ export class AppConfig {
    * When set, the app registers with a sidecar service for `consul connect proxy -sidecar-for`.
    */
   @Matches(/^$|^[a-z0-9-]+:\d{1,5}(,[a-z0-9-]+:\d{1,5})*$/, {
-    message: 'CONSUL_CONNECT_UPSTREAMS must be service:port pairs separated by commas, such as postgres:15432,redis:16379',
+    message:
+      'CONSUL_CONNECT_UPSTREAMS must be service:port pairs separated by commas, such as postgres:15432,redis:16379',
   })
   CONSUL_CONNECT_UPSTREAMS = '';
 
