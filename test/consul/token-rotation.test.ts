@@ -86,9 +86,14 @@ describe('Consul token rotation without downtime', () => {
           (await checkStatus('ai-provider-claude', 'rotation-fixed:ttl')) === 'passing',
       );
 
+      // One more of the client's registrations, removed meanwhile by someone else (a peer, or
+      // DeregisterCriticalServiceAfter): a replay must not bring it back.
+      await client.registerService(ttlService('rotation-removed', 'ai-provider-zai'));
+      await fixed.deregisterService('rotation-removed');
       await writeFile(file, `${second.SecretID}\n`);
       await waitFor('the client to read the new token', () => changes === 1, 10_000);
       assert.deepEqual(await client.replayRegistrations(), { replayed: 1, failed: [] });
+      assert.equal((await client.agentServices())['rotation-removed'], undefined, 'not revived by the replay');
       await api('DELETE', `/v1/acl/token/${first.AccessorID}`);
 
       // Both updates are accepted by the agent (the request carries the valid new token); only the

@@ -140,16 +140,27 @@ export class ConsulClient {
   }
 
   /**
-   * Registers again, with the current token, every service this client registered and has not
-   * deregistered; check statuses survive (the agent keeps them across a re-registration). Returns
-   * the IDs that failed, to be tried again.
+   * Registers again, with the current token, every service this client registered that the agent
+   * still holds; check statuses survive (the agent keeps them across a re-registration). A service
+   * gone meanwhile (deregistered by a peer, or by DeregisterCriticalServiceAfter) stays gone, and the
+   * agent's tags and meta win over this client's older copy, which a peer may have superseded.
+   * Returns the IDs that failed, to be tried again.
    */
   async replayRegistrations(): Promise<{ replayed: number; failed: Array<{ serviceId: string; error: unknown }> }> {
     const failed: Array<{ serviceId: string; error: unknown }> = [];
     let replayed = 0;
+    const current = await this.agentServices();
     for (const [serviceId, { service, replaceExistingChecks }] of [...this.registrations]) {
+      const held = current[serviceId];
+      if (!held) {
+        this.registrations.delete(serviceId);
+        continue;
+      }
       try {
-        await this.registerService(service, { replaceExistingChecks });
+        await this.registerService(
+          { ...service, Tags: held.Tags ?? service.Tags, Meta: held.Meta ?? service.Meta },
+          { replaceExistingChecks },
+        );
         replayed += 1;
       } catch (error) {
         failed.push({ serviceId, error });
