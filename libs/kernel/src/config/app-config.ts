@@ -115,16 +115,18 @@ export class AppConfig {
   @IsBoolean()
   CONSUL_REGISTER = true;
 
-  /** How often Consul calls this app's readiness endpoint. */
   /**
    * Consul Connect: the upstreams this app's sidecar proxy listens for, as service:localPort pairs
    * (e.g. "postgres:15432,redis:16379"); DATABASE_URL and REDIS_URL then name those local ports.
    * When set, the app registers with a sidecar service for `consul connect proxy -sidecar-for`.
    */
-  @Matches(/^$|^[a-z0-9-]+:\d{1,5}(,[a-z0-9-]+:\d{1,5})*$/, {
-    message:
-      'CONSUL_CONNECT_UPSTREAMS must be service:port pairs separated by commas, such as postgres:15432,redis:16379',
-  })
+  @Matches(
+    /^$|^[a-z0-9-]+:([1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])(,[a-z0-9-]+:([1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5]))*$/,
+    {
+      message:
+        'CONSUL_CONNECT_UPSTREAMS must be service:port pairs (ports 1-65535) separated by commas, such as postgres:15432,redis:16379',
+    },
+  )
   CONSUL_CONNECT_UPSTREAMS = '';
 
   /** The port the sidecar proxy accepts mesh connections on (Consul picks one from 21000-21255 when unset). */
@@ -141,6 +143,7 @@ export class AppConfig {
     });
   }
 
+  /** How often Consul calls this app's readiness endpoint. */
   @Matches(/^\d+(ms|s|m)$/, { message: 'CONSUL_CHECK_INTERVAL must be a duration such as 5s' })
   CONSUL_CHECK_INTERVAL = '5s';
 
