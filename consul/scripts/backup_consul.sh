@@ -101,13 +101,17 @@ step "[4/5] Exporting ACL policies and roles, archiving consul/config and consul
 consul_api policies GET /v1/acl/policies || die "cannot list ACL policies: $(api_hint)"
 printf '[' >"$work/acl/policies.json"
 separator=""
-for id in $(printf '%s' "$policies" | jq -r '.[].ID'); do
+# Read first: a jq failure inside `for id in $(...)` would only make the list empty.
+policy_ids="$(printf '%s' "$policies" | jq -r '.[].ID')" || die "the ACL policy list is not JSON: run again"
+for id in $policy_ids; do
   consul_api policy GET "/v1/acl/policy/$id" || die "cannot read ACL policy $id: $(api_hint)"
   printf '%s%s' "$separator" "$policy" >>"$work/acl/policies.json"
   separator=","
 done
 printf ']' >>"$work/acl/policies.json"
-jq 'sort_by(.Name)' "$work/acl/policies.json" >"$work/acl/policies.sorted" && mv "$work/acl/policies.sorted" "$work/acl/policies.json"
+jq 'sort_by(.Name)' "$work/acl/policies.json" >"$work/acl/policies.sorted" ||
+  die "the ACL policies read from Consul are not JSON: run again"
+mv "$work/acl/policies.sorted" "$work/acl/policies.json"
 consul_api roles GET /v1/acl/roles || die "cannot list ACL roles: $(api_hint)"
 printf '%s' "$roles" | jq 'sort_by(.Name)' >"$work/acl/roles.json"
 # Which tokens exist and what they may do, for an audit; their secrets live in the snapshot only.

@@ -74,14 +74,19 @@ need jq "apt-get install jq"
 load_operator_token "$token_file"
 
 # "service-id@node" of every registration whose meta names the given AccessorID, one per line.
+# Callers run it in $(...), where a failed read cannot stop the script and errexit is off: every
+# failure is an explicit non-zero return, which the caller must check (`|| die`), never a
+# condition of while/until/if, where a failure reads the same as "no registration".
 registrations_naming() {
-  local wanted=$1 services name instances
+  local wanted=$1 services names name instances
   consul_api services GET /v1/catalog/services || die "cannot list the catalog: $(api_hint)"
-  for name in $(printf '%s' "$services" | jq -r 'keys[]'); do
+  names="$(printf '%s' "$services" | jq -r 'keys[]')" || die "the catalog's service list is not JSON"
+  for name in $names; do
     consul_api instances GET "/v1/catalog/service/$(jq -rn --arg n "$name" '$n | @uri')" ||
       die "cannot read service $name from the catalog: $(api_hint)"
     printf '%s' "$instances" | jq -r --arg key "$META_KEY" --arg wanted "$wanted" \
-      '.[] | select(.ServiceMeta[$key] == $wanted) | "\(.ServiceID)@\(.Node)"'
+      '.[] | select(.ServiceMeta[$key] == $wanted) | "\(.ServiceID)@\(.Node)"' ||
+      die "the catalog's answer for service $name is not JSON"
   done
 }
 
@@ -114,7 +119,7 @@ for file in "${app_files[@]}"; do
     die "$file does not hold the token $accessor: rotate the token that file holds (--accessor), or fix the file first"
 done
 unset old_secret old
-users="$(registrations_naming "$accessor")"
+users="$(registrations_naming "$accessor")" || exit 1
 if [ -z "$users" ] && [ "$no_wait" -ne 1 ]; then
   die "no registration in the catalog names token $accessor in its '$META_KEY' meta, so nothing shows when the apps have moved on. Apps reading CONSUL_HTTP_TOKEN (not a file) would lose Consul once it is deleted: switch them to CONSUL_HTTP_TOKEN_FILE first. For a token no app registers with, pass --no-wait"
 fi
@@ -152,13 +157,20 @@ if [ "$no_wait" -eq 1 ]; then
 else
   step "[4/5] Waiting up to ${timeout}s until no registration names the old token"
   deadline=$((SECONDS + timeout))
-  while remaining="$(registrations_naming "$accessor")" && [ -n "$remaining" ]; do
+  # Only an empty answer ends the wait: a catalog that cannot be read says nothing about the apps.
+  while :; do
+    remaining="$(registrations_naming "$accessor")" ||
+      die "the catalog could not be read (see above), so it is unknown whether the apps still use the old token. The old token $accessor was NOT deleted and still works; the new one ($new_accessor) is in the file(s). Once Consul answers and no registration's '$META_KEY' meta shows $accessor, delete the old one: consul acl token delete -accessor-id $accessor"
+    [ -n "$remaining" ] || break
     if [ "$SECONDS" -ge "$deadline" ]; then
       die "after ${timeout}s these still name the old token: $(paste -sd ' ' <<<"$remaining"). The old token $accessor was NOT deleted and still works; the new one ($new_accessor) is in the file(s). Check that those apps read ${app_files[*]} and their logs ('Consul token changed'); once they show $new_accessor, delete the old one: consul acl token delete -accessor-id $accessor"
     fi
     sleep 1
   done
-  log "    now using the new token: $(registrations_naming "$new_accessor" | paste -sd ' ' -)"
+  # For the log only: the wait above already showed that nothing names the old token.
+  if now_using="$(QUIET=1 registrations_naming "$new_accessor" 2>/dev/null)"; then
+    log "    now using the new token: $(paste -sd ' ' <<<"$now_using")"
+  fi
 fi
 
 step "[5/5] Deleting the old token"

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -23,6 +26,48 @@ interface AclToken {
 interface HealthEntry {
   Service: { ID: string; Meta: Record<string, string> | null };
   Checks: { CheckID: string; Status: string }[];
+}
+
+/**
+ * Consul behind a proxy whose catalog answers 500 once a token has been cloned: a catalog that
+ * fails while rotate_app_token.sh waits for the apps. `requests` lists what passed, as "METHOD path".
+ */
+async function startCatalogFailingAfterClone(consulAddress: string) {
+  const requests: string[] = [];
+  let cloned = false;
+  const server = createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const path = request.url ?? '/';
+    if (cloned && path.startsWith('/v1/catalog/')) {
+      response.writeHead(500).end('catalog unavailable');
+      return;
+    }
+    requests.push(`${request.method} ${path}`);
+    const token = request.headers['x-consul-token'];
+    try {
+      const upstream = await fetch(`${consulAddress}${path}`, {
+        method: request.method,
+        headers: typeof token === 'string' ? { 'x-consul-token': token } : {},
+        ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
+      });
+      if (request.method === 'PUT' && path.endsWith('/clone') && upstream.ok) cloned = true;
+      response.writeHead(upstream.status).end(Buffer.from(await upstream.arrayBuffer()));
+    } catch (error) {
+      response.writeHead(502).end(String(error));
+    }
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    address: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }
 
 describe('Consul token rotation without downtime', () => {
@@ -232,5 +277,37 @@ describe('Consul token rotation without downtime', () => {
       20_000,
       200,
     );
+  });
+  it('rotate_app_token.sh keeps the old token when the catalog cannot be read while it waits', async () => {
+    const old = await createToken('Switchboard stuck app');
+    const tokenFile = join(work, 'stuck-app-token');
+    await writeFile(tokenFile, `${old.SecretID}\n`, { mode: 0o600 });
+    // A registration that names the token and never moves on, so the script has to wait.
+    await api('PUT', '/v1/agent/service/register', {
+      ID: 'rotation-stuck',
+      Name: 'rotation-stuck',
+      Port: 1,
+      Meta: { [TOKEN_ACCESSOR_META_KEY]: old.AccessorID },
+    });
+    await waitFor(
+      'the stuck registration in the catalog',
+      async () => ((await api<unknown[]>('GET', '/v1/catalog/service/rotation-stuck')) ?? []).length === 1,
+    );
+    const proxy = await startCatalogFailingAfterClone(agent.address);
+    try {
+      const rotation = await runConsulScript(
+        'rotate_app_token.sh',
+        ['--accessor', old.AccessorID, '--app-token-file', tokenFile, '--timeout', '60'],
+        { CONSUL_HTTP_ADDR: proxy.address, CONSUL_HTTP_TOKEN: agent.managementToken! },
+      );
+      assert.equal(rotation.code, 1, rotation.stderr);
+      assert.match(rotation.stderr, /the catalog could not be read[\s\S]*was NOT deleted and still works/);
+      assert.doesNotMatch(rotation.stdout, /Rotation complete/);
+      assert.ok(!proxy.requests.includes(`DELETE /v1/acl/token/${old.AccessorID}`), proxy.requests.join('\n'));
+      assert.equal((await api<AclToken>('GET', `/v1/acl/token/${old.AccessorID}`))?.AccessorID, old.AccessorID);
+    } finally {
+      await proxy.close();
+      await api('PUT', '/v1/agent/service/deregister/rotation-stuck');
+    }
   });
 });

@@ -62,7 +62,10 @@ api_base_url() {
 # stderr (unless QUIET=1).
 API_STATUS=""
 consul_api() {
-  local var=$1 method=$2 path=$3 out status response args=()
+  local var=$1 method=$2 path=$3 base out status response args=()
+  # api_base_url's die ends only the $(...) it runs in, and errexit is off where callers write
+  # `consul_api ... || die`: without this exit, curl would run against an empty address.
+  base="$(api_base_url)" || exit 1
   [ "$#" -lt 4 ] || args+=(--data-binary "$4")
   [ -z "${CONSUL_CACERT:-}" ] || args+=(--cacert "$CONSUL_CACERT")
   [ -z "${CONSUL_CAPATH:-}" ] || args+=(--capath "$CONSUL_CAPATH")
@@ -73,13 +76,13 @@ consul_api() {
   # The token header comes in through curl's config on stdin, not argv.
   status="$(if [ -n "${CONSUL_HTTP_TOKEN:-}" ]; then printf 'header = "X-Consul-Token: %s"\n' "$CONSUL_HTTP_TOKEN"; fi |
     curl -sS --max-time 30 -K - -X "$method" ${args[@]+"${args[@]}"} \
-      -o "$out" -w '%{http_code}' "$(api_base_url)$path" 2>"$out.err")" || status="000"
+      -o "$out" -w '%{http_code}' "$base$path" 2>"$out.err")" || status="000"
   API_STATUS="$status"
   response="$(cat "$out")"
   printf -v "$var" '%s' "$response"
   if [ "${status:0:1}" != 2 ] && [ "${QUIET:-0}" != 1 ]; then
     if [ "$status" = 000 ]; then
-      log "$method $path: no answer from $(api_base_url): $(head -c 300 "$out.err")"
+      log "$method $path: no answer from $base: $(head -c 300 "$out.err")"
     else
       log "$method $path answered $status: ${response:0:300}"
     fi

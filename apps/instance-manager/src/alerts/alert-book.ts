@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Prisma } from '@switchboard/database';
-import { describeError } from '@switchboard/kernel';
+import { describeError, withDeadline } from '@switchboard/kernel';
 import { type DeliveryRecord, deliveryKey } from './alert-deliveries.js';
 import type { AlertAdvance, AlertRecord } from './alert-lifecycle.js';
 import { AlertsRepository } from './alerts.repository.js';
@@ -24,6 +24,13 @@ export class AlertBook {
   private unsavedDeletes = new Set<string>();
   private unsavedDeliveries = new Map<string, DeliveryRecord>();
   private flushing: Promise<void> = Promise.resolve();
+  /** A flush waiting behind the one in progress, not started yet: later callers join it. */
+  private waitingFlush: Promise<void> | undefined;
+  /**
+   * Bumped by reset(). A write started in an earlier term stops at its next row: a replica that
+   * stepped down must not upsert its stale alerts after the new leader has read Postgres.
+   */
+  private epoch = 0;
   private loadedFromDatabase = false;
   private writeError: string | undefined;
 
@@ -56,8 +63,12 @@ export class AlertBook {
     return [...this.deliveries.values()].filter((record) => record.alertId === alertId);
   }
 
-  /** Forgets everything: on becoming the leader (Postgres is read next) and on stepping down. */
+  /**
+   * Forgets everything and stops the writes in progress at their next row: on becoming the leader
+   * (Postgres is read next) and on stepping down.
+   */
   reset(): void {
+    this.epoch += 1;
     for (const map of [this.open, this.settling, this.deliveries, this.unsavedAlerts, this.unsavedDeliveries])
       map.clear();
     this.unsavedDeletes.clear();
@@ -68,16 +79,18 @@ export class AlertBook {
   /**
    * Continues from Postgres. Alerts this replica raised while Postgres was unreadable take the
    * stored identity of the same condition, so an alert another leader fired is not fired again.
-   * Returns false (and stays unloaded) when Postgres cannot be read.
+   * Returns false (and stays unloaded) when Postgres cannot be read within limitMs.
    */
-  async load(now: Date): Promise<boolean> {
+  async load(now: Date, limitMs: number): Promise<boolean> {
+    const epoch = this.epoch;
     let stored: Awaited<ReturnType<AlertsRepository['loadForLeader']>>;
     try {
-      stored = await this.repository.loadForLeader(now);
+      stored = await withDeadline(this.repository.loadForLeader(now), limitMs, 'reading the alerts');
     } catch (error) {
       this.noteWriteError(`cannot read alerts from Postgres (${describeError(error)})`);
       return false;
     }
+    if (epoch !== this.epoch) return false;
     for (const record of stored.deliveries) {
       const key = deliveryKey(record.alertId, record.webhookId);
       if (!this.deliveries.has(key)) this.deliveries.set(key, record);
@@ -156,30 +169,59 @@ export class AlertBook {
       }
   }
 
-  /** Writes what is queued, in order; what fails stays queued for the next flush. Never throws. */
+  /**
+   * Writes what is queued, in order; what fails stays queued for the next flush. Never throws.
+   * While a write hangs, callers share the one flush waiting behind it (it writes whatever is
+   * queued when it starts), so a long outage does not pile up a flush per round.
+   */
   flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.writeQueued());
-    return this.flushing;
+    if (this.waitingFlush) return this.waitingFlush;
+    const next = this.flushing.then(() => {
+      this.waitingFlush = undefined;
+      return this.writeQueued();
+    });
+    this.waitingFlush = next;
+    this.flushing = next;
+    return next;
+  }
+
+  /**
+   * Waits for the flush in progress (and the one queued behind it) to end, at most limitMs.
+   * Returns whether they ended: a hung Postgres must not hold the caller.
+   */
+  async writesSettled(limitMs: number): Promise<boolean> {
+    try {
+      await withDeadline(this.flushing, limitMs, 'writing the alerts');
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private async writeQueued(): Promise<void> {
+    const epoch = this.epoch;
+    const current = () => epoch === this.epoch;
     try {
       for (const [id, alert] of [...this.unsavedAlerts]) {
+        if (!current()) return;
         await this.repository.saveAlert(alert);
         if (this.unsavedAlerts.get(id) === alert) this.unsavedAlerts.delete(id);
       }
       for (const id of [...this.unsavedDeletes]) {
+        if (!current()) return;
         await this.repository.deleteAlert(id);
         this.unsavedDeletes.delete(id);
       }
       for (const [key, record] of [...this.unsavedDeliveries]) {
+        if (!current()) return;
         await this.saveDelivery(record);
         if (this.unsavedDeliveries.get(key) === record) this.unsavedDeliveries.delete(key);
       }
+      if (!current()) return;
       if (this.writeError) this.logger.log('Alerts are written to Postgres again; the queued changes caught up');
       this.writeError = undefined;
     } catch (error) {
-      this.noteWriteError(`cannot write alerts to Postgres (${describeError(error)})`);
+      if (current()) this.noteWriteError(`cannot write alerts to Postgres (${describeError(error)})`);
     }
   }
 

@@ -5,9 +5,22 @@ import { MonitoringSource } from '../monitoring/monitoring-source.js';
 import { AlertBook } from './alert-book.js';
 import { advanceAlerts } from './alert-lifecycle.js';
 import { AlertNotifier } from './alert-notifier.js';
-import { evaluateRules } from './alert-rules.js';
+import { evaluateRules, rulesMissingSources } from './alert-rules.js';
 import { ALERT_NAMES, ALERT_RULES, type AlertName } from './alerting-thresholds.js';
 import { AlertingThresholdsStore } from './alerting-thresholds.store.js';
+
+/**
+ * How long a round waits on each Postgres read (alerts on taking over, the webhooks). Prisma has
+ * no query timeout, and a partitioned Postgres (packets dropped) would hold every round until TCP
+ * gives up; past this the round goes on with what it knows. Writes are never waited for.
+ */
+const POSTGRES_READ_LIMIT_MS = 3_000;
+
+/**
+ * How long stepping down waits for the write in progress: the one row being written lands before
+ * this replica forgets its alerts, but a hung Postgres does not hold the replica.
+ */
+const STEP_DOWN_WRITE_LIMIT_MS = 5_000;
 
 /**
  * Evaluates the alert rules every ALERT_EVAL_INTERVAL_MS on the instance-manager leader (the
@@ -21,6 +34,8 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnApplicationShut
   private stopped = false;
   private leading = false;
   private sourceError: string | undefined;
+  /** The rules held last round for want of a source, to log when that changes. */
+  private heldRules = '';
   private lastEvaluationAt: Date | undefined;
 
   constructor(
@@ -69,22 +84,27 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnApplicationShut
 
   private async round(now: Date): Promise<void> {
     if (!this.supervisor.isLeader) {
-      if (this.leading) this.stepDown();
+      if (this.leading) await this.stepDown();
       return;
     }
     if (!this.leading) this.takeOver();
-    if (!this.book.loaded) await this.book.load(now);
-    await this.notifier.refreshWebhooks();
+    if (!this.book.loaded) await this.book.load(now, POSTGRES_READ_LIMIT_MS);
+    await this.notifier.refreshWebhooks(POSTGRES_READ_LIMIT_MS);
     const dashboard = await this.readDashboard();
     if (!dashboard) return;
     const { thresholds } = this.thresholds;
     const forMillis = (alertname: string) => thresholds.rules[alertname as AlertName].forSeconds * 1000;
-    const advance = advanceAlerts(this.book.openAlerts(), evaluateRules(dashboard, thresholds, now), now, forMillis);
+    const held = rulesMissingSources(dashboard);
+    this.noteHeldRules(held, dashboard.sources.unavailable);
+    const conditions = evaluateRules(dashboard, thresholds, now);
+    const advance = advanceAlerts(this.book.openAlerts(), conditions, now, forMillis, { held });
     this.book.apply(advance);
     for (const alert of advance.changed)
       if (alert.startsAt === now || alert.firedAt === now || alert.state === 'resolved')
         this.logger.log(`Alert ${alert.alertname} ${JSON.stringify(alert.labels)} is ${alert.state}`);
-    await this.book.flush();
+    // Not awaited: the book writes in order and keeps what Postgres has not taken, so a slow or
+    // partitioned Postgres delays the rows, never the round (nor the notifications).
+    void this.book.flush();
     const repeatMillis = thresholds.repeatIntervalSeconds * 1000;
     this.notifier.dispatch(now, repeatMillis);
     this.book.settle((alert) => this.notifier.owes(alert, now, repeatMillis));
@@ -106,16 +126,33 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
+  private noteHeldRules(held: ReadonlySet<string>, unavailable: readonly string[]): void {
+    const names = [...held].join(', ');
+    if (names === this.heldRules) return;
+    if (names)
+      this.logger.warn(
+        `${names} keep their alerts as they are while a source is unavailable (${unavailable.join('; ')})`,
+      );
+    else this.logger.log('Every alert rule is judged again: its sources are readable');
+    this.heldRules = names;
+  }
+
   private takeOver(): void {
     this.leading = true;
     this.book.reset();
     this.logger.log('This replica leads: evaluating alerts, continuing from Postgres');
   }
 
-  private stepDown(): void {
+  /**
+   * Stops sending and writing: reset() stops the flush in progress at its next row, and the row
+   * being written is waited for (bounded), so this replica's writes are over before its next round.
+   */
+  private async stepDown(): Promise<void> {
     this.leading = false;
     this.notifier.stopAll();
     this.book.reset();
+    if (!(await this.book.writesSettled(STEP_DOWN_WRITE_LIMIT_MS)))
+      this.logger.warn(`A write of alerts to Postgres still hangs after ${STEP_DOWN_WRITE_LIMIT_MS} ms; stepping down`);
     this.logger.log('This replica no longer leads: alert evaluation stops here');
   }
 

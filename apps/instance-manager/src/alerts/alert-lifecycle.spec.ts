@@ -25,7 +25,7 @@ test('the fingerprint depends on the alertname and labels, not on label order', 
 
 test('a condition is pending, fires once it has held for its for duration, and resolves when gone', () => {
   const newId = ids();
-  const first = advanceAlerts([], [critical], at(0), thirtySeconds, newId);
+  const first = advanceAlerts([], [critical], at(0), thirtySeconds, { newId });
   assert.equal(first.open.length, 1);
   assert.deepEqual(
     { state: first.open[0]!.state, startsAt: first.open[0]!.startsAt, id: first.open[0]!.id },
@@ -33,18 +33,18 @@ test('a condition is pending, fires once it has held for its for duration, and r
   );
   assert.equal(first.changed.length, 1, 'a new alert is stored');
 
-  const still = advanceAlerts(first.open, [critical], at(29), thirtySeconds, newId);
+  const still = advanceAlerts(first.open, [critical], at(29), thirtySeconds, { newId });
   assert.equal(still.open[0]!.state, 'pending');
   assert.deepEqual(still.changed, [], 'nothing changed, nothing to store');
 
-  const fired = advanceAlerts(still.open, [critical], at(30), thirtySeconds, newId);
+  const fired = advanceAlerts(still.open, [critical], at(30), thirtySeconds, { newId });
   assert.deepEqual(
     { state: fired.open[0]!.state, firedAt: fired.open[0]!.firedAt },
     { state: 'firing', firedAt: at(30) },
   );
   assert.equal(fired.open[0]!.id, 'alert-1', 'the same alert, not a new one');
 
-  const resolved = advanceAlerts(fired.open, [], at(40), thirtySeconds, newId);
+  const resolved = advanceAlerts(fired.open, [], at(40), thirtySeconds, { newId });
   assert.deepEqual(resolved.open, []);
   assert.deepEqual(
     resolved.resolved.map((alert: AlertRecord) => [alert.id, alert.state, alert.endsAt, alert.firedAt]),
@@ -54,7 +54,7 @@ test('a condition is pending, fires once it has held for its for duration, and r
 });
 
 test('a for duration of 0 fires at once', () => {
-  const result = advanceAlerts([], [critical], at(0), () => 0, ids());
+  const result = advanceAlerts([], [critical], at(0), () => 0, { newId: ids() });
   assert.deepEqual(
     { state: result.open[0]!.state, firedAt: result.open[0]!.firedAt },
     { state: 'firing', firedAt: at(0) },
@@ -62,8 +62,8 @@ test('a for duration of 0 fires at once', () => {
 });
 
 test('a pending alert whose condition goes away is dropped, not resolved', () => {
-  const pending = advanceAlerts([], [critical], at(0), thirtySeconds, ids()).open;
-  const result = advanceAlerts(pending, [], at(10), thirtySeconds, ids());
+  const pending = advanceAlerts([], [critical], at(0), thirtySeconds, { newId: ids() }).open;
+  const result = advanceAlerts(pending, [], at(10), thirtySeconds, { newId: ids() });
   assert.deepEqual(result.resolved, []);
   assert.deepEqual(
     result.dropped.map((alert) => alert.id),
@@ -73,7 +73,7 @@ test('a pending alert whose condition goes away is dropped, not resolved', () =>
 
 test('a changed figure is stored again; the same condition seen twice in one round counts once', () => {
   const newId = ids();
-  const open = advanceAlerts([], [critical], at(0), () => 0, newId).open;
+  const open = advanceAlerts([], [critical], at(0), () => 0, { newId }).open;
   const result = advanceAlerts(
     open,
     [
@@ -82,7 +82,7 @@ test('a changed figure is stored again; the same condition seen twice in one rou
     ],
     at(5),
     () => 0,
-    newId,
+    { newId },
   );
   assert.equal(result.open.length, 1);
   assert.equal(result.changed[0]!.value, 5);
@@ -91,9 +91,33 @@ test('a changed figure is stored again; the same condition seen twice in one rou
 
 test('after resolving, the same condition again is a new alert', () => {
   const newId = ids();
-  const fired = advanceAlerts([], [critical], at(0), () => 0, newId).open;
-  const gone = advanceAlerts(fired, [], at(5), () => 0, newId).open;
-  const again = advanceAlerts(gone, [critical], at(6), () => 0, newId);
+  const fired = advanceAlerts([], [critical], at(0), () => 0, { newId }).open;
+  const gone = advanceAlerts(fired, [], at(5), () => 0, { newId }).open;
+  const again = advanceAlerts(gone, [critical], at(6), () => 0, { newId });
   assert.equal(again.open[0]!.id, 'alert-2');
   assert.equal(again.open[0]!.startsAt.getTime(), at(6).getTime());
+});
+
+test('the open alerts of a held rule are carried over as they are: not resolved, dropped or advanced', () => {
+  const newId = ids();
+  const firing = advanceAlerts([], [critical], at(0), () => 0, { newId }).open;
+  const pending = advanceAlerts([], [{ ...critical, alertname: 'InstanceHighErrorRate' }], at(0), thirtySeconds, {
+    newId,
+  }).open;
+  const open = [...firing, ...pending];
+  const held = new Set(['ProviderInstanceCritical', 'InstanceHighErrorRate']);
+
+  const blind = advanceAlerts(open, [], at(60), thirtySeconds, { held, newId });
+  assert.deepEqual(blind.open, open, 'same ids, states and times; the pending one did not fire');
+  assert.deepEqual([blind.changed, blind.resolved, blind.dropped], [[], [], []]);
+
+  const seenWhileHeld = advanceAlerts(open, [{ ...critical, value: 9 }], at(60), thirtySeconds, { held, newId });
+  assert.deepEqual(seenWhileHeld.open, open, 'a held rule is not judged, even on what it still sees');
+
+  const judgedAgain = advanceAlerts(blind.open, [], at(70), thirtySeconds, { newId });
+  assert.deepEqual(
+    judgedAgain.resolved.map((alert) => alert.id),
+    ['alert-1'],
+    'once judged again, a condition that is gone resolves as usual',
+  );
 });

@@ -31,6 +31,15 @@ export interface AlertAdvance {
   dropped: AlertRecord[];
 }
 
+export interface AdvanceOptions {
+  /**
+   * Rules that cannot be judged this round (a source they read is unavailable): their open alerts
+   * are carried over as they are, neither resolved nor advanced, and their conditions are ignored.
+   */
+  held?: ReadonlySet<string>;
+  newId?: () => string;
+}
+
 /** Identifies a condition across evaluations: its rule and its labels, in a stable order. */
 export function fingerprintOf(alertname: string, labels: Record<string, string>): string {
   const canonical = JSON.stringify([alertname, Object.entries(labels).sort(([a], [b]) => a.localeCompare(b))]);
@@ -43,20 +52,22 @@ const sameFigures = (alert: AlertRecord, condition: AlertCondition) =>
 /**
  * One step of the alert state machine: a new condition is pending (or firing at once when its `for`
  * is 0), a pending one fires once it has held for `for`, and an open alert whose condition is gone
- * is resolved (firing) or dropped (pending). Pure: time and ids are passed in.
+ * is resolved (firing) or dropped (pending); alerts of held rules stay as they are. Pure: time and
+ * ids are passed in.
  */
 export function advanceAlerts(
   open: readonly AlertRecord[],
   conditions: readonly AlertCondition[],
   now: Date,
   forMillis: (alertname: string) => number,
-  newId: () => string = randomUUID,
+  { held = new Set(), newId = randomUUID }: AdvanceOptions = {},
 ): AlertAdvance {
   const byFingerprint = new Map(open.map((alert) => [alert.fingerprint, alert]));
   const seen = new Set<string>();
   const next: AlertRecord[] = [];
   const changed: AlertRecord[] = [];
   for (const condition of conditions) {
+    if (held.has(condition.alertname)) continue;
     const fingerprint = fingerprintOf(condition.alertname, condition.labels);
     if (seen.has(fingerprint)) continue;
     seen.add(fingerprint);
@@ -73,7 +84,8 @@ export function advanceAlerts(
   const dropped: AlertRecord[] = [];
   for (const alert of open) {
     if (seen.has(alert.fingerprint)) continue;
-    if (alert.state === 'firing') resolved.push({ ...alert, state: 'resolved', endsAt: now });
+    if (held.has(alert.alertname)) next.push(alert);
+    else if (alert.state === 'firing') resolved.push({ ...alert, state: 'resolved', endsAt: now });
     else dropped.push(alert);
   }
   return { open: next, changed: [...changed, ...resolved], resolved, dropped };

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { CredentialCipher } from '@switchboard/fleet';
-import { describeError } from '@switchboard/kernel';
+import { describeError, withDeadline } from '@switchboard/kernel';
 import { AlertBook } from './alert-book.js';
 import { type DeliveryRecord, deliveryKey, notificationDue } from './alert-deliveries.js';
 import type { AlertRecord } from './alert-lifecycle.js';
@@ -41,9 +41,10 @@ export class AlertNotifier {
     return this.webhooks;
   }
 
-  async refreshWebhooks(): Promise<void> {
+  /** Reads the webhooks again; past limitMs (a hung Postgres) or on failure the last known stay. */
+  async refreshWebhooks(limitMs: number): Promise<void> {
     try {
-      const stored = await this.repository.listWebhooks();
+      const stored = await withDeadline(this.repository.listWebhooks(), limitMs, 'reading the alert webhooks');
       this.webhooks = stored.filter((webhook) => webhook.enabled).flatMap((webhook) => this.ready(webhook));
       this.webhookListError = undefined;
     } catch (error) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { InstanceMonitorView, MonitoringDashboard, TrafficView } from '../monitoring/dashboard.dto.js';
-import { evaluateRules } from './alert-rules.js';
+import { evaluateRules, rulesMissingSources } from './alert-rules.js';
 import { type AlertingThresholds, DEFAULT_ALERTING_THRESHOLDS } from './alerting-thresholds.js';
 
 const NOW = new Date('2026-12-01T12:00:00Z');
@@ -190,4 +190,58 @@ test('a disabled rule raises nothing', () => {
   const thresholds = structuredClone(DEFAULT_ALERTING_THRESHOLDS);
   thresholds.rules.ConsulNoLeader.enabled = false;
   assert.deepEqual(names(dashboard({ consul: { reachable: false, servers: [] } }), thresholds), []);
+});
+
+test('ProviderNoHealthyInstance says how many instances fail and how many merely warn', () => {
+  const [condition] = evaluateRules(
+    dashboard({
+      instances: [
+        instance('a', { health: { status: 'warning' } }),
+        instance('b', { health: { status: 'critical' } }),
+        instance('c', { health: { status: 'warning' } }),
+      ],
+    }),
+    DEFAULT_ALERTING_THRESHOLDS,
+    NOW,
+  ).filter((found) => found.alertname === 'ProviderNoHealthyInstance');
+  assert.equal(
+    condition?.summary,
+    'No healthy instance of openai: none of its 3 enabled instances passes (1 critical, 2 warning)',
+  );
+});
+
+test('with Consul unavailable its rules are not judged, and ConsulNoLeader fires', () => {
+  // What the dashboard shows then: every check unknown, no core services, the agent unreachable.
+  const consulDown = dashboard({
+    instances: [instance('a', { health: { status: 'unknown' } })],
+    services: [],
+    consul: { reachable: false, servers: [], error: 'ECONNREFUSED' },
+    sources: { unavailable: ['consul: connect ECONNREFUSED 127.0.0.1:8500'], gatewayReplicas: 1 },
+  });
+  assert.deepEqual([...rulesMissingSources(consulDown)].sort(), [
+    'AppEventLoopLag',
+    'AppHighMemory',
+    'CoreServiceDown',
+    'ModelNoRoute',
+    'ProviderInstanceCritical',
+    'ProviderNoHealthyInstance',
+  ]);
+  assert.deepEqual(names(consulDown), ['ConsulNoLeader']);
+});
+
+test('with Redis unavailable its rules are not judged, and the rules on Consul health still are', () => {
+  const failing = { ...quiet, requests: 100, errors: 50, errorRate: 0.5 };
+  const redisDown = dashboard({
+    instances: [instance('a', { health: { status: 'critical' }, traffic: failing })],
+    sources: { unavailable: ['redis: Redis is not connected', 'consul kv: timeout'], gatewayReplicas: 0 },
+  });
+  assert.deepEqual([...rulesMissingSources(redisDown)].sort(), [
+    'AppEventLoopLag',
+    'AppHighMemory',
+    'CircuitOpenTooLong',
+    'InstanceHighErrorRate',
+    'InstanceHighLatency',
+    'ModelNoRoute',
+  ]);
+  assert.deepEqual(names(redisDown), ['ProviderInstanceCritical', 'ProviderNoHealthyInstance']);
 });

@@ -1,4 +1,9 @@
-import type { InstanceMonitorView, MonitoringDashboard, ServiceReplicaView } from '../monitoring/dashboard.dto.js';
+import type {
+  DashboardSource,
+  InstanceMonitorView,
+  MonitoringDashboard,
+  ServiceReplicaView,
+} from '../monitoring/dashboard.dto.js';
 import { ALERT_NAMES, ALERT_RULES, type AlertingThresholds, type AlertName } from './alerting-thresholds.js';
 
 /** One condition a rule sees now: an alert is this plus its lifecycle (pending, firing, resolved). */
@@ -49,22 +54,36 @@ const providerInstanceCritical: Rule<'ProviderInstanceCritical'> = (dashboard) =
       value: instance.health.consecutiveFailures,
     }));
 
-/** As for routes, an instance whose health is unknown is not evidence that the provider is down. */
+/** "2 critical, 1 warning": how many instances are in each check status, worst first. */
+function statusCounts(instances: InstanceMonitorView[]): string {
+  const counts = new Map<string, number>();
+  for (const instance of instances) counts.set(instance.health.status, (counts.get(instance.health.status) ?? 0) + 1);
+  const order = ['critical', 'warning', 'maintenance'];
+  const rank = (status: string) => (order.includes(status) ? order.indexOf(status) : order.length);
+  return [...counts]
+    .sort(([a], [b]) => rank(a) - rank(b))
+    .map(([status, count]) => `${count} ${status}`)
+    .join(', ');
+}
+
+/**
+ * As for routes, an instance whose health is unknown is not evidence that the provider is down.
+ * Warning counts as not passing here (the provider has no healthy instance), so the summary says
+ * how many fail and how many merely warn.
+ */
 const providerNoHealthyInstance: Rule<'ProviderNoHealthyInstance'> = (dashboard) =>
-  dashboard.providers
-    .filter(
-      (provider) =>
-        provider.instances > 0 &&
-        provider.healthy === 0 &&
-        !enabledInstances(dashboard).some(
-          (instance) => instance.provider === provider.provider && instance.health.status === 'unknown',
-        ),
-    )
-    .map((provider) => ({
-      labels: { provider: provider.provider },
-      summary: `No healthy instance of ${provider.provider}: all ${provider.instances} enabled instances fail their checks`,
-      value: provider.instances,
-    }));
+  dashboard.providers.flatMap((provider) => {
+    const own = enabledInstances(dashboard).filter((instance) => instance.provider === provider.provider);
+    if (provider.instances === 0 || provider.healthy > 0) return [];
+    if (own.some((instance) => instance.health.status === 'unknown')) return [];
+    return [
+      {
+        labels: { provider: provider.provider },
+        summary: `No healthy instance of ${provider.provider}: none of its ${provider.instances} enabled instances passes (${statusCounts(own)})`,
+        value: provider.instances,
+      },
+    ];
+  });
 
 /**
  * The pools (provider/model) the enabled instances serve. Models the routing policy names that no
@@ -205,15 +224,45 @@ const RULES: { [N in AlertName]: Rule<N> } = {
   AppEventLoopLag: appEventLoopLag,
 };
 
-/** Every condition the enabled rules see in this dashboard. Pure: time is passed in. */
+/**
+ * The dashboard sources each rule reads. While one is unavailable the dashboard leaves its part
+ * empty (Redis down: no traffic, circuits or process reports; Consul down: every check unknown, no
+ * services), which reads as "the condition is gone": such a rule is not judged that round and its
+ * open alerts are carried over as they are. Postgres is not listed: the dashboard keeps the last
+ * instance rows it read. ConsulNoLeader reads Consul's own answer and fires when none comes.
+ */
+export const RULE_SOURCES: { readonly [N in AlertName]: readonly DashboardSource[] } = {
+  ProviderInstanceCritical: ['consul'],
+  ProviderNoHealthyInstance: ['consul'],
+  ModelNoRoute: ['consul', 'redis'],
+  InstanceHighErrorRate: ['redis'],
+  InstanceHighLatency: ['redis'],
+  CircuitOpenTooLong: ['redis'],
+  CoreServiceDown: ['consul'],
+  ConsulNoLeader: [],
+  AppHighMemory: ['consul', 'redis'],
+  AppEventLoopLag: ['consul', 'redis'],
+};
+
+/** The rules that cannot be judged on this dashboard: a source they read is listed as unavailable. */
+export function rulesMissingSources(dashboard: MonitoringDashboard): Set<AlertName> {
+  const unavailable = new Set(dashboard.sources.unavailable.map((entry) => entry.split(':', 1)[0]));
+  return new Set(ALERT_NAMES.filter((alertname) => RULE_SOURCES[alertname].some((source) => unavailable.has(source))));
+}
+
+/**
+ * Every condition the enabled rules see in this dashboard, leaving out the rules that cannot be
+ * judged on it (rulesMissingSources). Pure: time is passed in.
+ */
 export function evaluateRules(
   dashboard: MonitoringDashboard,
   thresholds: AlertingThresholds,
   now: Date,
 ): AlertCondition[] {
+  const missingSources = rulesMissingSources(dashboard);
   return ALERT_NAMES.flatMap((alertname) => {
     const settings = thresholds.rules[alertname];
-    if (!settings.enabled) return [];
+    if (!settings.enabled || missingSources.has(alertname)) return [];
     const rule = RULES[alertname] as Rule<typeof alertname>;
     return rule(dashboard, settings as never, now).map((condition) => ({
       alertname,

@@ -20,6 +20,12 @@ export interface ThresholdsInForce {
   refused?: { modifyIndex: number; problems: string[] };
 }
 
+/** What a write answers: the document in force, or the one written when it could not be read back. */
+export interface ThresholdsWritten extends ThresholdsInForce {
+  /** Why the answer is the document written rather than the one read back (its ModifyIndex is then 0). */
+  note?: string;
+}
+
 /** Consul did not answer: the thresholds can be neither read nor written now. */
 export class AlertingThresholdsStorageError extends DomainError {
   readonly kind = 'unavailable';
@@ -85,17 +91,34 @@ export class AlertingThresholdsStore implements OnModuleInit, BeforeApplicationS
     await this.watch?.stop();
   }
 
-  /** Validates (400 naming each bad field), stores, and puts the document in force at once. */
-  async write(value: unknown): Promise<ThresholdsInForce> {
-    parseAlertingThresholds(value);
+  /**
+   * Validates (400 naming each bad field), stores, and puts the document in force at once by
+   * reading it back. Only a failed write is an error: when the read-back fails the document is
+   * stored all the same, so the answer is the document written, with a note, and the watch puts
+   * it in force once Consul answers.
+   */
+  async write(value: unknown): Promise<ThresholdsWritten> {
+    const thresholds = parseAlertingThresholds(value);
     const key = this.config.ALERTING_KEY;
     try {
       await this.consul.kvPut(key, `${JSON.stringify(value, null, 2)}\n`);
-      this.apply((await this.consul.kvGet(key)).body);
     } catch (error) {
       throw new AlertingThresholdsStorageError(error);
     }
-    return this.current;
+    try {
+      this.apply((await this.consul.kvGet(key)).body);
+      return this.current;
+    } catch (error) {
+      const why = describeError(error);
+      this.logger.warn(`Stored the alerting thresholds at ${key} but could not read them back (${why})`);
+      return {
+        key,
+        source: 'consul',
+        modifyIndex: 0,
+        thresholds,
+        note: `Stored in Consul KV, but reading it back failed (${why}): it takes effect when the watch reads it`,
+      };
+    }
   }
 
   private apply(entry: KvEntry | undefined): void {

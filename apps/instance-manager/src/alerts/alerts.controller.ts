@@ -6,7 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import { actorOf } from '../admin/actor.js';
 import { AlertsQuery, AlertsResponse, ThresholdsInForceView } from './alerts.dto.js';
 import { AlertsService } from './alerts.service.js';
-import { AlertingThresholdsStore } from './alerting-thresholds.store.js';
+import { AlertingThresholdsStore, type ThresholdsWritten } from './alerting-thresholds.store.js';
 
 @ApiTags('alerts')
 @ApiBearerAuth()
@@ -51,11 +51,11 @@ export class AlertsController {
       targetId: inForce.key,
       details: { modifyIndex: inForce.modifyIndex },
     });
-    return this.view();
+    return this.view(inForce);
   }
 
-  private view(): ThresholdsInForceView {
-    const { thresholds, ...rest } = this.thresholds.inForce;
+  private view(inForce: ThresholdsWritten = this.thresholds.inForce): ThresholdsInForceView {
+    const { thresholds, ...rest } = inForce;
     return { ...rest, thresholds: { ...thresholds } };
   }
 }

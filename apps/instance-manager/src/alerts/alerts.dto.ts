@@ -99,7 +99,9 @@ export class ThresholdsInForceView {
   @ApiProperty({ example: 'switchboard/config/alerting' }) key!: string;
   @ApiProperty({ enum: ['consul', 'default'], description: 'Consul KV, or the built-in defaults when KV holds none' })
   source!: string;
-  @ApiProperty({ description: 'Consul ModifyIndex of the document in force (0 for the defaults)' })
+  @ApiProperty({
+    description: 'Consul ModifyIndex of the document in force (0 for the defaults, or a write not read back: see note)',
+  })
   modifyIndex!: number;
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'The thresholds, defaults filled in' })
   thresholds!: Record<string, unknown>;
@@ -108,4 +110,8 @@ export class ThresholdsInForceView {
     description: 'A document stored later that was refused; the one above stays in force',
   })
   refused?: ThresholdsRefusalView;
+  @ApiPropertyOptional({
+    description: 'On a write only: the document was stored but could not be read back, so this is the one written',
+  })
+  note?: string;
 }

@@ -49,13 +49,16 @@ export class WebhookSender implements OnApplicationShutdown {
     const maxAttempts = options.maxAttempts ?? this.config.ALERT_WEBHOOK_MAX_ATTEMPTS;
     const base = this.config.ALERT_WEBHOOK_RETRY_BASE_MS;
     let error = 'not attempted';
-    for (let attempt = 1; attempt <= maxAttempts && !stop.aborted; attempt += 1) {
+    let attempts = 0;
+    while (attempts < maxAttempts && !stop.aborted) {
+      attempts += 1;
       error = (await this.attempt(url, body, stop)) ?? '';
-      if (!error) return { delivered: true, attempts: attempt };
-      options.onFailedAttempt?.({ delivered: false, attempts: attempt, error });
-      if (attempt < maxAttempts) await sleep(backoffDelay(attempt - 1, { initialMs: base, maxMs: base * 32 }), stop);
+      if (!error) return { delivered: true, attempts };
+      options.onFailedAttempt?.({ delivered: false, attempts, error });
+      if (attempts < maxAttempts) await sleep(backoffDelay(attempts - 1, { initialMs: base, maxMs: base * 32 }), stop);
     }
-    return { delivered: false, attempts: maxAttempts, error: stop.aborted ? `${error} (stopped)` : error };
+    // Stopped early (step-down, shutdown), the count says how many were made, not how many were allowed.
+    return { delivered: false, attempts, error: stop.aborted ? `${error} (stopped)` : error };
   }
 
   /** One POST; undefined when the receiver answered 2xx, else why not. */

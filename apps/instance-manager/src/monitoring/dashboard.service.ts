@@ -2,7 +2,7 @@ import { Injectable, Optional } from '@nestjs/common';
 import { ConsulClient, type ServiceHealthEntry } from '@switchboard/consul';
 import type { ProviderInstance } from '@switchboard/database';
 import { HealthStore, type InstanceHealthMetrics, InstancesRepository, instanceServiceId } from '@switchboard/fleet';
-import { describeError } from '@switchboard/kernel';
+import { describeError, withDeadline } from '@switchboard/kernel';
 import {
   parseProcessReport,
   PROCESS_REPORTERS_KEY,
@@ -26,6 +26,7 @@ import type {
   CircuitView,
   ConsulClusterView,
   CoreServiceView,
+  DashboardSource,
   FallbackView,
   InstanceMonitorView,
   InstanceSeriesView,
@@ -39,9 +40,15 @@ import { ActiveAlertsSource, MonitoringSource } from './monitoring-source.js';
 
 /** A dashboard this young is served again: many consoles polling cost the sources one read. */
 const REUSE_FOR_MS = 1_000;
+/**
+ * Prisma has no query timeout: a partitioned Postgres (packets dropped, nothing refused) would hold
+ * the dashboard, and the alert round that reads it, until TCP gives up. Past this the part is
+ * named unavailable (the instance rows are the last read).
+ */
+const POSTGRES_READ_LIMIT_MS = 3_000;
 const CHECK_SEVERITY: Record<string, number> = { passing: 0, warning: 1, critical: 2 };
 
-type Unavailable = (source: string) => (error: unknown) => undefined;
+type Unavailable = (source: DashboardSource) => (error: unknown) => undefined;
 
 /**
  * Assembles the monitoring dashboard from what is already kept elsewhere: instance rows
@@ -107,7 +114,8 @@ export class DashboardService extends MonitoringSource {
       this.redisRead(() => this.traffic.read(now)).catch(failed('redis')),
       this.policyInForce().catch(failed('consul kv')),
       this.consulCluster(),
-      this.alerts?.active().catch(failed('alerts')),
+      this.alerts &&
+        withDeadline(this.alerts.active(), POSTGRES_READ_LIMIT_MS, 'active alerts').catch(failed('alerts')),
     ]);
     const totals = new Map(rows.map((row) => [row.id, window ? windowTotal(window, row.id) : new InstanceTraffic()]));
     const instances = rows.map((row) =>
@@ -138,7 +146,7 @@ export class DashboardService extends MonitoringSource {
   /** Every instance row, enabled or not; the last list read while Postgres is away. */
   private async instanceRows(failed: Unavailable): Promise<ProviderInstance[]> {
     try {
-      this.lastInstances = await this.instances.findMany({});
+      this.lastInstances = await withDeadline(this.instances.findMany({}), POSTGRES_READ_LIMIT_MS, 'instance rows');
     } catch (error) {
       failed('postgres')(error);
     }
