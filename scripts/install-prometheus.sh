@@ -62,13 +62,16 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/bin"
 # go install with a version builds the published module as it is, in module mode, outside any
 # project: the same sources whoever builds them.
+# The pipeline is the condition of the if: as a plain command, errexit (with pipefail) would end
+# the script on a failed build before the message below could say what failed.
 for command in prometheus promtool; do
-  GOBIN="$work/bin" CGO_ENABLED=0 "$go_bin" install -v -trimpath \
+  if ! GOBIN="$work/bin" CGO_ENABLED=0 "$go_bin" install -v -trimpath \
     -tags remove_all_sd,enable_consul_sd \
     -ldflags "-s -w -X github.com/prometheus/common/version.Version=$VERSION" \
     "github.com/prometheus/prometheus/cmd/$command@$MODULE_VERSION" 2>&1 |
-    awk -v what="$command" '/^go: / { print; next } { count += 1; if (count % 100 == 0) printf "  %s: %d packages compiled\n", what, count; fflush() }' >&2
-  [ "${PIPESTATUS[0]}" = 0 ] || die "building $command $MODULE_VERSION failed: see the messages above"
+    awk -v what="$command" '/^go: / { print; next } { count += 1; if (count % 100 == 0) printf "  %s: %d packages compiled\n", what, count; fflush() }' >&2; then
+    die "building $command $MODULE_VERSION failed: see the messages above"
+  fi
 done
 knows_consul_sd "$work/bin/promtool" || die "the promtool just built does not accept consul_sd_configs"
 mkdir -p "$CACHE_DIR"

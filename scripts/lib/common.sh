@@ -103,6 +103,23 @@ ensure_test_services() {
   ' "$database_url" "$redis_url"
 }
 
+# tests_include DIR [TARGET...]: whether `npm test -- TARGET...` runs tests under DIR (as
+# test/observability). No target runs everything; a target runs DIR's tests when it names a path in
+# DIR, or a directory or glob above it (dist/test, dist/test/**/*.test.js).
+tests_include() {
+  local dir=$1 target prefix
+  shift
+  [ "$#" -gt 0 ] || return 0
+  for target in "$@"; do
+    target="${target#./}"
+    case "$target" in *"$dir"*) return 0 ;; esac
+    prefix="${target%%[*?[]*}"
+    [ "$prefix" != "$target" ] || prefix="${target%/}/"
+    case "dist/$dir/" in "$prefix"*) return 0 ;; esac
+  done
+  return 1
+}
+
 # The observability tests (test/observability) run a real Prometheus (with promtool) and Alertmanager.
 # Alertmanager: Debian's and Ubuntu's package prometheus-alertmanager (its binary keeps the
 # package's name), installed with apt-get when missing. Prometheus and promtool: their
