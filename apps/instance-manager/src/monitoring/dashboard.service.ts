@@ -2,9 +2,10 @@ import { Injectable, Optional } from '@nestjs/common';
 import { ConsulClient, type ServiceHealthEntry } from '@switchboard/consul';
 import type { ProviderInstance } from '@switchboard/database';
 import { HealthStore, type InstanceHealthMetrics, InstancesRepository, instanceServiceId } from '@switchboard/fleet';
-import { describeError, withDeadline } from '@switchboard/kernel';
+import { AppConfig, describeError, withDeadline } from '@switchboard/kernel';
 import {
   parseProcessReport,
+  PROCESS_REPORT_STALE_AFTER,
   PROCESS_REPORTERS_KEY,
   type ProcessReport,
   processReportKey,
@@ -69,6 +70,7 @@ export class DashboardService extends MonitoringSource {
     private readonly traffic: TrafficWindowReader,
     private readonly policies: RoutingPolicyDocuments,
     private readonly redis: RedisService,
+    private readonly config: AppConfig,
     @Optional() private readonly alerts?: ActiveAlertsSource,
   ) {
     super();
@@ -80,8 +82,12 @@ export class DashboardService extends MonitoringSource {
     return this.recent.dashboard;
   }
 
-  /** One instance's traffic slot by slot over the window, for charts. */
-  async series(instanceId: string): Promise<InstanceSeriesView> {
+  /** One instance's traffic slot by slot over the window, for charts; undefined for an unknown instance. */
+  async series(instanceId: string): Promise<InstanceSeriesView | undefined> {
+    const known = await withDeadline(this.instances.findById(instanceId), POSTGRES_READ_LIMIT_MS, 'instance row').catch(
+      () => this.lastInstances.find((row) => row.id === instanceId),
+    );
+    if (!known) return undefined;
     const window = await this.traffic.read();
     return {
       instanceId,
@@ -187,7 +193,8 @@ export class DashboardService extends MonitoringSource {
 
   private async processReports(): Promise<ProcessReport[]> {
     const client = this.redis.client;
-    const reporters = await client.zrangebyscore(PROCESS_REPORTERS_KEY, Date.now() - 60_000, '+inf');
+    const staleBefore = Date.now() - PROCESS_REPORT_STALE_AFTER * this.config.REPORT_INTERVAL_MS;
+    const reporters = await client.zrangebyscore(PROCESS_REPORTERS_KEY, staleBefore, '+inf');
     const pipeline = client.pipeline();
     for (const reporter of reporters) pipeline.hgetall(processReportKey(reporter));
     const results = (await pipeline.exec()) ?? [];
