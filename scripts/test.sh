@@ -17,6 +17,7 @@ if [ "${SKIP_LINT:-0}" != 1 ]; then
 fi
 
 ensure_test_services
+ensure_chromium
 
 if [ "$#" -gt 0 ]; then
   targets=()

@@ -69,6 +69,10 @@ build() {
   (cd "$SWITCHBOARD_ROOT" && node scripts/rewrite-aliases.mjs dist) || fail "rewriting library aliases in dist/ failed: see the error above"
   # Version and commit for the apps' Consul meta; works without git (the Docker build has no .git).
   (cd "$SWITCHBOARD_ROOT" && node scripts/write-build-info.mjs dist) || fail "writing dist/build-info.json failed: see the error above"
+  # The operator console's browser files are served as written (plain ES modules and CSS, nothing
+  # to compile); they go next to the compiled instance-manager, so dist/ alone runs it.
+  (cd "$SWITCHBOARD_ROOT" && rm -rf dist/apps/instance-manager/console &&
+    cp -R apps/instance-manager/console dist/apps/instance-manager/console) || fail "copying the console's files to dist/ failed"
 }
 
 # Everything a fresh clone lacks before it can run: Node 24, packages, the Prisma client, dist/.
@@ -101,4 +105,27 @@ ensure_test_services() {
       probe(redisUrl, 6379, "Redis", "Start it, or point TEST_REDIS_URL at one."),
     ]);
   ' "$database_url" "$redis_url"
+}
+
+# The console tests (test/console) drive a real headless Chromium through puppeteer-core, which
+# never downloads a browser: Debian's (or Ubuntu's) package chromium is installed with apt-get when
+# no chromium is on PATH. CHROMIUM_BIN points at a browser found elsewhere.
+ensure_chromium() {
+  CHROMIUM_BIN="${CHROMIUM_BIN:-$(command -v chromium || command -v chromium-browser || true)}"
+  if [ -z "$CHROMIUM_BIN" ]; then
+    local hint="install the package chromium yourself (apt-get install chromium), or set CHROMIUM_BIN to a Chromium or Chrome binary"
+    command -v apt-get >/dev/null 2>&1 || fail "Chromium is missing and there is no apt-get: $hint"
+    local sudo=()
+    if [ "$(id -u)" != 0 ]; then
+      command -v sudo >/dev/null 2>&1 || fail "Chromium is missing and installing it needs root: $hint"
+      sudo=(sudo -n)
+    fi
+    step "Installing Chromium for the console tests (apt-get install chromium, about 100 MB; once)"
+    { "${sudo[@]}" apt-get update -q >&2 &&
+      DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends chromium >&2
+    } || fail "apt-get could not install chromium (see the output above): $hint"
+    CHROMIUM_BIN="$(command -v chromium || command -v chromium-browser)" ||
+      fail "chromium is installed but no chromium binary is on PATH: set CHROMIUM_BIN"
+  fi
+  export CHROMIUM_BIN
 }
