@@ -17,6 +17,8 @@ if [ "${SKIP_LINT:-0}" != 1 ]; then
 fi
 
 ensure_test_services
+ensure_prometheus_tools
+ensure_deploy_tools
 ensure_chromium
 
 if [ "$#" -gt 0 ]; then

@@ -93,6 +93,14 @@ export class AppConfig {
   @IsString()
   CONSUL_HTTP_TOKEN?: string;
 
+  /**
+   * A file holding the Consul token instead of CONSUL_HTTP_TOKEN. It is read again when it changes,
+   * so a token is rotated without a restart (consul/scripts/rotate_app_token.sh).
+   */
+  @IsOptional()
+  @IsString()
+  CONSUL_HTTP_TOKEN_FILE?: string;
+
   @IsOptional()
   @Matches(/^[a-z0-9_-]+$/, { message: 'CONSUL_DATACENTER must be a datacenter name such as dc1' })
   CONSUL_DATACENTER?: string;
@@ -108,6 +116,31 @@ export class AppConfig {
   CONSUL_REGISTER = true;
 
   /** How often Consul calls this app's readiness endpoint. */
+  /**
+   * Consul Connect: the upstreams this app's sidecar proxy listens for, as service:localPort pairs
+   * (e.g. "postgres:15432,redis:16379"); DATABASE_URL and REDIS_URL then name those local ports.
+   * When set, the app registers with a sidecar service for `consul connect proxy -sidecar-for`.
+   */
+  @Matches(/^$|^[a-z0-9-]+:\d{1,5}(,[a-z0-9-]+:\d{1,5})*$/, {
+    message:
+      'CONSUL_CONNECT_UPSTREAMS must be service:port pairs separated by commas, such as postgres:15432,redis:16379',
+  })
+  CONSUL_CONNECT_UPSTREAMS = '';
+
+  /** The port the sidecar proxy accepts mesh connections on (Consul picks one from 21000-21255 when unset). */
+  @IsOptional()
+  @IntegerInRange(1, 65_535)
+  CONSUL_CONNECT_SIDECAR_PORT?: number;
+
+  /** The upstreams of CONSUL_CONNECT_UPSTREAMS, parsed. */
+  get connectUpstreams(): { service: string; localPort: number }[] {
+    if (!this.CONSUL_CONNECT_UPSTREAMS) return [];
+    return this.CONSUL_CONNECT_UPSTREAMS.split(',').map((pair) => {
+      const [service, port] = pair.split(':');
+      return { service: service!, localPort: Number(port) };
+    });
+  }
+
   @Matches(/^\d+(ms|s|m)$/, { message: 'CONSUL_CHECK_INTERVAL must be a duration such as 5s' })
   CONSUL_CHECK_INTERVAL = '5s';
 

@@ -39,6 +39,18 @@ describe('loadConfig', () => {
     );
   });
 
+  it('takes the Consul token from a variable or a file, and refuses both at once', () => {
+    assert.equal(
+      loadConfig('x', 1, none, { CONSUL_HTTP_TOKEN_FILE: '/run/secrets/consul' }).CONSUL_HTTP_TOKEN_FILE,
+      '/run/secrets/consul',
+    );
+    const error = captureError(() =>
+      loadConfig('x', 1, none, { CONSUL_HTTP_TOKEN: 'a-token', CONSUL_HTTP_TOKEN_FILE: '/run/secrets/consul' }),
+    );
+    assert.match(error.problems.join('\n'), /CONSUL_HTTP_TOKEN and CONSUL_HTTP_TOKEN_FILE are both set/);
+    assert.doesNotMatch(error.message, /a-token/);
+  });
+
   it('lists every bad or missing variable in one error, each by name', () => {
     const error = captureError(() =>
       loadConfig(

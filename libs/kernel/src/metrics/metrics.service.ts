@@ -17,6 +17,8 @@ export class MetricsService {
   readonly probeDuration: Histogram<'provider' | 'outcome'>;
   /** Consul check status changes of provider instances, by the status entered. */
   readonly instanceStatusChanges: Counter<'provider' | 'status'>;
+  /** The check status of each provider instance the instance-manager probes (0 passing, 1 warning, 2 critical). */
+  readonly instanceHealth: Gauge<'provider' | 'instance'>;
   /** Chat requests answered by the gateway, by the provider and model that served (or last failed) and the outcome. */
   readonly chatRequests: Counter<'provider' | 'model' | 'outcome'>;
   /** One upstream attempt, from sending to the full answer (non-stream) or the end of the stream. */
@@ -70,6 +72,12 @@ export class MetricsService {
       name: `${METRIC_PREFIX}instance_status_changes_total`,
       help: 'Provider instance check status changes, by provider and the status entered.',
       labelNames: ['provider', 'status'],
+      registers: [this.registry],
+    });
+    this.instanceHealth = new Gauge({
+      name: `${METRIC_PREFIX}instance_health`,
+      help: 'Check status of each provider instance this replica probed recently (by instance name): 0 passing, 1 warning, 2 critical.',
+      labelNames: ['provider', 'instance'],
       registers: [this.registry],
     });
     this.chatRequests = new Counter({
