@@ -9,10 +9,12 @@ const COLOURS = ['#2f5fd0', '#d63b3b', '#1f9d55', '#d99a06'];
  * y values in the legend and on the axis.
  */
 export class SmallChart {
-  constructor(title, labels, format = (value) => String(value)) {
+  /** `floor`: the least top of the y axis, so a quiet series reads as low rather than as noise. */
+  constructor(title, labels, format = (value) => String(value), floor = 1) {
     this.element = h('div', { className: 'chart' }, h('h3', { className: 'muted' }, title));
     this.labels = labels;
     this.format = format;
+    this.floor = floor;
     this.plot = undefined;
     this.resize = () => this.plot?.setSize(this.size());
   }
@@ -43,7 +45,7 @@ export class SmallChart {
           })),
         ],
         axes: [{}, { values: (_plot, ticks) => ticks.map((tick) => this.format(tick)), size: 60 }],
-        scales: { y: { range: (_plot, min, max) => [Math.min(0, min ?? 0), Math.max(max ?? 1, 1e-9)] } },
+        scales: { y: { range: (_plot, min, max) => [Math.min(0, min ?? 0), Math.max(max ?? 0, this.floor)] } },
         cursor: { drag: { x: false, y: false } },
       },
       data,

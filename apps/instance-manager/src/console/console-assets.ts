@@ -44,6 +44,11 @@ function secureHeaders(reply: FastifyReply): void {
  * among them). Everything the console shows comes from the admin API, each call with the token.
  */
 export async function serveConsole(app: NestFastifyApplication): Promise<void> {
+  // The page's relative links need the trailing slash; people type the address without it.
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .get(CONSOLE_PATH.slice(0, -1), (_request, reply) => reply.redirect(CONSOLE_PATH, 301));
   await app.register(fastifyStatic, {
     root: CONSOLE_ROOT,
     prefix: CONSOLE_PATH,

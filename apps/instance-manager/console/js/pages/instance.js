@@ -34,7 +34,7 @@ export function instancePage({ container, params }) {
   const healthPanel = h('dl', { className: 'kv', id: 'instance-health' });
   const circuitPanel = h('dl', { className: 'kv', id: 'instance-circuit' });
   const configPanel = h('dl', { className: 'kv' });
-  const latency = new SmallChart('Latency per 10 s slot', ['p50', 'p95'], (value) => format.ms(value));
+  const latency = new SmallChart('Latency per 10 s slot', ['p50', 'p95'], (value) => format.ms(value), 100);
   const traffic = new SmallChart('Attempts per 10 s slot', ['requests', 'errors'], (value) => value.toFixed(0));
   const chartNote = h('p', { className: 'muted' });
   const checkRows = h('tbody', { id: 'check-history' });

@@ -39,8 +39,8 @@ export function overviewPage({ container }) {
   const cards = Object.fromEntries(CARDS.map(([key]) => [key, h('div', { className: 'value' }, '–')]));
   const charts = [
     new SmallChart('Traffic (requests/s, 5-minute window)', ['requests/s'], (value) => value.toFixed(2)),
-    new SmallChart('Errors (share of attempts)', ['error rate'], (value) => `${(value * 100).toFixed(1)}%`),
-    new SmallChart('Latency p95', ['p95'], (value) => format.ms(value)),
+    new SmallChart('Errors (share of attempts)', ['error rate'], (value) => `${(value * 100).toFixed(1)}%`, 0.05),
+    new SmallChart('Latency p95', ['p95'], (value) => format.ms(value), 100),
   ];
   const alertsBody = h('div', { id: 'overview-alerts' });
   const providerRows = h('tbody');
