@@ -102,6 +102,7 @@ describe('operator console with a fleet of 500 instances', () => {
     });
     assert.deepEqual(board, { rows: FLEET_SIZE, rebuilt: 0 });
     assert.match(await tab.text('#refresh-status'), /^Live/);
+    await tab.screenshot('console-fleet');
     assert.deepEqual(tab.problems, []);
   });
 });

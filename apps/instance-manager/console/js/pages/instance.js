@@ -186,9 +186,10 @@ function remember(memory, health, monitor) {
 
   const note = (source, reason, at = now) => {
     if (!reason) return;
-    const key = `${source}\u0000${reason}`;
+    // Outputs differ in their counts and timings from probe to probe ("failed 3x … after 24 ms"): one entry per kind.
+    const key = `${source}\u0000${reason.replace(/\d+/g, '#')}`;
     const known = memory.failures.get(key);
-    if (known) known.lastSeen = at;
+    if (known) Object.assign(known, { lastSeen: at, reason });
     else memory.failures.set(key, { key, source, reason, firstSeen: at, lastSeen: at });
   };
   if (health?.metrics?.lastOutcome === 'failure') note('probe', health.metrics.lastError, health.metrics.lastProbeAt);
