@@ -201,6 +201,18 @@ export class AppConfig {
   })
   INSTANCE_KEY_ENV_PREFIX = 'SWITCHBOARD_PROVIDER_KEY_';
 
+  /**
+   * The only variables a model server that registered itself in Consul may name as its key
+   * (switchboard_api_key_env). Apart from INSTANCE_KEY_ENV_PREFIX on purpose: whoever may register
+   * an ai-provider-* service in Consul chooses where such a key is sent, so managed instances'
+   * keys must be out of its reach.
+   */
+  @Matches(/^[A-Z][A-Z0-9_]{0,63}$/, {
+    message:
+      'DISCOVERED_KEY_ENV_PREFIX must be the start of an environment variable name, such as SWITCHBOARD_DISCOVERED_KEY_',
+  })
+  DISCOVERED_KEY_ENV_PREFIX = 'SWITCHBOARD_DISCOVERED_KEY_';
+
   /** How often each provider instance is probed. */
   @IntegerInRange(200, 3_600_000, ' of milliseconds')
   PROBE_INTERVAL_MS = 10_000;
