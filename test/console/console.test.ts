@@ -103,6 +103,18 @@ describe('operator console in a browser', () => {
     await tab.screenshot('console-overview-healthy');
   });
 
+  it('pauses its refresh while the tab is hidden, and resumes when it is shown again', async () => {
+    const other = await browser.newPage();
+    await other.bringToFront();
+    await tab.waitForText('#refresh-status', /^Paused while this tab is hidden$/);
+    const polled = () => tab.requestedUrls.filter((url) => url.endsWith('/admin/monitoring/dashboard')).length;
+    const whileHidden = polled();
+    await tab.page.bringToFront();
+    await other.close();
+    await tab.waitForText('#refresh-status', /^Live/);
+    await waitFor('a refresh after the tab is shown', () => polled() > whileHidden);
+  });
+
   it('turns an instance critical when its provider fails, and shows the alert', async () => {
     const id = stack.ids.get(FAILING)!;
     const knobs = await fetch(`${stack.simulator.controlUrl}/instances/${FAILING}/knobs`, {

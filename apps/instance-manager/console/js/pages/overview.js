@@ -123,7 +123,14 @@ export function overviewPage({ container }) {
 
   return {
     async refresh() {
-      const dashboard = await api('GET', '/admin/monitoring/dashboard');
+      let dashboard;
+      try {
+        dashboard = await api('GET', '/admin/monitoring/dashboard');
+      } catch (error) {
+        if (!error.missing) throw error;
+        banner.hidden = false;
+        return setText(banner, 'The monitoring dashboard is not available on this instance-manager (an older build).');
+      }
       if (dashboard.generatedAt === last) return;
       last = dashboard.generatedAt;
       renderBanner(banner, dashboard.sources);
