@@ -22,6 +22,7 @@ ensure_test_services
 # includes the tests using them.
 if tests_include test/observability "$@"; then ensure_prometheus_tools; fi
 if tests_include test/deploy "$@"; then ensure_deploy_tools; fi
+if tests_include test/console "$@"; then ensure_chromium; fi
 
 if [ "$#" -gt 0 ]; then
   targets=()

@@ -69,6 +69,10 @@ build() {
   (cd "$SWITCHBOARD_ROOT" && node scripts/rewrite-aliases.mjs dist) || fail "rewriting library aliases in dist/ failed: see the error above"
   # Version and commit for the apps' Consul meta; works without git (the Docker build has no .git).
   (cd "$SWITCHBOARD_ROOT" && node scripts/write-build-info.mjs dist) || fail "writing dist/build-info.json failed: see the error above"
+  # The operator console's browser files are served as written (plain ES modules and CSS, nothing
+  # to compile); they go next to the compiled instance-manager, so dist/ alone runs it.
+  (cd "$SWITCHBOARD_ROOT" && rm -rf dist/apps/instance-manager/console &&
+    cp -R apps/instance-manager/console dist/apps/instance-manager/console) || fail "copying the console's files to dist/ failed"
 }
 
 # Everything a fresh clone lacks before it can run: Node 24, packages, the Prisma client, dist/.
@@ -120,6 +124,36 @@ tests_include() {
   return 1
 }
 
+# Installs one Debian (or Ubuntu) package with apt-get, as root or through `sudo -n`, or fails with
+# what to do by hand: apt_install <package> <what it is for> <hint>.
+apt_install() {
+  local package="$1" purpose="$2" hint="$3"
+  command -v apt-get >/dev/null 2>&1 || fail "$purpose is missing and there is no apt-get: $hint"
+  local sudo=()
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null 2>&1 || fail "$purpose is missing and installing it needs root: $hint"
+    sudo=(sudo -n)
+  fi
+  step "Installing $purpose (apt-get install $package)"
+  { "${sudo[@]}" apt-get update -q >&2 &&
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "$package" >&2
+  } || fail "apt-get could not install $package (see the output above): $hint"
+}
+
+# The console tests (test/console) drive a real headless Chromium through puppeteer-core, which
+# never downloads a browser: Debian's (or Ubuntu's) package chromium is installed when no chromium
+# is on PATH (about 100 MB, once). CHROMIUM_BIN points at a browser found elsewhere.
+ensure_chromium() {
+  CHROMIUM_BIN="${CHROMIUM_BIN:-$(command -v chromium || command -v chromium-browser || true)}"
+  if [ -z "$CHROMIUM_BIN" ]; then
+    apt_install chromium "Chromium for the console tests" \
+      "install the package chromium yourself (apt-get install chromium), or set CHROMIUM_BIN to a Chromium or Chrome binary"
+    CHROMIUM_BIN="$(command -v chromium || command -v chromium-browser)" ||
+      fail "chromium is installed but no chromium binary is on PATH: set CHROMIUM_BIN"
+  fi
+  export CHROMIUM_BIN
+}
+
 # The observability tests (test/observability) run a real Prometheus (with promtool) and Alertmanager.
 # Alertmanager: Debian's and Ubuntu's package prometheus-alertmanager (its binary keeps the
 # package's name), installed with apt-get when missing. Prometheus and promtool: their
@@ -129,17 +163,8 @@ tests_include() {
 ensure_prometheus_tools() {
   ALERTMANAGER_BIN="${ALERTMANAGER_BIN:-$(command -v alertmanager || command -v prometheus-alertmanager || true)}"
   if [ -z "$ALERTMANAGER_BIN" ]; then
-    local hint="install the package prometheus-alertmanager yourself (apt-get install prometheus-alertmanager), or set ALERTMANAGER_BIN to an alertmanager binary"
-    command -v apt-get >/dev/null 2>&1 || fail "Alertmanager is missing and there is no apt-get: $hint"
-    local sudo=()
-    if [ "$(id -u)" != 0 ]; then
-      command -v sudo >/dev/null 2>&1 || fail "Alertmanager is missing and installing it needs root: $hint"
-      sudo=(sudo -n)
-    fi
-    step "Installing Alertmanager for the observability tests (apt-get install prometheus-alertmanager)"
-    { "${sudo[@]}" apt-get update -q >&2 &&
-      DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends prometheus-alertmanager >&2
-    } || fail "apt-get could not install prometheus-alertmanager (see the output above): $hint"
+    apt_install prometheus-alertmanager "Alertmanager for the observability tests" \
+      "install the package prometheus-alertmanager yourself (apt-get install prometheus-alertmanager), or set ALERTMANAGER_BIN to an alertmanager binary"
     ALERTMANAGER_BIN="$(command -v alertmanager || command -v prometheus-alertmanager)" ||
       fail "prometheus-alertmanager is installed but no alertmanager binary is on PATH: set ALERTMANAGER_BIN"
   fi

@@ -11,6 +11,8 @@ import { DashboardService } from './monitoring/dashboard.service.js';
 import { MonitoringController } from './monitoring/monitoring.controller.js';
 import { MonitoringSource } from './monitoring/monitoring-source.js';
 import { InstanceManagerController } from './instance-manager.controller.js';
+import { RoutingPreviewController } from './routing-preview/routing-preview.controller.js';
+import { RoutingPreviewService } from './routing-preview/routing-preview.service.js';
 
 @Module({})
 export class InstanceManagerModule {
@@ -25,12 +27,14 @@ export class InstanceManagerModule {
         ClientKeysController,
         ConsulViewController,
         RoutingPolicyController,
+        RoutingPreviewController,
         MonitoringController,
         ...ALERT_CONTROLLERS,
       ],
       providers: [
         RoutingPolicyDocuments,
         RoutingPolicySeed,
+        RoutingPreviewService,
         TrafficWindowReader,
         DashboardService,
         { provide: MonitoringSource, useExisting: DashboardService },
