@@ -2,7 +2,8 @@
 # Runs every test: unit specs beside the code and integration tests under test/, against the
 # running Postgres and Redis and real Consul dev agents that the tests start on free ports.
 #   npm test                      # everything
-#   npm test -- dist/test/consul  # only what matches (paths or globs of compiled files)
+#   npm test -- dist/test/consul  # only what matches (paths or globs of compiled files); the
+#                                 # observability and deploy tools only when those tests run
 #   SKIP_LINT=1 npm test -- …     # without the format and lint check
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -17,6 +18,11 @@ if [ "${SKIP_LINT:-0}" != 1 ]; then
 fi
 
 ensure_test_services
+# The first time, these take an apt-get install and Go builds of minutes: only for a run that
+# includes the tests using them.
+if tests_include test/observability "$@"; then ensure_prometheus_tools; fi
+if tests_include test/deploy "$@"; then ensure_deploy_tools; fi
+if tests_include test/console "$@"; then ensure_chromium; fi
 
 if [ "$#" -gt 0 ]; then
   targets=()

@@ -69,6 +69,10 @@ build() {
   (cd "$SWITCHBOARD_ROOT" && node scripts/rewrite-aliases.mjs dist) || fail "rewriting library aliases in dist/ failed: see the error above"
   # Version and commit for the apps' Consul meta; works without git (the Docker build has no .git).
   (cd "$SWITCHBOARD_ROOT" && node scripts/write-build-info.mjs dist) || fail "writing dist/build-info.json failed: see the error above"
+  # The operator console's browser files are served as written (plain ES modules and CSS, nothing
+  # to compile); they go next to the compiled instance-manager, so dist/ alone runs it.
+  (cd "$SWITCHBOARD_ROOT" && rm -rf dist/apps/instance-manager/console &&
+    cp -R apps/instance-manager/console dist/apps/instance-manager/console) || fail "copying the console's files to dist/ failed"
 }
 
 # Everything a fresh clone lacks before it can run: Node 24, packages, the Prisma client, dist/.
@@ -101,4 +105,79 @@ ensure_test_services() {
       probe(redisUrl, 6379, "Redis", "Start it, or point TEST_REDIS_URL at one."),
     ]);
   ' "$database_url" "$redis_url"
+}
+
+# tests_include DIR [TARGET...]: whether `npm test -- TARGET...` runs tests under DIR (as
+# test/observability). No target runs everything; a target runs DIR's tests when it names a path in
+# DIR, or a directory or glob above it (dist/test, dist/test/**/*.test.js).
+tests_include() {
+  local dir=$1 target prefix
+  shift
+  [ "$#" -gt 0 ] || return 0
+  for target in "$@"; do
+    target="${target#./}"
+    case "$target" in *"$dir"*) return 0 ;; esac
+    prefix="${target%%[*?[]*}"
+    [ "$prefix" != "$target" ] || prefix="${target%/}/"
+    case "dist/$dir/" in "$prefix"*) return 0 ;; esac
+  done
+  return 1
+}
+
+# Installs one Debian (or Ubuntu) package with apt-get, as root or through `sudo -n`, or fails with
+# what to do by hand: apt_install <package> <what it is for> <hint>.
+apt_install() {
+  local package="$1" purpose="$2" hint="$3"
+  command -v apt-get >/dev/null 2>&1 || fail "$purpose is missing and there is no apt-get: $hint"
+  local sudo=()
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null 2>&1 || fail "$purpose is missing and installing it needs root: $hint"
+    sudo=(sudo -n)
+  fi
+  step "Installing $purpose (apt-get install $package)"
+  { "${sudo[@]}" apt-get update -q >&2 &&
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "$package" >&2
+  } || fail "apt-get could not install $package (see the output above): $hint"
+}
+
+# The console tests (test/console) drive a real headless Chromium through puppeteer-core, which
+# never downloads a browser: Debian's (or Ubuntu's) package chromium is installed when no chromium
+# is on PATH (about 100 MB, once). CHROMIUM_BIN points at a browser found elsewhere.
+ensure_chromium() {
+  CHROMIUM_BIN="${CHROMIUM_BIN:-$(command -v chromium || command -v chromium-browser || true)}"
+  if [ -z "$CHROMIUM_BIN" ]; then
+    apt_install chromium "Chromium for the console tests" \
+      "install the package chromium yourself (apt-get install chromium), or set CHROMIUM_BIN to a Chromium or Chrome binary"
+    CHROMIUM_BIN="$(command -v chromium || command -v chromium-browser)" ||
+      fail "chromium is installed but no chromium binary is on PATH: set CHROMIUM_BIN"
+  fi
+  export CHROMIUM_BIN
+}
+
+# The observability tests (test/observability) run a real Prometheus (with promtool) and Alertmanager.
+# Alertmanager: Debian's and Ubuntu's package prometheus-alertmanager (its binary keeps the
+# package's name), installed with apt-get when missing. Prometheus and promtool: their
+# prometheus package is built without Consul discovery, which observability/prometheus.yml uses,
+# so scripts/install-prometheus.sh takes a capable one from PATH or builds one (once, cached) from
+# the Go module proxy. ALERTMANAGER_BIN and PROMETHEUS_DIR point at binaries found elsewhere.
+ensure_prometheus_tools() {
+  ALERTMANAGER_BIN="${ALERTMANAGER_BIN:-$(command -v alertmanager || command -v prometheus-alertmanager || true)}"
+  if [ -z "$ALERTMANAGER_BIN" ]; then
+    apt_install prometheus-alertmanager "Alertmanager for the observability tests" \
+      "install the package prometheus-alertmanager yourself (apt-get install prometheus-alertmanager), or set ALERTMANAGER_BIN to an alertmanager binary"
+    ALERTMANAGER_BIN="$(command -v alertmanager || command -v prometheus-alertmanager)" ||
+      fail "prometheus-alertmanager is installed but no alertmanager binary is on PATH: set ALERTMANAGER_BIN"
+  fi
+  step "Locating Prometheus with Consul discovery (built once from the Go module proxy when missing; cached afterwards)"
+  PROMETHEUS_DIR="$(bash "$SWITCHBOARD_ROOT/scripts/install-prometheus.sh")" || fail "no Prometheus with Consul discovery: see the messages above"
+  export ALERTMANAGER_BIN PROMETHEUS_DIR
+}
+
+# kustomize and the deployment validators (deploy/tools), built once from the Go module proxy and
+# cached, exported for test/deploy so the tests themselves never wait for a build.
+ensure_deploy_tools() {
+  step "Locating kustomize and the manifest validators (built once from the Go module proxy; cached afterwards)"
+  local found
+  found="$(bash "$SWITCHBOARD_ROOT/deploy/scripts/install_tools.sh")" || fail "no kustomize or manifest validators: see the messages above"
+  while IFS='=' read -r name path; do export "$name=$path"; done <<<"$found"
 }

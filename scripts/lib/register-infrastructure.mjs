@@ -3,7 +3,10 @@
 // this script: never a user, password or database name from the URLs.
 //   node scripts/lib/register-infrastructure.mjs            # from DATABASE_URL, REDIS_URL, CONSUL_HTTP_ADDR
 //   node scripts/lib/register-infrastructure.mjs --deregister
-// CONSUL_HTTP_TOKEN is sent when set. Exits 1 with what to do when Consul refuses.
+// CONSUL_HTTP_ADDR, CONSUL_HTTP_SSL and the token (CONSUL_HTTP_TOKEN, else the file named by
+// CONSUL_HTTP_TOKEN_FILE) are read as the apps and consul/scripts read them. Exits 1 with what to
+// do when Consul refuses.
+import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
 /** The Consul service definitions for the given connection URLs (pure, for tests). */
@@ -33,10 +36,40 @@ export function infrastructureServices(databaseUrl, redisUrl, checkInterval = '1
   ];
 }
 
-async function consulPut(address, path, body) {
+/**
+ * The agent's base URL from CONSUL_HTTP_ADDR, which may lack a scheme (127.0.0.1:8500): then
+ * https when CONSUL_HTTP_SSL is true, else http, as the consul CLI decides.
+ */
+function consulBaseUrl(env) {
+  const address = (env.CONSUL_HTTP_ADDR || '127.0.0.1:8500').replace(/\/+$/, '');
+  if (/^https?:\/\//i.test(address)) return address;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(address))
+    throw new Error(`CONSUL_HTTP_ADDR=${address}: only an http(s) address or host:port is supported`);
+  const ssl = ['true', '1'].includes((env.CONSUL_HTTP_SSL ?? '').toLowerCase());
+  return `${ssl ? 'https' : 'http'}://${address}`;
+}
+
+/** The token to send: CONSUL_HTTP_TOKEN, else the content of CONSUL_HTTP_TOKEN_FILE, else none. */
+function consulToken(env) {
+  if (env.CONSUL_HTTP_TOKEN) return env.CONSUL_HTTP_TOKEN;
+  if (!env.CONSUL_HTTP_TOKEN_FILE) return undefined;
+  let token;
+  try {
+    token = readFileSync(env.CONSUL_HTTP_TOKEN_FILE, 'utf8').trim();
+  } catch (error) {
+    throw new Error(
+      `CONSUL_HTTP_TOKEN_FILE ${env.CONSUL_HTTP_TOKEN_FILE} cannot be read (${error.code ?? error.message}): check the path and its permissions`,
+    );
+  }
+  if (!token)
+    throw new Error(`CONSUL_HTTP_TOKEN_FILE ${env.CONSUL_HTTP_TOKEN_FILE} is empty: write the Consul token into it`);
+  return token;
+}
+
+async function consulPut(address, token, path, body) {
   const headers = { 'content-type': 'application/json' };
-  if (process.env.CONSUL_HTTP_TOKEN) headers['x-consul-token'] = process.env.CONSUL_HTTP_TOKEN;
-  const response = await fetch(`${address.replace(/\/+$/, '')}${path}`, {
+  if (token) headers['x-consul-token'] = token;
+  const response = await fetch(`${address}${path}`, {
     method: 'PUT',
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -49,7 +82,8 @@ async function consulPut(address, path, body) {
 }
 
 async function main() {
-  const address = process.env.CONSUL_HTTP_ADDR ?? 'http://127.0.0.1:8500';
+  const address = consulBaseUrl(process.env);
+  const token = consulToken(process.env);
   const services = infrastructureServices(
     process.env.DATABASE_URL ?? 'postgresql://127.0.0.1:5432/switchboard',
     process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
@@ -57,8 +91,8 @@ async function main() {
   );
   for (const service of services) {
     if (process.argv.includes('--deregister'))
-      await consulPut(address, `/v1/agent/service/deregister/${encodeURIComponent(service.ID)}`);
-    else await consulPut(address, '/v1/agent/service/register', service);
+      await consulPut(address, token, `/v1/agent/service/deregister/${encodeURIComponent(service.ID)}`);
+    else await consulPut(address, token, '/v1/agent/service/register', service);
   }
 }
 

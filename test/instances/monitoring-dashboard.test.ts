@@ -203,6 +203,9 @@ describe('instance-manager: GET /admin/monitoring/dashboard', () => {
     assert.equal(response.body.points.length, 30);
     const requests = (response.body.points as { requests: number }[]).reduce((sum, point) => sum + point.requests, 0);
     assert.equal(requests, instance(await dashboard(), 'backup').traffic.requests);
+    const unknown = await call('GET', '/admin/monitoring/instances/00000000-0000-4000-8000-000000000000/series');
+    assert.equal(unknown.status, 404);
+    assert.match(unknown.body.message, /no instance 00000000-0000-4000-8000-000000000000/);
   });
 
   it("exports the Consul integration's own metrics: API calls by endpoint, registrations", async () => {

@@ -19,7 +19,10 @@ describe('discovered model servers: routed from their own Consul registration', 
   before(async () => {
     stack = await GatewayStack.start({
       instances: [{ name: 'managed-a', provider: 'openai', models: ['gpt-4o'] }],
-      gatewayEnv: { SWITCHBOARD_PROVIDER_KEY_SELF_REGISTERED: SERVER_KEY },
+      gatewayEnv: {
+        SWITCHBOARD_DISCOVERED_KEY_SELF_REGISTERED: SERVER_KEY,
+        SWITCHBOARD_PROVIDER_KEY_MANAGED_SECRET: 'sk-managed-instance-key-never-to-leave',
+      },
     });
     call = admin(stack.manager.url);
     const server = await stack.simulator.addInstance({
@@ -39,9 +42,18 @@ describe('discovered model servers: routed from their own Consul registration', 
       Meta: {
         switchboard_models: 'llama-3-70b',
         switchboard_base_path: url.pathname,
-        switchboard_api_key_env: 'SWITCHBOARD_PROVIDER_KEY_SELF_REGISTERED',
+        switchboard_api_key_env: 'SWITCHBOARD_DISCOVERED_KEY_SELF_REGISTERED',
       },
       Check: { CheckID: 'vllm-1:alive', Name: 'vllm alive', TTL: '120s', Status: 'passing' },
+    });
+    // A registration trying to have a managed instance's key sent to an address of its choosing.
+    await stack.consul.registerService({
+      ID: 'key-grabber',
+      Name: 'ai-provider-openai',
+      Address: '127.0.0.1',
+      Port: 9,
+      Meta: { switchboard_models: 'llama-3-70b', switchboard_api_key_env: 'SWITCHBOARD_PROVIDER_KEY_MANAGED_SECRET' },
+      Check: { CheckID: 'key-grabber:alive', Name: 'alive', TTL: '120s', Status: 'passing' },
     });
     await stack.consul.registerService({
       ID: 'broken-meta',
@@ -63,7 +75,11 @@ describe('discovered model servers: routed from their own Consul registration', 
 
   it('routes to a self-registered server with the key its meta names, without an admin call', async () => {
     await waitFor('the gateway to discover vllm-1', async () => (await poolMembers()).includes('vllm-1:true'));
-    assert.deepEqual(await poolMembers(), ['vllm-1:true'], 'the service with broken meta is not routed to');
+    assert.deepEqual(
+      await poolMembers(),
+      ['vllm-1:true'],
+      'neither the service with broken meta nor the one naming a managed key is routed to',
+    );
     const response = await stack.chat(askLlama);
     assert.equal(response.status, 200, await response.clone().text());
     assert.equal(response.headers.get('x-switchboard-instance'), 'vllm-1');
@@ -71,6 +87,10 @@ describe('discovered model servers: routed from their own Consul registration', 
     assert.equal(stack.served('vllm-1'), 1);
     assert.match(stack.gateway.logs, /Discovered openai instances in Consul: vllm-1 \(llama-3-70b\)/);
     assert.match(stack.gateway.logs, /broken-meta: meta switchboard_weight must be an integer/);
+    assert.match(
+      stack.gateway.logs,
+      /key-grabber gets no traffic from this app: meta switchboard_api_key_env names SWITCHBOARD_PROVIDER_KEY_MANAGED_SECRET, but a self-registered server may only use variables starting with SWITCHBOARD_DISCOVERED_KEY_/,
+    );
     assert.ok(!stack.gateway.logs.includes(SERVER_KEY), 'the key never reaches the logs');
   });
 
@@ -99,13 +119,19 @@ describe('discovered model servers: routed from their own Consul registration', 
       baseUrl: `http://${serverUrl.host}${serverUrl.pathname.replace(/\/+$/, '')}`,
       weight: 100,
       priority: 0,
-      apiKeyEnv: 'SWITCHBOARD_PROVIDER_KEY_SELF_REGISTERED',
+      apiKeyEnv: 'SWITCHBOARD_DISCOVERED_KEY_SELF_REGISTERED',
     });
     assert.match(byId.get('broken-meta')?.problem ?? '', /switchboard_weight/);
     assert.equal(byId.has('ai-provider-openai-managed-a'), false, 'managed instances are not "discovered"');
   });
 
   it('adopts one as a managed instance, after which only the managed one is routed to', async () => {
+    const keyless = await call('POST', '/admin/instances/discovered/vllm-1/adopt', { name: 'vllm-adopted' });
+    assert.equal(keyless.status, 400, "the key is the operator's to give, not Consul meta's");
+    assert.match(keyless.body.message, /apiKey or apiKeyEnv is required/);
+    const broken = await call('POST', '/admin/instances/discovered/broken-meta/adopt', { apiKey: SERVER_KEY });
+    assert.equal(broken.status, 422);
+    assert.match(broken.body.message, /switchboard_weight/);
     const adopted = await call('POST', '/admin/instances/discovered/vllm-1/adopt', {
       name: 'vllm-adopted',
       apiKey: SERVER_KEY,

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { ConsulClient } from '@switchboard/consul';
 import { ConsulAgent } from '../support/consul-agent.js';
+import { consulApi } from '../support/consul-scripts.js';
 import { repoRoot } from '../support/paths.js';
 import { freePorts } from '../support/ports.js';
 import { waitFor } from '../support/wait.js';
@@ -78,5 +81,75 @@ describe('npm start: PostgreSQL and Redis in Consul', () => {
       assert.match(error.stderr, /could not register PostgreSQL and Redis in Consul/);
       return true;
     });
+  });
+});
+
+describe('npm start: PostgreSQL and Redis in a Consul with ACLs, addressed as the consul CLI is', () => {
+  let agent: ConsulAgent;
+  let work: string;
+  let tokenFile: string;
+  const stores = { DATABASE_URL: 'postgresql://127.0.0.1:5432/x', REDIS_URL: 'redis://127.0.0.1:6379' };
+
+  before(async () => {
+    agent = await ConsulAgent.start({ acl: true, tls: true });
+    work = await mkdtemp(join(tmpdir(), 'register-infrastructure-test-'));
+    tokenFile = join(work, 'consul-token');
+    await writeFile(tokenFile, `${agent.managementToken}\n`, { mode: 0o600 });
+  });
+
+  after(async () => {
+    await agent?.stop();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  // Only the Consul variables each case sets: none of the test runner's own.
+  const register = (env: Record<string, string>, ...args: string[]) =>
+    run(process.execPath, [script, ...args], {
+      env: {
+        ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CONSUL_HTTP_'))),
+        ...stores,
+        ...env,
+      },
+    });
+  const registeredIds = async () =>
+    Object.keys(
+      (await consulApi<Record<string, unknown>>(agent.address, agent.managementToken!, 'GET', '/v1/agent/services')) ??
+        {},
+    ).sort();
+  const withoutScheme = (address: string) => address.replace(/^https?:\/\//, '');
+
+  it('reads the token from CONSUL_HTTP_TOKEN_FILE, and takes host:port as http', async () => {
+    const address = withoutScheme(agent.address);
+    await assert.rejects(register({ CONSUL_HTTP_ADDR: address }), (error: { stderr: string }) => {
+      assert.match(error.stderr, /Consul answered 403/);
+      return true;
+    });
+    await register({ CONSUL_HTTP_ADDR: address, CONSUL_HTTP_TOKEN_FILE: tokenFile });
+    assert.deepEqual(await registeredIds(), ['switchboard-postgres', 'switchboard-redis']);
+    await register({ CONSUL_HTTP_ADDR: address, CONSUL_HTTP_TOKEN_FILE: tokenFile }, '--deregister');
+    assert.deepEqual(await registeredIds(), []);
+  });
+
+  it('takes host:port as https when CONSUL_HTTP_SSL=true', async () => {
+    await register({
+      CONSUL_HTTP_ADDR: withoutScheme(agent.httpsAddress),
+      CONSUL_HTTP_SSL: 'true',
+      CONSUL_HTTP_TOKEN_FILE: tokenFile,
+      NODE_EXTRA_CA_CERTS: agent.caFile!,
+    });
+    assert.deepEqual(await registeredIds(), ['switchboard-postgres', 'switchboard-redis']);
+    await register({ CONSUL_HTTP_ADDR: agent.address, CONSUL_HTTP_TOKEN: agent.managementToken! }, '--deregister');
+    assert.deepEqual(await registeredIds(), []);
+  });
+
+  it('says which token file it cannot read', async () => {
+    const missing = join(work, 'no-such-token');
+    await assert.rejects(
+      register({ CONSUL_HTTP_ADDR: agent.address, CONSUL_HTTP_TOKEN_FILE: missing }),
+      (error: { stderr: string }) => {
+        assert.ok(error.stderr.includes(`CONSUL_HTTP_TOKEN_FILE ${missing} cannot be read (ENOENT)`), error.stderr);
+        return true;
+      },
+    );
   });
 });

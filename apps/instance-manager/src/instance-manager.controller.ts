@@ -12,7 +12,7 @@ export class InstanceManagerController {
       service: this.config.appName,
       id: this.config.serviceId,
       description: 'Admin API over provider instances, their Consul registration and health probing.',
-      endpoints: ['/admin', '/docs', '/health/live', '/health/ready', '/metrics'],
+      endpoints: ['/admin', '/console', '/docs', '/health/live', '/health/ready', '/metrics'],
     };
   }
 }

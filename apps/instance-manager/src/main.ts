@@ -1,5 +1,6 @@
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { bootstrapApp } from '@switchboard/platform';
+import { serveConsole } from './console/console-assets.js';
 import { InstanceManagerModule } from './instance-manager.module.js';
 
 await bootstrapApp({
@@ -8,7 +9,7 @@ await bootstrapApp({
   uses: { database: true, redis: true, admin: true, credentials: true },
   consul: { registration: { tags: ['admin'] } },
   module: (platform) => InstanceManagerModule.register(platform),
-  configure: (app) => {
+  configure: async (app) => {
     const document = SwaggerModule.createDocument(
       app,
       new DocumentBuilder()
@@ -19,5 +20,6 @@ await bootstrapApp({
         .build(),
     );
     SwaggerModule.setup('docs', app, document);
+    await serveConsole(app);
   },
 });

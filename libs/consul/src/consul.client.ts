@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent, type Dispatcher, request } from 'undici';
 import { ConsulResponseError, ConsulUnavailableError } from './consul.errors.js';
+import { ConsulTokenFile } from './consul-token-file.js';
 import type {
   AgentService,
   AutopilotHealth,
@@ -17,6 +18,11 @@ export interface ConsulClientOptions {
   address: string;
   /** Sent as X-Consul-Token; never logged. */
   token?: string;
+  /**
+   * A file holding the token instead, read again when it changes or when Consul refuses the token
+   * (403), so a rotated token is picked up without a restart. Takes the place of `token`.
+   */
+  tokenFile?: string;
   /** Added as ?dc= to catalog, health, KV and session requests. */
   datacenter?: string;
   /** PEM file with the CA that signed Consul's HTTPS certificate. */
@@ -86,9 +92,23 @@ export class ConsulClient {
   private readonly dispatcher: Dispatcher;
   private readonly baseUrl: string;
   private readonly requestTimeoutMs: number;
+  private readonly tokenFile: ConsulTokenFile | undefined;
+  private readonly tokenListeners = new Set<() => void>();
+  /**
+   * What this client registered, by service ID. The agent syncs each registration to the catalog
+   * with the token it was registered with, so after a token change they are registered again
+   * (replayRegistrations) before the old token may be deleted.
+   */
+  private readonly registrations = new Map<string, { service: ServiceRegistration; replaceExistingChecks: boolean }>();
 
   constructor(private readonly options: ConsulClientOptions) {
     this.baseUrl = options.address.replace(/\/+$/, '');
+    if (options.tokenFile) {
+      this.tokenFile = new ConsulTokenFile(options.tokenFile, () => {
+        for (const listener of this.tokenListeners) listener();
+      });
+      this.tokenFile.watch();
+    }
     this.requestTimeoutMs = options.requestTimeoutMs ?? 5_000;
     const ca = options.caFile ? readFileSync(options.caFile) : undefined;
     this.dispatcher = new Agent({
@@ -105,7 +125,56 @@ export class ConsulClient {
   }
 
   async close(): Promise<void> {
+    this.tokenFile?.close();
     await this.dispatcher.close();
+  }
+
+  /** The token is read from a file and may change while the app runs. */
+  get usesTokenFile(): boolean {
+    return this.tokenFile !== undefined;
+  }
+
+  /** Calls listener each time the token file holds a new token (it is already in use then). */
+  onTokenChange(listener: () => void): void {
+    this.tokenListeners.add(listener);
+  }
+
+  /**
+   * Registers again, with the current token, every service this client registered that the agent
+   * still holds; check statuses survive (the agent keeps them across a re-registration). A service
+   * gone meanwhile (deregistered by a peer, or by DeregisterCriticalServiceAfter) stays gone, and the
+   * agent's tags and meta win over this client's older copy, which a peer may have superseded.
+   * Returns the IDs that failed, to be tried again.
+   */
+  async replayRegistrations(): Promise<{ replayed: number; failed: Array<{ serviceId: string; error: unknown }> }> {
+    const failed: Array<{ serviceId: string; error: unknown }> = [];
+    let replayed = 0;
+    const current = await this.agentServices();
+    for (const [serviceId, { service, replaceExistingChecks }] of [...this.registrations]) {
+      const held = current[serviceId];
+      if (!held) {
+        this.registrations.delete(serviceId);
+        continue;
+      }
+      try {
+        await this.registerService(
+          { ...service, Tags: held.Tags ?? service.Tags, Meta: held.Meta ?? service.Meta },
+          { replaceExistingChecks },
+        );
+        replayed += 1;
+      } catch (error) {
+        failed.push({ serviceId, error });
+      }
+    }
+    return { replayed, failed };
+  }
+
+  /**
+   * The AccessorID of the token in use (/v1/acl/token/self, which needs no ACL rule): the public
+   * name of a token, which operators match against `consul acl token list`.
+   */
+  async tokenAccessorId(): Promise<string> {
+    return (await this.json<{ AccessorID: string }>('GET', '/v1/acl/token/self')).AccessorID;
   }
 
   /** Nest calls this at shutdown when the client is a provider. */
@@ -146,6 +215,8 @@ export class ConsulClient {
       query: { 'replace-existing-checks': options.replaceExistingChecks ? 'true' : undefined },
     });
     this.options.observer?.registration('register');
+    if (this.tokenFile)
+      this.registrations.set(service.ID, { service, replaceExistingChecks: options.replaceExistingChecks === true });
   }
 
   /** Removing an ID the agent does not know is not an error: the goal state is reached. */
@@ -154,9 +225,9 @@ export class ConsulClient {
       await this.send('PUT', `/v1/agent/service/deregister/${encodeURIComponent(serviceId)}`);
       this.options.observer?.registration('deregister');
     } catch (error) {
-      if (error instanceof ConsulResponseError && error.status === 404) return;
-      throw error;
+      if (!(error instanceof ConsulResponseError && error.status === 404)) throw error;
     }
+    this.registrations.delete(serviceId);
   }
 
   async agentServices(): Promise<Record<string, AgentService>> {
@@ -295,8 +366,9 @@ export class ConsulClient {
     }
     if (options.scoped && this.options.datacenter) url.searchParams.set('dc', this.options.datacenter);
 
+    const token = this.tokenFile?.current ?? this.options.token;
     const headers: Record<string, string> = {};
-    if (this.options.token) headers['x-consul-token'] = this.options.token;
+    if (token) headers['x-consul-token'] = token;
     let body: string | undefined;
     if (options.body !== undefined) {
       body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
@@ -333,6 +405,10 @@ export class ConsulClient {
       if (blocking) this.options.observer?.watchRestart(endpointPattern(url.pathname), 'error');
       throw new ConsulUnavailableError(method, url.pathname, error);
     }
+    // The token was deleted or narrowed: if the file meanwhile holds a new one (the poll has not
+    // seen it yet), this request goes again with it instead of failing.
+    if (response.statusCode === 403 && this.tokenFile?.reload())
+      return this.raw(method, path, options, acceptedStatuses);
     if ((response.statusCode < 200 || response.statusCode >= 300) && !acceptedStatuses.includes(response.statusCode)) {
       observe(`http_${Math.floor(response.statusCode / 100)}xx`);
       if (blocking) this.options.observer?.watchRestart(endpointPattern(url.pathname), 'error');

@@ -28,6 +28,7 @@ export class ConsulModule {
             new ConsulClient({
               address: config.CONSUL_HTTP_ADDR,
               token: config.CONSUL_HTTP_TOKEN,
+              tokenFile: config.CONSUL_HTTP_TOKEN_FILE,
               datacenter: config.CONSUL_DATACENTER,
               caFile: config.CONSUL_CACERT,
               observer: metrics.consulObserver,

@@ -26,6 +26,13 @@ export interface ServiceRegistration {
   EnableTagOverride?: boolean;
   Check?: AgentCheckDefinition;
   Checks?: AgentCheckDefinition[];
+  /** Consul Connect: a sidecar proxy registered with the service (and removed with it). */
+  Connect?: {
+    SidecarService?: {
+      Port?: number;
+      Proxy?: { Upstreams?: { DestinationName: string; LocalBindAddress?: string; LocalBindPort: number }[] };
+    };
+  };
 }
 
 export interface AgentService {

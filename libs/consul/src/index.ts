@@ -8,11 +8,13 @@ export {
 } from './consul.client.js';
 export { ConsulResponseError, ConsulUnavailableError } from './consul.errors.js';
 export { ConsulHealthIndicator } from './consul.health.js';
+export { ConsulTokenFile } from './consul-token-file.js';
 export { ConsulLock, type ConsulLockOptions } from './consul-lock.js';
 export { LeaderElection, type LeaderElectionOptions } from './leader-election.js';
 export { ConsulModule, type ConsulModuleOptions } from './consul.module.js';
 export {
   ConsulRegistrationService,
+  TOKEN_ACCESSOR_META_KEY,
   type ConsulRegistrationOptions,
   type RegistrationState,
 } from './consul-registration.service.js';

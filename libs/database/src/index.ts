@@ -2,6 +2,9 @@ export { DatabaseHealthIndicator } from './database.health.js';
 export { DatabaseModule } from './database.module.js';
 export {
   Prisma,
+  type Alert,
+  type AlertDelivery,
+  type AlertWebhook,
   type AuditLog,
   type ClientApiKey,
   type ModelPriceOverride,

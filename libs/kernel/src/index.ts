@@ -6,6 +6,7 @@ export { requestContext, requestIdFrom, type RequestContext } from './logging/re
 export { METRIC_PREFIX, MetricsService, type MetricsSnapshot } from './metrics/metrics.service.js';
 export { type BuildInfo, parseBuildInfo, readBuildInfo } from './build/build-info.js';
 export { backoffDelay, sleep, type BackoffOptions } from './time/backoff.js';
+export { DeadlineExceededError, withDeadline } from './time/deadline.js';
 export { describeError } from './errors/describe-error.js';
 export { seededRandom } from './random/seeded-random.js';
 export { DomainError, type DomainErrorKind, httpStatusOf, kindOfHttpStatus } from './errors/domain-error.js';

@@ -82,7 +82,8 @@ export class ProcessReporter implements OnModuleInit, OnApplicationShutdown {
       .hset(key, fields)
       .pexpire(key, PROCESS_REPORT_STALE_AFTER * this.config.REPORT_INTERVAL_MS)
       .zadd(PROCESS_REPORTERS_KEY, now, this.reporterId)
-      .zremrangebyscore(PROCESS_REPORTERS_KEY, 0, now - 3_600_000)
+      // Readers skip reports this old (their key has expired too): they leave the set.
+      .zremrangebyscore(PROCESS_REPORTERS_KEY, 0, now - PROCESS_REPORT_STALE_AFTER * this.config.REPORT_INTERVAL_MS)
       .exec()
       .catch(() => undefined);
   }

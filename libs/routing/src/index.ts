@@ -97,5 +97,6 @@ export {
   DISCOVERY_META,
   type DiscoveredInstance,
   discoveredInstance,
+  discoveredKeyProblem,
   offersDiscovery,
 } from './table/discovered-instance.js';

@@ -1,8 +1,10 @@
 import {
+  BadRequestException,
   Body,
   Controller,
   Get,
   NotFoundException,
+  UnprocessableEntityException,
   Param,
   Post,
   Req,
@@ -84,8 +86,14 @@ export class DiscoveredInstancesController {
       );
     const [provider, entry] = found;
     const discovery = discoveredInstance(entry, provider);
-    if ('problem' in discovery) throw new NotFoundException(`${discovery.problem}; fix its meta before adopting it`);
-    const { row, apiKeyEnv } = discovery.instance;
+    if ('problem' in discovery)
+      throw new UnprocessableEntityException(`${discovery.problem}; fix its meta before adopting it`);
+    // The key is the operator's to give: a variable named in Consul meta could be anyone's choice.
+    if (!body.apiKey && !body.apiKeyEnv)
+      throw new BadRequestException(
+        'apiKey or apiKeyEnv is required: the managed instance keeps its key in Switchboard, not in Consul meta',
+      );
+    const { row } = discovery.instance;
     return this.instances.create(
       {
         name: body.name ?? serviceId,
@@ -94,7 +102,7 @@ export class DiscoveredInstancesController {
         models: row.models,
         weight: row.weight,
         priority: row.priority,
-        ...(body.apiKey ? { apiKey: body.apiKey } : { apiKeyEnv: body.apiKeyEnv ?? apiKeyEnv }),
+        ...(body.apiKey ? { apiKey: body.apiKey } : { apiKeyEnv: body.apiKeyEnv }),
       },
       actorOf(request),
     );

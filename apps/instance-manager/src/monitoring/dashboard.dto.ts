@@ -128,6 +128,12 @@ export class ConsulClusterView {
   @ApiPropertyOptional({ description: 'Why a part could not be read' }) error?: string;
 }
 
+/**
+ * The sources the dashboard is assembled from, as `sources.unavailable` names them
+ * (`<source>: <why>`). "consul kv" is the routing policy; "alerts" the active alerts.
+ */
+export type DashboardSource = 'postgres' | 'consul' | 'consul kv' | 'redis' | 'alerts';
+
 export class DashboardSourcesView {
   @ApiProperty({ description: 'Sources that could not be read; the parts from them are missing or stale' })
   unavailable!: string[];

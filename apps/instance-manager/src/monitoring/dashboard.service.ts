@@ -2,9 +2,10 @@ import { Injectable, Optional } from '@nestjs/common';
 import { ConsulClient, type ServiceHealthEntry } from '@switchboard/consul';
 import type { ProviderInstance } from '@switchboard/database';
 import { HealthStore, type InstanceHealthMetrics, InstancesRepository, instanceServiceId } from '@switchboard/fleet';
-import { describeError } from '@switchboard/kernel';
+import { AppConfig, describeError, withDeadline } from '@switchboard/kernel';
 import {
   parseProcessReport,
+  PROCESS_REPORT_STALE_AFTER,
   PROCESS_REPORTERS_KEY,
   type ProcessReport,
   processReportKey,
@@ -26,6 +27,7 @@ import type {
   CircuitView,
   ConsulClusterView,
   CoreServiceView,
+  DashboardSource,
   FallbackView,
   InstanceMonitorView,
   InstanceSeriesView,
@@ -39,9 +41,15 @@ import { ActiveAlertsSource, MonitoringSource } from './monitoring-source.js';
 
 /** A dashboard this young is served again: many consoles polling cost the sources one read. */
 const REUSE_FOR_MS = 1_000;
+/**
+ * Prisma has no query timeout: a partitioned Postgres (packets dropped, nothing refused) would hold
+ * the dashboard, and the alert round that reads it, until TCP gives up. Past this the part is
+ * named unavailable (the instance rows are the last read).
+ */
+const POSTGRES_READ_LIMIT_MS = 3_000;
 const CHECK_SEVERITY: Record<string, number> = { passing: 0, warning: 1, critical: 2 };
 
-type Unavailable = (source: string) => (error: unknown) => undefined;
+type Unavailable = (source: DashboardSource) => (error: unknown) => undefined;
 
 /**
  * Assembles the monitoring dashboard from what is already kept elsewhere: instance rows
@@ -62,6 +70,7 @@ export class DashboardService extends MonitoringSource {
     private readonly traffic: TrafficWindowReader,
     private readonly policies: RoutingPolicyDocuments,
     private readonly redis: RedisService,
+    private readonly config: AppConfig,
     @Optional() private readonly alerts?: ActiveAlertsSource,
   ) {
     super();
@@ -73,8 +82,12 @@ export class DashboardService extends MonitoringSource {
     return this.recent.dashboard;
   }
 
-  /** One instance's traffic slot by slot over the window, for charts. */
-  async series(instanceId: string): Promise<InstanceSeriesView> {
+  /** One instance's traffic slot by slot over the window, for charts; undefined for an unknown instance. */
+  async series(instanceId: string): Promise<InstanceSeriesView | undefined> {
+    const known = await withDeadline(this.instances.findById(instanceId), POSTGRES_READ_LIMIT_MS, 'instance row').catch(
+      () => this.lastInstances.find((row) => row.id === instanceId),
+    );
+    if (!known) return undefined;
     const window = await this.traffic.read();
     return {
       instanceId,
@@ -107,7 +120,8 @@ export class DashboardService extends MonitoringSource {
       this.redisRead(() => this.traffic.read(now)).catch(failed('redis')),
       this.policyInForce().catch(failed('consul kv')),
       this.consulCluster(),
-      this.alerts?.active().catch(failed('alerts')),
+      this.alerts &&
+        withDeadline(this.alerts.active(), POSTGRES_READ_LIMIT_MS, 'active alerts').catch(failed('alerts')),
     ]);
     const totals = new Map(rows.map((row) => [row.id, window ? windowTotal(window, row.id) : new InstanceTraffic()]));
     const instances = rows.map((row) =>
@@ -138,7 +152,7 @@ export class DashboardService extends MonitoringSource {
   /** Every instance row, enabled or not; the last list read while Postgres is away. */
   private async instanceRows(failed: Unavailable): Promise<ProviderInstance[]> {
     try {
-      this.lastInstances = await this.instances.findMany({});
+      this.lastInstances = await withDeadline(this.instances.findMany({}), POSTGRES_READ_LIMIT_MS, 'instance rows');
     } catch (error) {
       failed('postgres')(error);
     }
@@ -179,7 +193,8 @@ export class DashboardService extends MonitoringSource {
 
   private async processReports(): Promise<ProcessReport[]> {
     const client = this.redis.client;
-    const reporters = await client.zrangebyscore(PROCESS_REPORTERS_KEY, Date.now() - 60_000, '+inf');
+    const staleBefore = Date.now() - PROCESS_REPORT_STALE_AFTER * this.config.REPORT_INTERVAL_MS;
+    const reporters = await client.zrangebyscore(PROCESS_REPORTERS_KEY, staleBefore, '+inf');
     const pipeline = client.pipeline();
     for (const reporter of reporters) pipeline.hgetall(processReportKey(reporter));
     const results = (await pipeline.exec()) ?? [];

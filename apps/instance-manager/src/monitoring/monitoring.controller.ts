@@ -1,4 +1,4 @@
-import { Controller, Get, Param, ServiceUnavailableException, UseGuards } from '@nestjs/common';
+import { Controller, Get, NotFoundException, Param, ServiceUnavailableException, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { describeError } from '@switchboard/kernel';
 import { AdminTokenGuard } from '@switchboard/platform';
@@ -28,12 +28,15 @@ export class MonitoringController {
   @ApiOperation({ summary: "One instance's traffic per 10-second slot over the last 5 minutes (for charts)" })
   @ApiOkResponse({ type: InstanceSeriesView })
   async series(@Param('id') id: string): Promise<InstanceSeriesView> {
+    let series: InstanceSeriesView | undefined;
     try {
-      return await this.dashboard.series(id);
+      series = await this.dashboard.series(id);
     } catch (error) {
       throw new ServiceUnavailableException(
         `The traffic window in Redis cannot be read now (${describeError(error)}); try again when Redis is back`,
       );
     }
+    if (!series) throw new NotFoundException(`no instance ${id}: GET /admin/instances lists them`);
+    return series;
   }
 }

@@ -4,7 +4,13 @@ import { type Prisma, PrismaService } from '@switchboard/database';
 export interface AuditEntry {
   actor: string;
   action: string;
-  targetType: 'provider_instance' | 'client_api_key' | 'routing_policy' | 'model_price';
+  targetType:
+    | 'provider_instance'
+    | 'client_api_key'
+    | 'routing_policy'
+    | 'alert_webhook'
+    | 'alerting_thresholds'
+    | 'model_price';
   targetId?: string;
   /** Must never hold a secret: callers pass masked views only. */
   details?: Record<string, unknown>;

@@ -28,7 +28,12 @@ const ACCOUNT_FAULT_WORDS: Partial<Record<ProviderError['kind'], string>> = {
 interface Tracked extends HealthState, KnownCheck {
   probed: boolean;
   lastFailure?: ProbeFailure;
+  /** Set by a probe of this process: the instance as its health series names it, and when it was probed. */
+  probedHere?: { provider: string; name: string; at: number };
 }
+
+/** The value of switchboard_instance_health for each check status. */
+const HEALTH_VALUE: Record<HealthState['status'], number> = { passing: 0, warning: 1, critical: 2 };
 
 /**
  * Probes one instance with its adapter's non-billing probe and turns the result into its Consul
@@ -42,6 +47,7 @@ export class InstanceProber {
   private readonly metricsTtlSeconds: number;
   /** How long a passing check still names the last failure: the span of the score's probe window. */
   private readonly rememberFailureMs: number;
+  private readonly healthSeriesMaxAgeMs: number;
 
   constructor(
     private readonly client: ProviderClient,
@@ -59,6 +65,11 @@ export class InstanceProber {
     // Metrics outlive a few missed probes, then vanish: stale health must not look fresh forever.
     this.metricsTtlSeconds = Math.max(60, Math.ceil((10 * config.PROBE_INTERVAL_MS) / 1000));
     this.rememberFailureMs = HEALTH_WINDOW * config.PROBE_INTERVAL_MS;
+    // As long as Consul trusts a probe (the TTL of the instance's check). Past it, this replica no
+    // longer probes the instance (demoted, instance disabled) and its last word must not keep an
+    // alert firing, nor contradict the replica that probes now.
+    this.healthSeriesMaxAgeMs = Math.max(10_000, 3 * config.PROBE_INTERVAL_MS);
+    metrics.addCollector(() => this.exportHealth());
   }
 
   async probe(instance: ProviderInstance): Promise<ProbeReport> {
@@ -109,7 +120,14 @@ export class InstanceProber {
       now,
       this.rememberFailureMs,
     );
-    const tracked: Tracked = { ...state, probed: true, output, lastFailure, health: previous.health };
+    const tracked: Tracked = {
+      ...state,
+      probed: true,
+      output,
+      lastFailure,
+      health: previous.health,
+      probedHere: { provider: instance.provider, name: instance.name, at: now },
+    };
     this.tracked.set(instance.id, tracked);
     if (previous.status !== state.status && previous.probed) {
       this.logger.log(`${instance.name} (${instance.provider}) is now ${state.status}: ${output}`);
@@ -171,5 +189,17 @@ export class InstanceProber {
 
   forget(instanceId: string): void {
     this.tracked.delete(instanceId);
+  }
+
+  /** Sets switchboard_instance_health from the instances this replica probed recently, and only those. */
+  private exportHealth(): void {
+    this.metrics.instanceHealth.reset();
+    const oldest = Date.now() - this.healthSeriesMaxAgeMs;
+    for (const { status, probedHere } of this.tracked.values())
+      if (probedHere && probedHere.at >= oldest)
+        this.metrics.instanceHealth.set(
+          { provider: probedHere.provider, instance: probedHere.name },
+          HEALTH_VALUE[status],
+        );
   }
 }

@@ -64,6 +64,11 @@ export class InstanceSupervisor implements OnApplicationBootstrap, BeforeApplica
     await this.election.stop();
   }
 
+  /** Whether this replica holds the lock now: other leader-only work (alert evaluation) follows it. */
+  get isLeader(): boolean {
+    return this.election.isLeader;
+  }
+
   get status() {
     return {
       leader: this.election.isLeader,

@@ -93,6 +93,14 @@ export class AppConfig {
   @IsString()
   CONSUL_HTTP_TOKEN?: string;
 
+  /**
+   * A file holding the Consul token instead of CONSUL_HTTP_TOKEN. It is read again when it changes,
+   * so a token is rotated without a restart (consul/scripts/rotate_app_token.sh).
+   */
+  @IsOptional()
+  @IsString()
+  CONSUL_HTTP_TOKEN_FILE?: string;
+
   @IsOptional()
   @Matches(/^[a-z0-9_-]+$/, { message: 'CONSUL_DATACENTER must be a datacenter name such as dc1' })
   CONSUL_DATACENTER?: string;
@@ -106,6 +114,34 @@ export class AppConfig {
   @Transform(toBoolean)
   @IsBoolean()
   CONSUL_REGISTER = true;
+
+  /**
+   * Consul Connect: the upstreams this app's sidecar proxy listens for, as service:localPort pairs
+   * (e.g. "postgres:15432,redis:16379"); DATABASE_URL and REDIS_URL then name those local ports.
+   * When set, the app registers with a sidecar service for `consul connect proxy -sidecar-for`.
+   */
+  @Matches(
+    /^$|^[a-z0-9-]+:([1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])(,[a-z0-9-]+:([1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5]))*$/,
+    {
+      message:
+        'CONSUL_CONNECT_UPSTREAMS must be service:port pairs (ports 1-65535) separated by commas, such as postgres:15432,redis:16379',
+    },
+  )
+  CONSUL_CONNECT_UPSTREAMS = '';
+
+  /** The port the sidecar proxy accepts mesh connections on (Consul picks one from 21000-21255 when unset). */
+  @IsOptional()
+  @IntegerInRange(1, 65_535)
+  CONSUL_CONNECT_SIDECAR_PORT?: number;
+
+  /** The upstreams of CONSUL_CONNECT_UPSTREAMS, parsed. */
+  get connectUpstreams(): { service: string; localPort: number }[] {
+    if (!this.CONSUL_CONNECT_UPSTREAMS) return [];
+    return this.CONSUL_CONNECT_UPSTREAMS.split(',').map((pair) => {
+      const [service, port] = pair.split(':');
+      return { service: service!, localPort: Number(port) };
+    });
+  }
 
   /** How often Consul calls this app's readiness endpoint. */
   @Matches(/^\d+(ms|s|m)$/, { message: 'CONSUL_CHECK_INTERVAL must be a duration such as 5s' })
@@ -167,6 +203,18 @@ export class AppConfig {
       'INSTANCE_KEY_ENV_PREFIX must be the start of an environment variable name, such as SWITCHBOARD_PROVIDER_KEY_',
   })
   INSTANCE_KEY_ENV_PREFIX = 'SWITCHBOARD_PROVIDER_KEY_';
+
+  /**
+   * The only variables a model server that registered itself in Consul may name as its key
+   * (switchboard_api_key_env). Apart from INSTANCE_KEY_ENV_PREFIX on purpose: whoever may register
+   * an ai-provider-* service in Consul chooses where such a key is sent, so managed instances'
+   * keys must be out of its reach.
+   */
+  @Matches(/^[A-Z][A-Z0-9_]{0,63}$/, {
+    message:
+      'DISCOVERED_KEY_ENV_PREFIX must be the start of an environment variable name, such as SWITCHBOARD_DISCOVERED_KEY_',
+  })
+  DISCOVERED_KEY_ENV_PREFIX = 'SWITCHBOARD_DISCOVERED_KEY_';
 
   /** How often each provider instance is probed. */
   @IntegerInRange(200, 3_600_000, ' of milliseconds')
@@ -345,6 +393,30 @@ export class AppConfig {
 
   @IntegerInRange(1, 1000)
   CIRCUIT_HALF_OPEN_TRIALS = 1;
+
+  // ---- instance-manager: alerts -------------------------------------------------------------
+
+  /** How often the instance-manager leader evaluates the alert rules. */
+  @IntegerInRange(250, 3_600_000, ' of milliseconds')
+  ALERT_EVAL_INTERVAL_MS = 5_000;
+
+  /** Consul KV key holding the alerting thresholds (JSON); the built-in defaults apply while it is absent or invalid. */
+  @Matches(/^[A-Za-z0-9_./-]+$/, {
+    message: 'ALERTING_KEY must be a Consul KV key such as switchboard/config/alerting',
+  })
+  ALERTING_KEY = 'switchboard/config/alerting';
+
+  /** One attempt to deliver an alert notification to a webhook may take this long. */
+  @IntegerInRange(100, 120_000, ' of milliseconds')
+  ALERT_WEBHOOK_TIMEOUT_MS = 5_000;
+
+  /** Attempts per notification before it is given up until the next repeat (backoff between them). */
+  @IntegerInRange(1, 20)
+  ALERT_WEBHOOK_MAX_ATTEMPTS = 5;
+
+  /** The first wait before retrying a failed delivery; it doubles per attempt, up to 32 times this. */
+  @IntegerInRange(10, 600_000, ' of milliseconds')
+  ALERT_WEBHOOK_RETRY_BASE_MS = 1_000;
 
   /** Where calls to provider instances may go (libs/kernel network/destination-policy). */
   get destinationPolicy(): DestinationPolicy {

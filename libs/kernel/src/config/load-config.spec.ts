@@ -39,6 +39,34 @@ describe('loadConfig', () => {
     );
   });
 
+  it('takes the Consul token from a variable or a file, and refuses both at once', () => {
+    assert.equal(
+      loadConfig('x', 1, none, { CONSUL_HTTP_TOKEN_FILE: '/run/secrets/consul' }).CONSUL_HTTP_TOKEN_FILE,
+      '/run/secrets/consul',
+    );
+    const error = captureError(() =>
+      loadConfig('x', 1, none, { CONSUL_HTTP_TOKEN: 'a-token', CONSUL_HTTP_TOKEN_FILE: '/run/secrets/consul' }),
+    );
+    assert.match(error.problems.join('\n'), /CONSUL_HTTP_TOKEN and CONSUL_HTTP_TOKEN_FILE are both set/);
+    assert.doesNotMatch(error.message, /a-token/);
+  });
+
+  it('reads Connect upstreams as service:port pairs and refuses ports outside 1-65535', () => {
+    assert.deepEqual(loadConfig('x', 1, none, {}).connectUpstreams, []);
+    assert.deepEqual(
+      loadConfig('x', 1, none, { CONSUL_CONNECT_UPSTREAMS: 'postgres:15432,redis:65535' }).connectUpstreams,
+      [
+        { service: 'postgres', localPort: 15432 },
+        { service: 'redis', localPort: 65535 },
+      ],
+    );
+    for (const bad of ['postgres:0', 'redis:65536', 'redis:99999', 'postgres', 'postgres:15432,']) {
+      const error = captureError(() => loadConfig('x', 1, none, { CONSUL_CONNECT_UPSTREAMS: bad }));
+      assert.ok(error instanceof ConfigValidationError, bad);
+      assert.match(error.message, /CONSUL_CONNECT_UPSTREAMS must be service:port pairs/);
+    }
+  });
+
   it('lists every bad or missing variable in one error, each by name', () => {
     const error = captureError(() =>
       loadConfig(

@@ -38,6 +38,9 @@ export function loadConfig(
   config.uses = uses;
   const problems = validateSync(config, { forbidUnknownValues: false, stopAtFirstError: true }).flatMap(describe);
   problems.push(...keyPrefixProblems(config.INSTANCE_KEY_ENV_PREFIX, known));
+  // Consul's own CLI lets the file win silently; here an operator learns which one is meant.
+  if (config.CONSUL_HTTP_TOKEN && config.CONSUL_HTTP_TOKEN_FILE)
+    problems.push('CONSUL_HTTP_TOKEN and CONSUL_HTTP_TOKEN_FILE are both set: keep one (the file allows rotation)');
   if (problems.length > 0) throw new ConfigValidationError(appName, problems);
   return config;
 }

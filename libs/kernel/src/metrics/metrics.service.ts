@@ -17,6 +17,8 @@ export class MetricsService {
   readonly probeDuration: Histogram<'provider' | 'outcome'>;
   /** Consul check status changes of provider instances, by the status entered. */
   readonly instanceStatusChanges: Counter<'provider' | 'status'>;
+  /** The check status of each provider instance the instance-manager probes (0 passing, 1 warning, 2 critical). */
+  readonly instanceHealth: Gauge<'provider' | 'instance'>;
   /** Chat requests answered by the gateway, by the provider and model that served (or last failed) and the outcome. */
   readonly chatRequests: Counter<'provider' | 'model' | 'outcome'>;
   /** One upstream attempt, from sending to the full answer (non-stream) or the end of the stream. */
@@ -59,6 +61,8 @@ export class MetricsService {
   readonly requestLogDropped: Counter;
   /** Request log rows waiting in memory for their write. */
   readonly requestLogQueued: Gauge;
+  /** Firing alerts of the instance-manager's rules; only the leader exports non-zero values. */
+  readonly alertsActive: Gauge<'alertname' | 'severity'>;
   private readonly collectors: (() => void)[] = [];
 
   constructor(app: string) {
@@ -82,6 +86,12 @@ export class MetricsService {
       name: `${METRIC_PREFIX}instance_status_changes_total`,
       help: 'Provider instance check status changes, by provider and the status entered.',
       labelNames: ['provider', 'status'],
+      registers: [this.registry],
+    });
+    this.instanceHealth = new Gauge({
+      name: `${METRIC_PREFIX}instance_health`,
+      help: 'Check status of each provider instance this replica probed recently (by instance name): 0 passing, 1 warning, 2 critical.',
+      labelNames: ['provider', 'instance'],
       registers: [this.registry],
     });
     this.chatRequests = new Counter({
@@ -232,6 +242,12 @@ export class MetricsService {
       name: `${METRIC_PREFIX}consul_watch_restarts_total`,
       help: "Consul blocking queries that failed (reason error, the watch backs off and retries) or found Consul's index gone backwards (reason index_reset, the watch follows it), by endpoint pattern.",
       labelNames: ['endpoint', 'reason'],
+      registers: [this.registry],
+    });
+    this.alertsActive = new Gauge({
+      name: `${METRIC_PREFIX}alerts_active`,
+      help: 'Firing alerts by alertname and severity. Only the instance-manager leader, which evaluates the rules, exports non-zero values; the other replicas export 0, so a sum over replicas counts each alert once.',
+      labelNames: ['alertname', 'severity'],
       registers: [this.registry],
     });
   }

@@ -46,9 +46,12 @@ export class InstanceCircuits implements OnModuleInit {
       if (event.origin === this.serviceId) return;
       const instance = this.table.get(event.instanceId);
       if (!instance) return;
-      this.breaker(instance.id).forceOpen(Date.now());
-      this.noteTransition(instance, `opened by ${event.origin}`);
+      const now = Date.now();
+      this.breaker(instance.id).forceOpen(now);
+      this.noteTransition(instance, now, `opened by ${event.origin}`);
     });
+    // Instances that left the table take their circuits along: nothing else would ever clear them.
+    this.table.onChange(() => this.forgetRemoved());
     this.metrics.addCollector(() => {
       this.metrics.circuitState.reset();
       const now = Date.now();
@@ -89,7 +92,7 @@ export class InstanceCircuits implements OnModuleInit {
     const breaker = this.breakers.get(instance.id);
     if (!breaker) return true;
     const allowed = breaker.tryAcquire(now);
-    this.noteTransition(instance);
+    this.noteTransition(instance, now);
     return allowed;
   }
 
@@ -97,12 +100,12 @@ export class InstanceCircuits implements OnModuleInit {
     const breaker = this.breakers.get(instance.id);
     if (!breaker) return;
     breaker.onSuccess(now);
-    this.noteTransition(instance);
+    this.noteTransition(instance, now);
   }
 
   onFailure(instance: TableInstance, now: number, reason: string): void {
     this.breaker(instance.id).onFailure(now);
-    const state = this.noteTransition(instance, reason);
+    const state = this.noteTransition(instance, now, reason);
     if (state === 'open')
       this.events.publishCircuit({ type: 'circuit', instanceId: instance.id, state: 'open', origin: this.serviceId });
   }
@@ -110,7 +113,7 @@ export class InstanceCircuits implements OnModuleInit {
   /** Opens the circuit at once: the instance cannot serve anyone (its credentials were rejected). */
   trip(instance: TableInstance, now: number, reason: string): void {
     this.breaker(instance.id).forceOpen(now);
-    if (this.noteTransition(instance, reason) === 'open')
+    if (this.noteTransition(instance, now, reason) === 'open')
       this.events.publishCircuit({ type: 'circuit', instanceId: instance.id, state: 'open', origin: this.serviceId });
   }
 
@@ -127,9 +130,22 @@ export class InstanceCircuits implements OnModuleInit {
     return breaker;
   }
 
-  /** Counts and logs a state change; returns the state when it changed (to open, for publishing). */
-  private noteTransition(instance: TableInstance, reason?: string): CircuitState | undefined {
-    const state = this.breakers.get(instance.id)?.state(Date.now()) ?? 'closed';
+  private forgetRemoved(): void {
+    for (const instanceId of [...this.breakers.keys()]) {
+      if (this.table.get(instanceId)) continue;
+      this.breakers.delete(instanceId);
+      this.lastState.delete(instanceId);
+      this.notClosed.delete(instanceId);
+      this.openedBy.delete(instanceId);
+    }
+  }
+
+  /**
+   * Counts and logs a state change; returns the state when it changed (to open, for publishing).
+   * `now` is the caller's, so the state seen here is the one the caller's decision was made on.
+   */
+  private noteTransition(instance: TableInstance, now: number, reason?: string): CircuitState | undefined {
+    const state = this.breakers.get(instance.id)?.state(now) ?? 'closed';
     const previous = this.lastState.get(instance.id) ?? 'closed';
     if (state === previous) return undefined;
     this.lastState.set(instance.id, state);
@@ -138,7 +154,7 @@ export class InstanceCircuits implements OnModuleInit {
       this.openedBy.delete(instance.id);
     } else {
       this.notClosed.add(instance.id);
-      if (previous === 'closed') this.openedBy.set(instance.id, { sinceMs: Date.now(), reason });
+      if (previous === 'closed') this.openedBy.set(instance.id, { sinceMs: now, reason });
     }
     this.metrics.circuitTransitions.inc({ provider: instance.provider, state });
     this.logger.log(`Circuit of ${instance.name} (${instance.provider}) is now ${state}${reason ? `: ${reason}` : ''}`);

@@ -1,13 +1,14 @@
 import { type BeforeApplicationShutdown, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { BlockingWatch, ConsulClient, type ServiceHealthEntry } from '@switchboard/consul';
-import { InstanceCredentials, MANAGED_META_KEY, providerTarget } from '@switchboard/fleet';
+import { MANAGED_META_KEY, providerTarget } from '@switchboard/fleet';
 import { type ProviderName, type ProviderTarget, providerOfServiceName } from '@switchboard/providers';
 import { type CatalogInstance, type InstanceStatus, InstanceTable } from './instance-table.js';
-import { AppConfig, describeError } from '@switchboard/kernel';
+import { AppConfig, describeError, readSecretFromEnvironment } from '@switchboard/kernel';
 import {
   DISCOVERED_ID_PREFIX,
   type DiscoveredInstance,
   discoveredInstance,
+  discoveredKeyProblem,
   offersDiscovery,
 } from './discovered-instance.js';
 
@@ -30,14 +31,13 @@ export class ConsulHealthFeed implements OnModuleInit, BeforeApplicationShutdown
   lastError: string | undefined;
   /** What each provider's discovered instances last were, so an unchanged answer rebuilds nothing. */
   private readonly discoveredSignature = new Map<ProviderName, string>();
-  /** Why a discovered service is not routed to, by service: each reason is logged once. */
-  private readonly discoveryProblems = new Map<string, string>();
+  /** Why a discovered service is not routed to, by provider and service: each reason is logged once while it lasts. */
+  private readonly discoveryProblems = new Map<ProviderName, Map<string, string>>();
 
   constructor(
     private readonly consul: ConsulClient,
     private readonly table: InstanceTable,
     private readonly config: AppConfig,
-    private readonly credentials: InstanceCredentials,
   ) {}
 
   onModuleInit(): void {
@@ -106,17 +106,27 @@ export class ConsulHealthFeed implements OnModuleInit, BeforeApplicationShutdown
   /** Puts the provider's self-registered services into the table, when they changed. */
   private applyDiscovered(provider: ProviderName, entries: ServiceHealthEntry[]): void {
     const rows: CatalogInstance[] = [];
+    // Only the problems of this answer are kept: services gone take theirs along, and one that
+    // clears and comes back is logged again.
+    const previous = this.discoveryProblems.get(provider);
+    const problems = new Map<string, string>();
+    const note = (serviceId: string, problem: string) => {
+      problems.set(serviceId, problem);
+      if (previous?.get(serviceId) !== problem) this.logger.warn(problem);
+    };
     for (const entry of entries) {
       if (!offersDiscovery(entry, MANAGED_META_KEY)) continue;
       const discovery = discoveredInstance(entry, provider);
       if ('problem' in discovery) {
-        this.noteProblem(entry.Service.ID, discovery.problem);
+        note(entry.Service.ID, discovery.problem);
         continue;
       }
-      const target = this.config.uses.credentials ? this.target(discovery.instance) : undefined;
+      const target = this.config.uses.credentials ? this.target(discovery.instance, note) : undefined;
       if (this.config.uses.credentials && !target) continue;
       rows.push({ ...discovery.instance.row, target });
     }
+    if (problems.size > 0) this.discoveryProblems.set(provider, problems);
+    else this.discoveryProblems.delete(provider);
     const signature = JSON.stringify(rows);
     if ((this.discoveredSignature.get(provider) ?? '[]') === signature) return;
     this.discoveredSignature.set(provider, signature);
@@ -126,22 +136,27 @@ export class ConsulHealthFeed implements OnModuleInit, BeforeApplicationShutdown
     );
   }
 
-  /** A discovered server's key comes from the environment variable its meta names; none when it names none. */
-  private target(instance: DiscoveredInstance): ProviderTarget | undefined {
+  /**
+   * A discovered server's key comes from the environment variable its meta names (none when it names
+   * none), and only from one under DISCOVERED_KEY_ENV_PREFIX: a registration in Consul must never
+   * be able to send a managed instance's key to an address of its choosing.
+   */
+  private target(
+    instance: DiscoveredInstance,
+    note: (serviceId: string, problem: string) => void,
+  ): ProviderTarget | undefined {
     const { row, apiKeyEnv } = instance;
     if (!apiKeyEnv) return providerTarget({ baseUrl: row.baseUrl, extraHeaders: {} }, '');
-    const credential = this.credentials.resolve({ apiKeyCiphertext: null, apiKeyEnv });
-    if (credential.apiKey === undefined) {
-      this.noteProblem(row.name, `${row.name} gets no traffic from this app: ${credential.reason}`);
+    const problem = discoveredKeyProblem(apiKeyEnv, this.config);
+    const apiKey = problem ? undefined : readSecretFromEnvironment(apiKeyEnv);
+    if (apiKey === undefined) {
+      note(
+        row.name,
+        `${row.name} gets no traffic from this app: ${problem ?? `environment variable ${apiKeyEnv} is not set in this app's environment`}`,
+      );
       return undefined;
     }
-    return providerTarget({ baseUrl: row.baseUrl, extraHeaders: {} }, credential.apiKey);
-  }
-
-  private noteProblem(serviceId: string, problem: string): void {
-    if (this.discoveryProblems.get(serviceId) === problem) return;
-    this.discoveryProblems.set(serviceId, problem);
-    this.logger.warn(problem);
+    return providerTarget({ baseUrl: row.baseUrl, extraHeaders: {} }, apiKey);
   }
 
   private failed(error: unknown, failures: number, retryInMs: number): void {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ServiceHealthEntry } from '@switchboard/consul';
-import { discoveredInstance, offersDiscovery } from './discovered-instance.js';
+import { discoveredInstance, discoveredKeyProblem, offersDiscovery } from './discovered-instance.js';
 import { type CatalogInstance, InstanceTable } from './instance-table.js';
 
 function entry(meta: Record<string, string>, address = '10.0.0.7', port = 8000): ServiceHealthEntry {
@@ -96,5 +96,21 @@ describe('discovered instances', () => {
     back.observed.lastSuccessAt = Date.now();
     table.setConsulStatus(back.id, 'critical', false);
     assert.equal(table.statusOf(back), 'critical');
+  });
+
+  test("a registration may name only a discovered server's key variable, never a managed instance's", () => {
+    const prefixes = {
+      DISCOVERED_KEY_ENV_PREFIX: 'SWITCHBOARD_DISCOVERED_KEY_',
+      INSTANCE_KEY_ENV_PREFIX: 'SWITCHBOARD_PROVIDER_KEY_',
+    };
+    assert.equal(discoveredKeyProblem('SWITCHBOARD_DISCOVERED_KEY_VLLM', prefixes), undefined);
+    assert.match(
+      discoveredKeyProblem('SWITCHBOARD_PROVIDER_KEY_OPENAI', prefixes)!,
+      /may only use variables starting with SWITCHBOARD_DISCOVERED_KEY_/,
+    );
+    assert.match(discoveredKeyProblem('HOME', prefixes)!, /DISCOVERED_KEY_ENV_PREFIX/);
+    // Prefixes set to overlap: the managed side wins.
+    const overlapping = { DISCOVERED_KEY_ENV_PREFIX: 'KEY_', INSTANCE_KEY_ENV_PREFIX: 'KEY_MANAGED_' };
+    assert.match(discoveredKeyProblem('KEY_MANAGED_OPENAI', overlapping)!, /a managed instance's key variable/);
   });
 });

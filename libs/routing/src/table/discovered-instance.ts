@@ -85,3 +85,16 @@ function integerMeta(raw: string | undefined, fallback: number, min: number, max
   const value = Number(raw);
   return Number.isInteger(value) && value >= min && value <= max ? value : undefined;
 }
+
+/** Why a discovered server may not use the key variable its meta names, or undefined when it may. */
+export function discoveredKeyProblem(
+  apiKeyEnv: string,
+  prefixes: { DISCOVERED_KEY_ENV_PREFIX: string; INSTANCE_KEY_ENV_PREFIX: string },
+): string | undefined {
+  const { DISCOVERED_KEY_ENV_PREFIX: discovered, INSTANCE_KEY_ENV_PREFIX: managed } = prefixes;
+  if (!apiKeyEnv.startsWith(discovered))
+    return `meta ${DISCOVERY_META.apiKeyEnv} names ${apiKeyEnv}, but a self-registered server may only use variables starting with ${discovered} (DISCOVERED_KEY_ENV_PREFIX)`;
+  if (apiKeyEnv.startsWith(managed))
+    return `meta ${DISCOVERY_META.apiKeyEnv} names ${apiKeyEnv}, a managed instance's key variable (INSTANCE_KEY_ENV_PREFIX ${managed}); give the server a key of its own under ${discovered}`;
+  return undefined;
+}

@@ -52,7 +52,7 @@ describe('traffic window', () => {
     for (let writer = 0; writer < 2; writer += 1)
       for (const [field, value] of first.fields('i-1')) hash[field] = String(Number(hash[field] ?? 0) + value);
     hash['fb|openai|claude'] = '4';
-    hash['garbage'] = 'x';
+    hash.garbage = 'x';
     const slot = parseSlot(hash);
     const read = slot.instances.get('i-1')!;
     assert.equal(read.requests, 6);
