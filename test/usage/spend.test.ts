@@ -359,6 +359,15 @@ describe('usage and spend through two gateway replicas', () => {
       refused.body.items.map((item: { requestId: string; status: number }) => [item.requestId, item.status]),
       [[bad.requestId, 400]],
     );
+    const openapi = (await (await fetch(`${stack.manager.url}/docs-json`)).json()) as {
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, unknown> };
+    };
+    for (const path of ['/admin/usage', '/admin/requests', '/admin/prices', '/admin/client-keys/{id}'])
+      assert.ok(openapi.paths[path], `${path} is in the OpenAPI document`);
+    for (const schema of ['UsageReportDto', 'RequestPageDto', 'PriceDto', 'ClientKeyDto'])
+      assert.ok(openapi.components.schemas[schema], `${schema} is described`);
+
     const badCursor = await call('GET', `/admin/requests?cursor=nonsense&${range}`);
     assert.equal(badCursor.status, 400);
     assert.match(badCursor.text, /cursor/);
