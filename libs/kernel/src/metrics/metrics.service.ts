@@ -51,7 +51,7 @@ export class MetricsService {
   readonly costUsd: Counter<'provider' | 'model'>;
   /** Requests whose tokens had no known price (their cost is recorded as unknown, not zero). */
   readonly unpricedRequests: Counter<'provider' | 'model'>;
-  /** Today's spend of the keys that spent most (top KEY_SPEND_TOP_N per replica), shared totals. */
+  /** Today's spend of the keys that spent most (the top few per replica), as last read from Redis. */
   readonly keySpend: Gauge<'key_id'>;
   /** Requests refused by a key's limits, by reason (daily_budget, monthly_budget, tokens_per_minute, model, expired). */
   readonly keyLimitRefused: Counter<'reason'>;
@@ -211,7 +211,7 @@ export class MetricsService {
     });
     this.keySpend = new Gauge({
       name: `${METRIC_PREFIX}key_spend_today_usd`,
-      help: "Today's (UTC) spend in USD of the client keys that spent most, shared across replicas; only the top keys are exported, so the label stays bounded.",
+      help: "Today's (UTC) spend in USD of the client keys that spent most, every replica's total as this one last read it from Redis; only the top 10 keys are exported, so the label stays bounded.",
       labelNames: ['key_id'],
       // Workers read the same shared totals: one of them is the value.
       aggregator: 'max',

@@ -22,7 +22,9 @@ const ADD_AND_PUBLISH = `
 local day = redis.call('INCRBY', KEYS[1], ARGV[1]); redis.call('PEXPIRE', KEYS[1], ARGV[4])
 local month = redis.call('INCRBY', KEYS[2], ARGV[2]); redis.call('PEXPIRE', KEYS[2], ARGV[5])
 local tokens = redis.call('INCRBY', KEYS[3], ARGV[3]); redis.call('PEXPIRE', KEYS[3], ARGV[6])
-redis.call('PUBLISH', ARGV[7], ARGV[8] .. '|' .. ARGV[9] .. '|' .. day .. '|' .. ARGV[10] .. '|' .. month .. '|' .. ARGV[11] .. '|' .. tokens)
+if ARGV[12] == '1' then
+  redis.call('PUBLISH', ARGV[7], ARGV[8] .. '|' .. ARGV[9] .. '|' .. day .. '|' .. ARGV[10] .. '|' .. month .. '|' .. ARGV[11] .. '|' .. tokens)
+end
 return {day, month, tokens}`;
 
 /**
@@ -37,6 +39,8 @@ interface Counter {
 }
 
 interface KeyUsage {
+  /** The key has spend or token limits: its totals are published and re-read (others' only counted). */
+  limited: boolean;
   day: Counter;
   month: Counter;
   /** Tokens in the current one-minute window (period is the window number) ... */
@@ -117,8 +121,9 @@ export class KeyBudgets implements OnModuleInit, OnApplicationShutdown {
   /** Whether the key may start a request now, from memory. Keys without spend or token limits pass untouched. */
   check(identity: ClientIdentity, now = Date.now()): BudgetDecision {
     const { dailyBudgetUsd, monthlyBudgetUsd, tokensPerMinute } = identity;
-    if (dailyBudgetUsd === null && monthlyBudgetUsd === null && tokensPerMinute === null) return { headers: {} };
+    if (dailyBudgetUsd === null && monthlyBudgetUsd === null && tokensPerMinute === null) return UNLIMITED;
     const entry = this.current(identity.id, now);
+    entry.limited = true;
     const headers: Record<string, string> = {};
     const periods = spendPeriods(now);
     let decision: BudgetDecision = { headers };
@@ -168,6 +173,7 @@ export class KeyBudgets implements OnModuleInit, OnApplicationShutdown {
     const micro = costUsd === undefined ? 0 : Math.round(costUsd * MICRO);
     if (micro === 0 && tokens === 0) return;
     const entry = this.current(identity.id, now);
+    entry.limited = hasLimits(identity);
     entry.day.unsent += micro;
     entry.month.unsent += micro;
     entry.tokens.unsent += tokens;
@@ -209,7 +215,9 @@ export class KeyBudgets implements OnModuleInit, OnApplicationShutdown {
     if (this.usage.size === 0) return;
     try {
       const pipeline = this.redis.client.pipeline();
-      const known = [...this.usage];
+      // Only limited keys' totals decide anything; the others are counted and pushed, not re-read.
+      const known = [...this.usage].filter(([, entry]) => entry.limited);
+      if (known.length === 0) return;
       for (const [keyId, entry] of known) {
         pipeline.get(`${SPEND_PREFIX}${keyId}:d:${entry.day.period}`);
         pipeline.get(`${SPEND_PREFIX}${keyId}:m:${entry.month.period}`);
@@ -236,7 +244,7 @@ export class KeyBudgets implements OnModuleInit, OnApplicationShutdown {
     const periods = { day: day.period, month: month.period, window: tokens.period };
     let totals: number[];
     try {
-      totals = await this.addAndPublish(keyId, sent, periods);
+      totals = await this.addAndPublish(keyId, sent, periods, entry.limited);
     } catch (error) {
       unsend(day, sent.day);
       unsend(month, sent.month);
@@ -253,6 +261,7 @@ export class KeyBudgets implements OnModuleInit, OnApplicationShutdown {
     keyId: string,
     sent: { day: number; month: number; tokens: number },
     periods: { day: string; month: string; window: string },
+    limited: boolean,
   ): Promise<number[]> {
     return (await (
       this.redis.client as unknown as { switchboardAddSpend(...args: (string | number)[]): Promise<number[]> }
@@ -271,18 +280,20 @@ export class KeyBudgets implements OnModuleInit, OnApplicationShutdown {
       periods.day,
       periods.month,
       periods.window,
+      limited ? '1' : '0',
     )) as number[];
   }
 
   /**
-   * Another replica's (or our own) totals, heard through pub/sub: "<key>|<day>|<total>|<month>|
-   * <total>|<window>|<total>". Heard for keys this replica has not served yet too, so its first
-   * request of a key already knows what the others spent.
+   * Another replica's (or our own) totals of a limited key, heard through pub/sub: "<key>|<day>|
+   * <total>|<month>|<total>|<window>|<total>". Heard for keys this replica has not served yet too,
+   * so its first request of a key already knows what the others spent.
    */
   private hear(message: string): void {
     const [keyId, day, dayTotal, month, monthTotal, window, tokensTotal] = message.split('|');
     if (!keyId) return;
     const entry = this.current(keyId, Date.now());
+    entry.limited = true;
     if (entry.day.period === day) entry.day.shared = Math.max(entry.day.shared, Number(dayTotal));
     if (entry.month.period === month) entry.month.shared = Math.max(entry.month.shared, Number(monthTotal));
     if (entry.tokens.period === window) entry.tokens.shared = Math.max(entry.tokens.shared, Number(tokensTotal));
@@ -294,7 +305,7 @@ export class KeyBudgets implements OnModuleInit, OnApplicationShutdown {
     const window = String(windowOf(now));
     let entry = this.usage.get(keyId);
     if (!entry) {
-      entry = { day: counter(day), month: counter(month), tokens: counter(window), previousTokens: 0 };
+      entry = { limited: false, day: counter(day), month: counter(month), tokens: counter(window), previousTokens: 0 };
       this.usage.set(keyId, entry);
       return entry;
     }
@@ -319,6 +330,9 @@ export class KeyBudgets implements OnModuleInit, OnApplicationShutdown {
     this.lastSyncError = message;
   }
 }
+
+/** The answer for keys without spend or token limits: shared, so the common case allocates nothing. */
+const UNLIMITED: BudgetDecision = Object.freeze({ headers: Object.freeze({}) as Record<string, string> });
 
 function counter(period: string): Counter {
   return { period, shared: 0, unsent: 0, inFlight: 0 };
