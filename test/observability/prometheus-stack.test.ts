@@ -262,7 +262,7 @@ describe('Prometheus and Alertmanager on the running stack', () => {
     context.diagnostic(`instance failure -> Alertmanager webhook: ${elapsedMs} ms`);
     assert.deepEqual(
       { provider: alert.labels.provider, severity: alert.labels.severity },
-      { provider: 'openai', severity: 'warning' },
+      { provider: 'openai', severity: 'critical' },
     );
     assert.equal(alert.annotations.summary, 'openai-a (openai) is critical');
     assert.ok(
