@@ -150,6 +150,26 @@ describe('usage and spend through two gateway replicas', () => {
     }
   });
 
+  it('keeps prompts and answers only for a key that asks, with credentials redacted', async () => {
+    const secret = 'sk-proj-abcdef0123456789secret';
+    const logging = await createKey({ logBodies: true });
+    const quiet = await createKey({});
+    const ask = { model: 'gpt-4o', messages: [{ role: 'user', content: `my key is ${secret}, keep it safe` }] };
+    const logged = await send(stack.gateway, 'openai', logging.key, ask);
+    const streamed = await send(stack.gateway, 'openai', logging.key, { ...ask, stream: true });
+    const unlogged = await send(stack.gateway, 'openai', quiet.key, ask);
+    for (const answer of [logged, streamed]) {
+      const row = (await logRow(answer.requestId)) as LogRow & { prompt: string | null; answer: string | null };
+      const prompt = row.prompt ?? '';
+      assert.ok(prompt.includes('keep it safe'), 'the prompt is kept');
+      assert.ok(!prompt.includes(secret), 'without the credential');
+      assert.match(prompt, /\[redacted\]/);
+      assert.match(row.answer ?? '', /^Simulated OpenAI reply to: my key is/);
+    }
+    const row = (await logRow(unlogged.requestId)) as LogRow & { prompt: string | null; answer: string | null };
+    assert.deepEqual([row.prompt, row.answer], [null, null]);
+  });
+
   it("takes Perplexity's own reported cost (tokens plus its request fee)", async () => {
     const { key } = await createKey({});
     const answer = await send(stack.gateway, 'openai', key, {
