@@ -293,7 +293,7 @@ secure_bootstrap_acl() { # DIR API_URL [AGENT_URL...]
   SECURE_CACERT="$dir/consul-agent-ca.pem"
   command -v curl >/dev/null 2>&1 || secure_die "curl not found: install curl (apt-get install curl)"
   command -v jq >/dev/null 2>&1 || secure_die "jq not found: install jq (apt-get install jq)"
-  [ -s "$SECURE_CACERT" ] || secure_die "$SECURE_CACERT is missing: create the material first ($0 material $dir)"
+  [ -s "$SECURE_CACERT" ] || secure_die "$SECURE_CACERT is missing: create it first (consul/scripts/secure_cluster.sh material $dir)"
   [[ "$SECURE_API" == https://* ]] || secure_die "the API address must be https:// (got $SECURE_API): the agents serve HTTPS only"
   secure_log "==> ACLs on $SECURE_API"
   secure_management_token "$secrets"
