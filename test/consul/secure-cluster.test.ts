@@ -270,13 +270,23 @@ describe('a secure three-server Consul cluster from consul/config, with an app b
 
     // Watched every 100 ms through the failover: the app's readiness and API, and the catalog as
     // any server can answer it (stale reads need no leader).
-    const seen = { ready: new Map<string, number>(), pools: new Map<number, number>(), inCatalog: 0, missing: 0 };
+    const seen = {
+      ready: new Map<string, number>(),
+      degradedBy: new Set<string>(),
+      pools: new Map<number, number>(),
+      inCatalog: 0,
+      missing: 0,
+    };
     const count = <K>(map: Map<K, number>, key: K) => map.set(key, (map.get(key) ?? 0) + 1);
     const watching = new AbortController();
+    // Stops the watcher should an assertion below fail first.
+    context.after(() => watching.abort());
     const watcher = (async () => {
       while (!watching.signal.aborted) {
         const ready = await readiness(app.url).catch(() => ({ http: 0, body: { status: 'unreachable' } }));
         count(seen.ready, `${ready.http} ${ready.body.status}`);
+        for (const [name, detail] of Object.entries(('details' in ready.body && ready.body.details) || {}))
+          if (detail.status !== 'up') seen.degradedBy.add(`${name}: ${detail.message ?? detail.status}`);
         count(
           seen.pools,
           await fetch(`${app.url}/pools`).then(
@@ -333,13 +343,25 @@ describe('a secure three-server Consul cluster from consul/config, with an app b
       30_000,
       200,
     );
+    // Degraded while its watches back off (at most 10 s between tries), then up again.
+    await waitFor(
+      'the app to report up again',
+      async () => {
+        const { body } = await readiness(app.url);
+        if (body.status !== 'up') throw new Error(`${body.status}: ${JSON.stringify(body.details)}`);
+        return true;
+      },
+      30_000,
+      200,
+    );
+    const upAgain = performance.now() - killedAt;
     watching.abort();
     await watcher;
 
     context.diagnostic(
-      `no leader for ${Math.round(leaderless)} ms after SIGKILL of ${leader.name}; app passing again after ${Math.round(recovered)} ms; ` +
+      `no leader for ${Math.round(leaderless)} ms after SIGKILL of ${leader.name}; app passing again after ${Math.round(recovered)} ms, readiness up again after ${Math.round(upAgain)} ms; ` +
         `readiness ${JSON.stringify(Object.fromEntries(seen.ready))}, /pools ${JSON.stringify(Object.fromEntries(seen.pools))}, ` +
-        `catalog samples ${seen.inCatalog} present / ${seen.missing} missing`,
+        `catalog samples ${seen.inCatalog} present / ${seen.missing} missing; degraded by ${JSON.stringify([...seen.degradedBy])}`,
     );
     const readinessCodes = [...seen.ready.keys()].map((key) => key.split(' ')[0]);
     assert.deepEqual([...new Set(readinessCodes)], ['200'], 'readiness answered 200 (up or degraded) throughout');
