@@ -50,6 +50,12 @@ tls {
 encrypt_verify_incoming = true
 encrypt_verify_outgoing = true
 
+# The UI operators open (https://127.0.0.1:8500/ui in compose): this agent stays up when a server
+# goes down.
+ui_config {
+  enabled = true
+}
+
 disable_update_check = true
 
 telemetry {

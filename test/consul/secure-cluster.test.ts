@@ -237,6 +237,8 @@ describe('a secure three-server Consul cluster from consul/config, with an app b
       assert.equal(self.body.DebugConfig.TLS.InternalRPC.VerifyIncoming, true);
       assert.equal(self.body.DebugConfig.TLS.InternalRPC.VerifyServerHostname, true);
     }
+    const ui = await cluster.api<string>(cluster.client, 'GET', '/ui/');
+    assert.equal(ui.status, 200, 'the client agent serves the UI over HTTPS');
     // Plain HTTP sent to the HTTPS port gets Go's refusal, not an answer.
     const plain = await fetch(`http://127.0.0.1:${cluster.client.ports.https}/v1/status/leader`);
     assert.equal(plain.status, 400);
