@@ -2,22 +2,19 @@
 # (compose services consul-server-1..3, see docker-compose.yml). Every server loads this
 # same file; the node name comes from the command line (-node=consul-server-N).
 #
-# No secret lives in this file. ACL tokens reach the agent in one of two ways:
-#   - CONSUL_LOCAL_CONFIG: the hashicorp/consul image writes that JSON to
-#     /consul/config/local.json, which docker-compose.yml fills from .env
-#     (acl.tokens.initial_management and acl.tokens.agent), or
-#   - the CLI after start-up: `consul acl set-agent-token agent <secret>`, persisted in
-#     data_dir because enable_token_persistence is on (see consul/acl/README.md).
+# No secret lives in this file. consul/scripts/start_consul_cluster.sh start bootstraps the ACL
+# system once a leader exists (`acl bootstrap` with a SecretID it saved first), creates the
+# policies of consul/acl/ and the tokens, and gives every agent its agent token through the API
+# (`consul acl set-agent-token agent`), persisted in data_dir because enable_token_persistence is
+# on. Tokens land in consul/secrets/secrets.env (mode 0600); the apps' and Prometheus' also in .env.
+# A management token pre-seeded as CONSUL_MANAGEMENT_TOKEN in .env before the first start reaches
+# acl.tokens.initial_management through CONSUL_LOCAL_CONFIG (docker-compose.yml); the script then
+# uses it instead of bootstrapping. Manual steps: consul/acl/README.md.
 #
-# Bootstrap token. The ACL system is bootstrapped once per cluster, after a leader exists:
-#   - pre-seeded: set CONSUL_MANAGEMENT_TOKEN=$(uuidgen) in .env before the first start; the
-#     leader creates a global-management token with that SecretID (acl.tokens.initial_management);
-#   - or on demand: `consul acl bootstrap` (works once; prints the SecretID of a new
-#     global-management token). Keep it in a secret store, not in the repository.
-# Then create the narrower policies and tokens with consul/acl/README.md.
-#
-# Gossip encryption and TLS are deployment secrets too: pass them the same way
-# (an "encrypt" key in CONSUL_LOCAL_CONFIG, or the -encrypt flag), never here.
+# Gossip encryption and TLS. consul/scripts/start_consul_cluster.sh start generates the gossip key,
+# a CA and one certificate per agent into consul/secrets/ (consul/scripts/secure_cluster.sh);
+# docker-compose.yml mounts the agent's own files at /consul/tls and the gossip key as
+# /consul/config/gossip.hcl (encrypt = "..."). Neither is in this file.
 
 datacenter = "dc1"
 data_dir   = "/consul/data"
@@ -26,17 +23,46 @@ log_level  = "INFO"
 server           = true
 bootstrap_expect = 3
 
-# Compose DNS names; retry_join keeps trying while the other containers are still starting.
-retry_join = ["consul-server-1", "consul-server-2", "consul-server-3"]
+# Where the other servers are is the deployment's business: docker-compose.yml passes
+# -retry-join for each (a list here could not be replaced, only extended, by another config).
 
-# HTTP, DNS and gRPC listen on all interfaces so other containers (and the published UI
-# port) reach them; access is still governed by ACLs (default deny below).
+# HTTPS and DNS listen on all interfaces so other containers (and the published ports) reach
+# them; access is still governed by ACLs (default deny below).
 client_addr = "0.0.0.0"
 
+# HTTPS only: plain HTTP would carry ACL tokens in clear text. No gRPC: nothing here uses Consul's
+# service mesh or peering, and a closed port needs no certificate policy.
 ports {
-  http = 8500
-  grpc = 8502
+  http     = -1
+  https    = 8501
+  grpc     = -1
+  grpc_tls = -1
 }
+
+tls {
+  defaults {
+    ca_file   = "/consul/tls/ca.pem"
+    cert_file = "/consul/tls/agent.pem"
+    key_file  = "/consul/tls/agent-key.pem"
+    # Agents talk to each other only with certificates signed by this CA, both ways.
+    verify_incoming = true
+    verify_outgoing = true
+  }
+  internal_rpc {
+    # A server certificate names server.<dc>.consul: a client certificate cannot pose as a server.
+    verify_server_hostname = true
+  }
+  https {
+    # HTTPS callers (apps, Prometheus, the UI, the CLI) prove who they are with ACL tokens; they
+    # need the CA to trust the agent, not a client certificate of their own.
+    verify_incoming = false
+  }
+}
+
+# Gossip from an agent without the key (encrypt, from gossip.hcl) is dropped. Both default to
+# true; set here so that a rolling key introduction cannot be left half-done by accident.
+encrypt_verify_incoming = true
+encrypt_verify_outgoing = true
 
 ui_config {
   enabled = true

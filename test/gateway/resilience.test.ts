@@ -99,6 +99,8 @@ describe('api-gateway: serving through Redis and Consul outages', () => {
       60_000,
       200,
     );
+    // Readiness can be back within a second; the load goes on for a while after it all the same.
+    await waitFor('the load to send more than 20 requests', () => load.sent > 20, 10_000, 50);
     const outcome = await load.stop();
     assert.ok(outcome.sent > 20, `sent ${outcome.sent}`);
     assert.deepEqual(

@@ -36,9 +36,11 @@ function testPrometheusConfig(addresses: {
   config = replaceAll(config, /(scrape|evaluation)_interval: 15s/g, '$1_interval: 1s', what);
   config = replaceAll(config, '/etc/prometheus/alerts.yml', addresses.rulesFile, what);
   config = replaceAll(config, '/run/secrets/consul_metrics_token', addresses.tokenFile, what);
-  // One dev agent stands in for the three servers.
-  config = replaceAll(config, /^\s+- consul-server-[23]:8500\n/gm, '', what);
-  config = replaceAll(config, 'consul-server-1:8500', addresses.consul, what);
+  // One dev agent stands in for the client agent and the three servers; it serves plain HTTP,
+  // where the compose agents serve HTTPS only (test/consul/secure-cluster.test.ts covers those).
+  config = replaceAll(config, /^(\s+)scheme: https\n(\1#.*\n)*\1tls_config:\n\1 {2}ca_file: \S+\n/gm, '', what);
+  config = replaceAll(config, /^\s+- consul-server-[23]:8501\n/gm, '', what);
+  config = replaceAll(config, /consul-(server-1|client):8501/g, addresses.consul, what);
   config = replaceAll(config, 'alertmanager:9093', addresses.alertmanager, what);
   return replaceAll(config, 'localhost:9090', addresses.self, what);
 }

@@ -44,6 +44,11 @@ export class SteadyLoad {
     return this;
   }
 
+  /** Requests sent so far. */
+  get sent(): number {
+    return this.outcome.sent;
+  }
+
   /** Stops sending and waits for every answer. */
   async stop(): Promise<LoadOutcome> {
     clearInterval(this.timer);

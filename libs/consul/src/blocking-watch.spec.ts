@@ -26,7 +26,7 @@ describe('isChange', () => {
 });
 
 describe('BlockingWatch loop', () => {
-  it('passes the index along, skips timeouts, follows a reset and backs off on errors', async () => {
+  it('passes the index along, skips timeouts, follows a reset, backs off on errors and asks at once after one', async () => {
     const script: Array<{ index: number; body: string } | Error> = [
       { index: 10, body: 'a' },
       { index: 10, body: 'a' }, // wait expired, nothing new
@@ -38,6 +38,7 @@ describe('BlockingWatch loop', () => {
     const changes: string[] = [];
     const errors: number[] = [];
     const resets: Array<[number, number]> = [];
+    let recoveries = 0;
     let done!: () => void;
     const finished = new Promise<void>((resolve) => (done = resolve));
     const watch = new BlockingWatch<string>(
@@ -60,14 +61,19 @@ describe('BlockingWatch loop', () => {
         onChange: (body) => changes.push(body),
         onError: (_error, failures) => errors.push(failures),
         onReset: (previous, received) => resets.push([previous, received]),
+        onRecovered: () => {
+          recoveries += 1;
+        },
       },
     );
     watch.start();
     await finished;
     await watch.stop();
-    assert.deepEqual(sentIndexes, [0, 10, 10, 10, 12, 3]);
+    // After the error: index 0, an immediate answer, so a recovered Consul shows at once.
+    assert.deepEqual(sentIndexes, [0, 10, 10, 0, 12, 3]);
     assert.deepEqual(changes, ['a', 'b', 'c']);
     assert.deepEqual(errors, [1]);
+    assert.equal(recoveries, 1);
     assert.deepEqual(resets, [[12, 3]]);
     assert.equal(watch.running, false);
   });

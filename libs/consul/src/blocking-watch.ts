@@ -27,13 +27,17 @@ export interface BlockingWatchOptions<T> {
   onChange: (body: T, index: number) => void;
   /** Called on each failed query, with the delay before the next try. */
   onError?: (error: unknown, consecutiveFailures: number, retryInMs: number) => void;
+  /** Called on the first answer after failed queries (before onChange, when it carries news). */
+  onRecovered?: () => void;
   /** Called when the index went backwards and the watch followed it. */
   onReset?: (previous: number, received: number) => void;
 }
 
 /**
  * A long-poll loop over a Consul blocking query. It keeps the index, backs off with jitter on
- * errors (capped), and stops promptly on stop(): the query in flight is aborted.
+ * errors (capped), and stops promptly on stop(): the query in flight is aborted. After a failure
+ * it asks without blocking: a blocking retry would hide that Consul is back until something
+ * changed or the wait ran out, and an unchanged index is still no change.
  */
 export class BlockingWatch<T> {
   private index = 0;
@@ -70,9 +74,12 @@ export class BlockingWatch<T> {
     const waitSeconds = this.options.waitSeconds ?? 30;
     while (!signal.aborted) {
       try {
-        const result = await this.query(this.index, waitSeconds, signal);
+        const result = await this.query(this.failures > 0 ? 0 : this.index, waitSeconds, signal);
         if (signal.aborted) return;
-        this.failures = 0;
+        if (this.failures > 0) {
+          this.failures = 0;
+          this.options.onRecovered?.();
+        }
         if (this.index > 0 && result.index < this.index) this.options.onReset?.(this.index, result.index);
         const changed = isChange(this.index, result.index);
         const missingIndex = !(result.index >= 1);

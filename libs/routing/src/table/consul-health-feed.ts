@@ -29,6 +29,8 @@ export class ConsulHealthFeed implements OnModuleInit, BeforeApplicationShutdown
   /** Last successful answer, and the error since (for readiness and /pools). */
   lastUpdateAt = 0;
   lastError: string | undefined;
+  /** Watches whose last query failed: lastError stands until every one has answered again. */
+  private readonly failing = new Set<string>();
   /** What each provider's discovered instances last were, so an unchanged answer rebuilds nothing. */
   private readonly discoveredSignature = new Map<ProviderName, string>();
   /** Why a discovered service is not routed to, by provider and service: each reason is logged once while it lasts. */
@@ -51,7 +53,8 @@ export class ConsulHealthFeed implements OnModuleInit, BeforeApplicationShutdown
             if (provider) this.watchService(name, provider);
           }
         },
-        onError: (error, failures, retryInMs) => this.failed(error, failures, retryInMs),
+        onError: (error, failures, retryInMs) => this.failed('catalog', error, failures, retryInMs),
+        onRecovered: () => this.recovered('catalog'),
       },
     );
     this.catalogWatch.start();
@@ -70,7 +73,8 @@ export class ConsulHealthFeed implements OnModuleInit, BeforeApplicationShutdown
         waitSeconds: 30,
         backoffMaxMs: 5_000,
         onChange: (entries) => this.apply(provider, entries),
-        onError: (error, failures, retryInMs) => this.failed(error, failures, retryInMs),
+        onError: (error, failures, retryInMs) => this.failed(name, error, failures, retryInMs),
+        onRecovered: () => this.recovered(name),
       },
     );
     this.watches.set(name, watch);
@@ -95,8 +99,6 @@ export class ConsulHealthFeed implements OnModuleInit, BeforeApplicationShutdown
     }
     this.table.clearConsulStatus(provider, present);
     this.lastUpdateAt = now;
-    if (this.lastError) this.logger.log('Consul reachable again; provider health is live');
-    this.lastError = undefined;
   }
 
   private discoveredId(entry: ServiceHealthEntry): string | undefined {
@@ -159,7 +161,19 @@ export class ConsulHealthFeed implements OnModuleInit, BeforeApplicationShutdown
     return providerTarget({ baseUrl: row.baseUrl, extraHeaders: {} }, apiKey);
   }
 
-  private failed(error: unknown, failures: number, retryInMs: number): void {
+  /**
+   * A watch answered again. Cleared here rather than on the next change: with nothing changing in
+   * Consul, readiness would otherwise say "failing" for as long as the fleet stays as it is.
+   */
+  private recovered(watch: string): void {
+    this.failing.delete(watch);
+    if (this.failing.size > 0 || !this.lastError) return;
+    this.logger.log('Consul reachable again; provider health is live');
+    this.lastError = undefined;
+  }
+
+  private failed(watch: string, error: unknown, failures: number, retryInMs: number): void {
+    this.failing.add(watch);
     const message = describeError(error);
     if (failures === 1)
       this.logger.warn(
