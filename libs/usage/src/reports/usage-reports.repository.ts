@@ -52,7 +52,7 @@ export interface RequestRecord {
 export type UsageDimension = 'key' | 'provider' | 'model' | 'instance';
 
 const DIMENSION_COLUMNS: Record<UsageDimension, { column: string; alias: string }> = {
-  key: { column: 'key_id', alias: 'key_id' },
+  key: { column: 'key_id', alias: 'keyId' },
   provider: { column: 'provider', alias: 'provider' },
   model: { column: 'model', alias: 'model' },
   instance: { column: 'instance_name', alias: 'instance' },
