@@ -78,6 +78,26 @@ export async function apiIfMatch(method, path, body, version) {
   return data;
 }
 
+/**
+ * One page of a report as CSV, and the cursor of the next page (`x-next-cursor`). Fetched like
+ * every other call, with the token in a header: a download link could only carry it in its URL.
+ */
+export async function apiCsv(path) {
+  const response = await fetch(path, {
+    headers: { authorization: `Bearer ${session.token}`, accept: 'text/csv', 'x-admin-actor': 'console' },
+    cache: 'no-store',
+    credentials: 'omit',
+  }).catch(() => {
+    throw new ApiError(0, 'The instance-manager did not answer (is it running?)');
+  });
+  const text = await response.text();
+  if (!response.ok) {
+    if (response.status === 401) onUnauthorized();
+    throw new ApiError(response.status, parseJson(text)?.message ?? (text || response.statusText));
+  }
+  return { text, nextCursor: response.headers.get('x-next-cursor') };
+}
+
 function parseJson(text) {
   if (!text) return undefined;
   try {

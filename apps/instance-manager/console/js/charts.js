@@ -2,7 +2,7 @@
 import uPlot from '/console/vendor/uplot/uPlot.esm.js';
 import { h } from './dom.js';
 
-const COLOURS = ['#2f5fd0', '#d63b3b', '#1f9d55', '#d99a06'];
+const COLOURS = ['#2f5fd0', '#d63b3b', '#1f9d55', '#d99a06', '#7a4fd0', '#0e8a9a', '#c2569b', '#667085'];
 
 /**
  * One chart: a title and series over time (x in seconds since the epoch). `format` renders the
@@ -10,17 +10,30 @@ const COLOURS = ['#2f5fd0', '#d63b3b', '#1f9d55', '#d99a06'];
  */
 export class SmallChart {
   /** `floor`: the least top of the y axis, so a quiet series reads as low rather than as noise. */
-  constructor(title, labels, format = (value) => String(value), floor = 1) {
+  constructor(title, labels, format = (value) => String(value), floor = 1, height = 130) {
     this.element = h('div', { className: 'chart' }, h('h3', { className: 'muted' }, title));
     this.labels = labels;
     this.format = format;
     this.floor = floor;
+    this.height = height;
     this.plot = undefined;
     this.resize = () => this.plot?.setSize(this.size());
   }
 
   size() {
-    return { width: Math.max(240, this.element.clientWidth - 8), height: 130 };
+    return { width: Math.max(240, this.element.clientWidth - 8), height: this.height };
+  }
+
+  /**
+   * For charts whose series come from the data (one per key or model): redrawn from scratch only
+   * when the set of series changed, otherwise updated in place like setData.
+   */
+  setSeries(labels, data) {
+    if (labels.join('\n') !== this.labels.join('\n')) {
+      this.destroy();
+      this.labels = labels;
+    }
+    this.setData(data);
   }
 
   /** data: [xs, ys1, ys2, ...]; drawn on the first call, redrawn in place afterwards. */

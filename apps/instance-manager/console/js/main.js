@@ -6,9 +6,14 @@ import { auditPage } from './pages/audit.js';
 import { clientKeysPage } from './pages/client-keys.js';
 import { instancePage } from './pages/instance.js';
 import { overviewPage } from './pages/overview.js';
+import { requestsPage } from './pages/requests.js';
 import { routingPage } from './pages/routing.js';
+import { usagePage } from './pages/usage.js';
 
-/** Short polling: one dashboard request per refresh, paused while the tab is hidden. */
+/**
+ * Short polling: one dashboard request per refresh, paused while the tab is hidden. A page whose
+ * figures move slowly (usage, the request log) sets its own, longer `pollMs`.
+ */
 const POLL_MS = 2000;
 const PAGES = {
   overview: overviewPage,
@@ -17,6 +22,8 @@ const PAGES = {
   alerts: alertsPage,
   keys: clientKeysPage,
   audit: auditPage,
+  usage: usagePage,
+  requests: requestsPage,
 };
 
 const byId = (id) => document.getElementById(id);
@@ -69,10 +76,12 @@ function showApp() {
   route();
 }
 
+/** `#/instances/<id>`, or `#/<page>?<query>` where the query carries a page's filters (the request log's). */
 function parseRoute() {
-  const [name, ...rest] = location.hash.replace(/^#\/?/, '').split('/');
+  const [path, search = ''] = location.hash.replace(/^#\/?/, '').split('?');
+  const [name, ...rest] = path.split('/');
   if (name === 'instances' && rest[0]) return { name, params: { id: decodeURIComponent(rest[0]) } };
-  return { name: PAGES[name] ? name : 'overview', params: {} };
+  return { name: PAGES[name] ? name : 'overview', params: { query: new URLSearchParams(search) } };
 }
 
 function route() {
@@ -113,7 +122,7 @@ async function tick(seen) {
   } finally {
     refreshing = false;
   }
-  if (seen === generation) timer = setTimeout(() => void tick(seen), POLL_MS);
+  if (seen === generation) timer = setTimeout(() => void tick(seen), current?.pollMs ?? POLL_MS);
   // A page shown while this refresh ran was turned away by `refreshing`: its loop starts now.
   else void tick(generation);
 }
