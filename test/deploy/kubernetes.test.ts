@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -181,6 +181,31 @@ spec:
       deployment('{name: demo, image: "demo:1"}').replace('matchLabels: {app: demo}', 'matchLabels: {app: other}'),
     );
     assert.match(misses.errors, /does not match the pod template's labels/);
+  });
+});
+
+describe('overlays/mesh (Consul Connect)', () => {
+  const objects = render('mesh');
+
+  it('injects a sidecar into every app with PostgreSQL and Redis as local upstreams, and opens the mesh port', () => {
+    const deployments = ofKind(objects, 'Deployment');
+    assert.deepEqual(deployments.map((d) => d.metadata.name).sort(), [...APP_NAMES].sort());
+    for (const deployment of deployments) {
+      const annotations = deployment.spec.template.metadata.annotations;
+      assert.equal(annotations['consul.hashicorp.com/connect-inject'], 'true', deployment.metadata.name);
+      assert.equal(annotations['consul.hashicorp.com/connect-service-upstreams'], 'postgres:15432,redis:16379');
+    }
+    // A Job with a sidecar never completes without native sidecars: migrations stay outside the mesh.
+    const job = find(objects, 'Job', 'switchboard-migrate');
+    assert.equal(job.spec.template.metadata?.annotations?.['consul.hashicorp.com/connect-inject'], undefined);
+    const mesh = find(objects, 'NetworkPolicy', 'allow-mesh');
+    assert.deepEqual(
+      mesh.spec.egress[0].ports.map((port: K8sObject) => port.port),
+      [20000, 8502],
+    );
+    // The intentions the mesh relies on are the same files the compose stack applies.
+    for (const file of ['default-deny.hcl', 'postgres.hcl', 'redis.hcl'])
+      assert.ok(existsSync(join(repoRoot, 'consul/connect', file)), file);
   });
 });
 
