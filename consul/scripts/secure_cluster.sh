@@ -169,6 +169,22 @@ secure_api_ok() { # the same, dying unless 200
   secure_die "$1 $2 answered $SECURE_STATUS: $SECURE_BODY"
 }
 
+# Asks Consul about a token (GET /v1/acl/token/self) until it can tell: 200 (known) or 403 (not
+# found). Anything else (unreachable, 5xx, 429 during an election) is asked again until the
+# deadline, so a busy cluster never makes a known token look unknown.
+secure_token_self() { # SECRET
+  local deadline=$((SECONDS + 60))
+  while :; do
+    secure_api GET "$SECURE_API/v1/acl/token/self" "$1"
+    case "$SECURE_STATUS" in
+      200 | 403) return 0 ;;
+    esac
+    [ "$SECONDS" -lt "$deadline" ] ||
+      secure_die "Consul did not say whether a token is known (last answer $SECURE_STATUS: $SECURE_BODY); check the servers and run again"
+    sleep 1
+  done
+}
+
 # A management token that works: the one in secrets.env, else CONSUL_MANAGEMENT_TOKEN, else a new
 # one from `acl bootstrap`. Its SecretID is chosen and saved before Consul sees it, so an
 # interrupted run never loses the cluster's only management token.
@@ -177,7 +193,7 @@ secure_management_token() { # SECRETS_FILE
   token="$(secure_env_get "$secrets" CONSUL_MANAGEMENT_TOKEN)"
   [ -n "$token" ] || token="${CONSUL_MANAGEMENT_TOKEN:-}"
   if [ -n "$token" ]; then
-    secure_api GET "$SECURE_API/v1/acl/token/self" "$token"
+    secure_token_self "$token"
     if [ "$SECURE_STATUS" = 200 ]; then
       secure_env_set "$secrets" CONSUL_MANAGEMENT_TOKEN "$token"
       secure_log "    management token kept"
@@ -245,7 +261,7 @@ secure_token() { # SECRETS_FILE KEY DESCRIPTION POLICY
     secure_env_set "$secrets" "$key" "$secret"
   fi
   fields="\"Description\": \"$description\", \"Policies\": [{\"Name\": \"$policy\"}]"
-  secure_api GET "$SECURE_API/v1/acl/token/self" "$secret"
+  secure_token_self "$secret"
   if [ "$SECURE_STATUS" = 200 ]; then
     if [ "$(printf '%s' "$SECURE_BODY" | jq -r '[.Policies[]?.Name] | join(",")')" = "$policy" ] &&
       [ "$(printf '%s' "$SECURE_BODY" | jq -r .Description)" = "$description" ]; then

@@ -26,8 +26,7 @@ export class ConsulHealthFeed implements OnModuleInit, BeforeApplicationShutdown
   private readonly logger = new Logger(ConsulHealthFeed.name);
   private readonly watches = new Map<string, BlockingWatch<ServiceHealthEntry[]>>();
   private catalogWatch: BlockingWatch<Record<string, string[]>> | undefined;
-  /** Last successful answer, and the error since (for readiness and /pools). */
-  lastUpdateAt = 0;
+  /** The error since the last successful answer of every watch (for readiness). */
   lastError: string | undefined;
   /** Watches whose last query failed: lastError stands until every one has answered again. */
   private readonly failing = new Set<string>();
@@ -98,7 +97,6 @@ export class ConsulHealthFeed implements OnModuleInit, BeforeApplicationShutdown
       this.table.setConsulStatus(id, worst, (entry.Service.Tags ?? []).includes('draining'), now);
     }
     this.table.clearConsulStatus(provider, present);
-    this.lastUpdateAt = now;
   }
 
   private discoveredId(entry: ServiceHealthEntry): string | undefined {
