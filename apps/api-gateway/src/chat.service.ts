@@ -82,7 +82,7 @@ export class ChatService {
       const { response, report } = await this.orchestrator.complete(chat, decision, abort.signal, trace);
       // Charged before the answer goes out, so the key's next request (on any replica) sees it.
       this.usage.usageKnown(trace, report.candidate.provider, report.candidate.model, response.usage);
-      trace.answerParts?.push(response.message.content ?? '');
+      trace.appendAnswer(response.message.content ?? '');
       const payload = format === 'openai' ? toOpenAIResponse(response) : toAnthropicMessage(response);
       const overheadMs = overhead(reply, report);
       this.metrics.gatewayOverhead.observe({ format }, overheadMs / 1000);
@@ -165,7 +165,7 @@ class SseSink implements StreamSink {
       // Charged as soon as it is known: the client's stream has not ended yet.
       const served = this.trace.lastCandidate;
       if (served) this.usage.usageKnown(this.trace, served.provider, served.model, event.usage);
-    } else if (event.type === 'text') this.trace.answerParts?.push(event.text);
+    } else if (event.type === 'text') this.trace.appendAnswer(event.text);
     const text = this.writer.write(event);
     if (!text || this.raw.destroyed) return;
     if (this.raw.write(text)) return;

@@ -27,15 +27,37 @@ export class RequestTrace implements AttemptTally {
   /** Set once the cost was counted against the key, so it is charged once. */
   charged = false;
   timeToFirstTokenMs: number | null = null;
-  /** Only for keys that log bodies: the prompt, and the answer's text as it streams. */
+  /** Only for keys that log bodies: the prompt as logged (redacted, cut). */
   prompt: string | null = null;
-  answerParts: string[] | undefined;
+  /** Only for keys that log bodies: the answer's text as it streams, up to answerLimit characters. */
+  private answerParts: string[] | undefined;
+  private answerLength = 0;
+  private answerLimit = 0;
 
   constructor(
     readonly format: ClientFormat,
     readonly requestId: string,
     readonly userAgent: string | null,
   ) {}
+
+  /** Starts keeping the answer's text, at most `limit` characters of it (the rest is never logged). */
+  keepAnswer(limit: number): void {
+    this.answerParts = [];
+    this.answerLimit = limit;
+  }
+
+  /** Adds answer text, when the answer is kept and below its limit. */
+  appendAnswer(text: string): void {
+    if (!this.answerParts || this.answerLength >= this.answerLimit) return;
+    const kept = text.slice(0, this.answerLimit - this.answerLength);
+    this.answerParts.push(kept);
+    this.answerLength += kept.length;
+  }
+
+  /** The kept answer text; null when the answer is not kept. */
+  get answer(): string | null {
+    return this.answerParts?.join('') ?? null;
+  }
 
   get elapsedMs(): number {
     return performance.now() - this.started;

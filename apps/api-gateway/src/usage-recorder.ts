@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { AppConfig, DomainError, MetricsService, redactCredentials } from '@switchboard/kernel';
+import { AppConfig, DomainError, MetricsService } from '@switchboard/kernel';
 import { ProviderError, type Usage } from '@switchboard/providers';
 import {
   BudgetExceededError,
@@ -9,7 +9,14 @@ import {
   RequestCancelledError,
   UnknownModelError,
 } from '@switchboard/routing';
-import { PriceBook, type RequestLogRow, RequestLogWriter } from '@switchboard/usage';
+import {
+  loggedBody,
+  loggedPrompt,
+  PriceBook,
+  REDACTION_MARGIN,
+  type RequestLogRow,
+  RequestLogWriter,
+} from '@switchboard/usage';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type ClientFormat, renderError } from './client-format.js';
 import { RequestTrace } from './request-trace.js';
@@ -51,11 +58,14 @@ export class UsageRecorder implements OnModuleInit {
     );
   }
 
-  /** The prompt of a key that logs bodies (credentials redacted at the end, off the hot path of others). */
+  /**
+   * The prompt of a key that logs bodies, redacted and cut to REQUEST_LOG_BODY_MAX_CHARS, and the
+   * start of its answer (kept a margin past the cut, so a credential across the cut is redacted whole).
+   */
   keepPrompt(trace: RequestTrace, messages: unknown): void {
     if (!trace.identity?.logBodies) return;
-    trace.prompt = JSON.stringify(messages) ?? null;
-    trace.answerParts = [];
+    trace.prompt = loggedPrompt(messages, this.config.REQUEST_LOG_BODY_MAX_CHARS);
+    trace.keepAnswer(this.config.REQUEST_LOG_BODY_MAX_CHARS + REDACTION_MARGIN);
   }
 
   /** The served model's usage is known: price it, count it, charge it to the key. Once per request. */
@@ -106,15 +116,15 @@ export class UsageRecorder implements OnModuleInit {
       latencyMs: Math.round(trace.elapsedMs),
       timeToFirstTokenMs: trace.timeToFirstTokenMs === null ? null : Math.round(trace.timeToFirstTokenMs),
       userAgent: trace.userAgent,
-      prompt: identity.logBodies ? this.body(trace.prompt) : null,
-      answer: identity.logBodies ? this.body(trace.answerParts?.join('') ?? null) : null,
+      prompt: identity.logBodies ? trace.prompt : null,
+      answer: identity.logBodies ? this.answerOf(trace) : null,
     };
     this.log.append(row);
   }
 
-  private body(text: string | null): string | null {
-    if (text === null) return null;
-    return redactCredentials(text.slice(0, this.config.REQUEST_LOG_BODY_MAX_CHARS));
+  private answerOf(trace: RequestTrace): string | null {
+    const answer = trace.answer;
+    return answer === null ? null : loggedBody(answer, this.config.REQUEST_LOG_BODY_MAX_CHARS);
   }
 }
 

@@ -13,8 +13,10 @@ export {
 export { applyMigrations, ensureDatabase, type MigrationResult } from './migrator.js';
 export {
   DatabaseUnavailableError,
+  isDataError,
   isDatabaseUnavailable,
   isRecordNotFound,
   isUniqueViolation,
+  sqlStateOf,
 } from './prisma-errors.js';
 export { PrismaService } from './prisma.service.js';

@@ -10,7 +10,8 @@ export {
 } from './pricing/prices.service.js';
 export { requestCost } from './pricing/request-cost.js';
 export { type MaintenanceResult, partitionName, RequestLogPartitions } from './request-log/request-log-partitions.js';
-export { RequestLogRepository } from './request-log/request-log.repository.js';
+export { loggedBody, loggedPrompt, REDACTION_MARGIN } from './request-log/logged-body.js';
+export { RequestLogRepository, RequestLogRowsRefusedError } from './request-log/request-log.repository.js';
 export type { RequestLogRow } from './request-log/request-log-row.js';
 export { RequestLogWriter } from './request-log/request-log-writer.js';
 export { toCsv } from './reports/csv.js';
@@ -27,7 +28,11 @@ export {
   decodeCursor,
   encodeCursor,
   InvalidCursorError,
+  InvalidUsageRangeError,
   type RequestPage,
+  USAGE_MAX_RANGE_DAYS,
+  USAGE_MAX_ROWS,
+  type UsageReport,
   UsageReportsService,
 } from './reports/usage-reports.service.js';
 export { UsageModule, type UsageModuleOptions } from './usage.module.js';

@@ -1,7 +1,13 @@
 import { Controller, Get, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { AdminTokenGuard } from '@switchboard/platform';
-import { type RequestFilter, toCsv, UsageReportsService } from '@switchboard/usage';
+import {
+  type RequestFilter,
+  toCsv,
+  USAGE_MAX_RANGE_DAYS,
+  USAGE_MAX_ROWS,
+  UsageReportsService,
+} from '@switchboard/usage';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   RequestLogEntryDto,
@@ -66,6 +72,7 @@ export class UsageController {
   @Get('usage')
   @ApiOperation({
     summary: 'Requests, tokens and cost summed per hour or day, grouped by key, provider, model, instance',
+    description: `The range is at most ${USAGE_MAX_RANGE_DAYS.hour} days for hour buckets and ${USAGE_MAX_RANGE_DAYS.day} for day buckets (400 naming from otherwise); at most ${USAGE_MAX_ROWS} rows, with truncated set when more matched (CSV: header x-truncated: true).`,
   })
   @ApiOkResponse({ type: UsageReportDto })
   @ApiProduces('application/json', 'text/csv')
@@ -77,9 +84,12 @@ export class UsageController {
     const { from, to } = rangeOf(query);
     const bucket = query.bucket ?? 'day';
     const groupBy = query.groupBy ?? [];
-    const rows = await this.reports.usage({ from, to, bucket, groupBy, ...filters(query) });
-    if (wantsCsv(query, request)) return csv(reply, 'usage.csv', toCsv(USAGE_COLUMNS, rows as UsageRowDto[]));
-    return { from, to, bucket, groupBy, rows } satisfies UsageReportDto;
+    const { rows, truncated } = await this.reports.usage({ from, to, bucket, groupBy, ...filters(query) });
+    if (wantsCsv(query, request)) {
+      if (truncated) void reply.header('x-truncated', 'true');
+      return csv(reply, 'usage.csv', toCsv(USAGE_COLUMNS, rows as UsageRowDto[]));
+    }
+    return { from, to, bucket, groupBy, rows, truncated } satisfies UsageReportDto;
   }
 
   @Get('requests')

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
+import { USAGE_MAX_ROWS } from '@switchboard/usage';
 import { IsDate, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 
 export const USAGE_DIMENSIONS = ['key', 'provider', 'model', 'instance'] as const;
@@ -133,8 +134,10 @@ export class UsageReportDto {
   bucket!: string;
   @ApiProperty({ type: [String] })
   groupBy!: string[];
-  @ApiProperty({ type: [UsageRowDto] })
+  @ApiProperty({ type: [UsageRowDto], description: `In bucket order, at most ${USAGE_MAX_ROWS}` })
   rows!: UsageRowDto[];
+  @ApiProperty({ description: 'More rows matched than were returned: narrow the range, the filters or the grouping' })
+  truncated!: boolean;
 }
 
 export class RequestLogEntryDto {

@@ -363,6 +363,13 @@ export class AppConfig {
   @IntegerInRange(100, 10_000_000)
   REQUEST_LOG_QUEUE_MAX = 100_000;
 
+  /**
+   * The same queue's bound in approximate bytes (rows of keys that log bodies are large): past it the
+   * oldest rows lose their prompt and answer first, then the oldest rows are dropped.
+   */
+  @IntegerInRange(1_048_576, 17_179_869_184, ' of bytes')
+  REQUEST_LOG_QUEUE_MAX_BYTES = 268_435_456;
+
   /** Rows per insert statement, and the queue length that starts a write before the timer does. */
   @IntegerInRange(1, 50_000)
   REQUEST_LOG_BATCH_ROWS = 1_000;

@@ -57,8 +57,10 @@ export class MetricsService {
   readonly keyLimitRefused: Counter<'reason'>;
   /** Request log rows written to Postgres. */
   readonly requestLogWritten: Counter;
-  /** Request log rows dropped (oldest first) because the in-memory queue was full while Postgres was slow or away. */
-  readonly requestLogDropped: Counter;
+  /** Request log rows dropped, by reason: queue_full (oldest first, Postgres slow or away) or refused (bad row data). */
+  readonly requestLogDropped: Counter<'reason'>;
+  /** Request log rows that lost their bodies to the queue's bytes bound (the rows themselves kept). */
+  readonly requestLogBodiesDropped: Counter;
   /** Request log rows waiting in memory for their write. */
   readonly requestLogQueued: Gauge;
   /** Firing alerts of the instance-manager's rules; only the leader exports non-zero values. */
@@ -230,7 +232,13 @@ export class MetricsService {
     });
     this.requestLogDropped = new Counter({
       name: `${METRIC_PREFIX}request_log_dropped_total`,
-      help: 'Request log rows dropped, oldest first, because the in-memory queue was full while Postgres was slow or away.',
+      help: 'Request log rows dropped, by reason: queue_full (the oldest rows, while Postgres was slow or away the in-memory queue reached its rows or bytes bound) or refused (Postgres refused the row itself).',
+      labelNames: ['reason'],
+      registers: [this.registry],
+    });
+    this.requestLogBodiesDropped = new Counter({
+      name: `${METRIC_PREFIX}request_log_bodies_dropped_total`,
+      help: 'Request log rows whose prompt and answer were dropped (the row kept) because the in-memory queue reached its bytes bound.',
       registers: [this.registry],
     });
     this.requestLogQueued = new Gauge({

@@ -65,4 +65,20 @@ describe('requestCost', () => {
       (12 * 1.25) / 1e6,
     );
   });
+
+  it('never counts a cost below zero, stated or from negative token counts', () => {
+    const usage = { promptTokens: 10, completionTokens: 10, totalTokens: 20 };
+    assert.equal(requestCost({ ...usage, costUsd: -2 }, priceOf('perplexity', 'sonar')), 0);
+    assert.equal(
+      requestCost(
+        { promptTokens: -1_000_000, completionTokens: -5, totalTokens: -1_000_005 },
+        priceOf('openai', 'gpt-4o'),
+      ),
+      0,
+    );
+    near(
+      requestCost({ ...usage, completionTokens: -500, reasoningTokens: -500 }, priceOf('openai', 'gpt-4o')),
+      (10 * 2.5) / 1e6,
+    );
+  });
 });

@@ -13,4 +13,24 @@ describe('toCsv', () => {
     );
     assert.equal(csv, 'a,b,c\r\nplain,"with, comma",\r\n"say ""hi""",2026-12-01T00:00:00.000Z,1.5\r\n');
   });
+
+  it('writes text that a spreadsheet would run as a formula after a single quote, and numbers as they are', () => {
+    const csv = toCsv<{ text: unknown }>(
+      ['text'],
+      [
+        { text: '=HYPERLINK("http://evil.example","x")' },
+        { text: '+1' },
+        { text: '-2+3' },
+        { text: '@SUM(A1)' },
+        { text: '\tcmd' },
+        { text: '\rcmd' },
+        { text: 'gpt-4o' },
+        { text: -1.5 },
+      ],
+    );
+    assert.equal(
+      csv,
+      'text\r\n"\'=HYPERLINK(""http://evil.example"",""x"")"\r\n\'+1\r\n\'-2+3\r\n\'@SUM(A1)\r\n\'\tcmd\r\n"\'\rcmd"\r\ngpt-4o\r\n-1.5\r\n',
+    );
+  });
 });

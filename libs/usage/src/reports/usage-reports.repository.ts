@@ -122,9 +122,10 @@ export class UsageReportsRepository {
 
   /**
    * Sums from the rollups (`from` rounded down to its hour or day): a month of traffic is one row
-   * per key, model and instance per day (or hour), however many requests it held.
+   * per key, model and instance per day (or hour), however many requests it held. At most `limit`
+   * rows, in bucket order.
    */
-  aggregate(query: UsageQuery): Promise<UsageAggregate[]> {
+  aggregate(query: UsageQuery, limit: number): Promise<UsageAggregate[]> {
     const dimensions = query.groupBy.map((dimension) => DIMENSION_COLUMNS[dimension]);
     const selected = Object.entries(DIMENSION_COLUMNS).map(([dimension, { column, alias }]) =>
       query.groupBy.includes(dimension as UsageDimension)
@@ -152,6 +153,7 @@ export class UsageReportsRepository {
         FROM ${Prisma.raw(table)}
        WHERE ${Prisma.join(conditions, ' AND ')}
        GROUP BY ${Prisma.join(grouping, ', ')}
-       ORDER BY ${Prisma.join(grouping, ', ')}`;
+       ORDER BY ${Prisma.join(grouping, ', ')}
+       LIMIT ${limit}`;
   }
 }

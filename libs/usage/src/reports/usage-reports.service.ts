@@ -18,6 +18,23 @@ export class InvalidCursorError extends DomainError {
   }
 }
 
+const DAY_MS = 86_400_000;
+/** The longest range a usage report covers per bucket size: a month of hours, a rollup's retention of days. */
+export const USAGE_MAX_RANGE_DAYS = { hour: 31, day: 400 } as const;
+/** The most rows a usage report returns; past it the report says it was truncated. */
+export const USAGE_MAX_ROWS = 10_000;
+
+export class InvalidUsageRangeError extends DomainError {
+  readonly kind: DomainErrorKind = 'invalid_request';
+  override readonly field = 'from';
+}
+
+export interface UsageReport {
+  rows: UsageAggregate[];
+  /** More rows matched than USAGE_MAX_ROWS: the first ones in bucket order are returned. */
+  truncated: boolean;
+}
+
 export interface RequestPage {
   items: RequestRecord[];
   /** Pass as `cursor` for the next (older) page; null on the last page. */
@@ -36,8 +53,17 @@ export class UsageReportsService {
     return { items, nextCursor: rows.length > limit && last ? encodeCursor({ time: last.time, id: last.id }) : null };
   }
 
-  usage(query: UsageQuery): Promise<UsageAggregate[]> {
-    return this.repository.aggregate(query);
+  /** Sums over [from, to): at most USAGE_MAX_RANGE_DAYS of the bucket size, at most USAGE_MAX_ROWS rows. */
+  async usage(query: UsageQuery): Promise<UsageReport> {
+    if (query.from.getTime() >= query.to.getTime())
+      throw new InvalidUsageRangeError('from must be before to: the range is [from, to)');
+    const maxDays = USAGE_MAX_RANGE_DAYS[query.bucket];
+    if (query.to.getTime() - query.from.getTime() > maxDays * DAY_MS)
+      throw new InvalidUsageRangeError(
+        `from must be at most ${maxDays} days before to for ${query.bucket} buckets: ask for a shorter range or day buckets`,
+      );
+    const rows = await this.repository.aggregate(query, USAGE_MAX_ROWS + 1);
+    return { rows: rows.slice(0, USAGE_MAX_ROWS), truncated: rows.length > USAGE_MAX_ROWS };
   }
 }
 

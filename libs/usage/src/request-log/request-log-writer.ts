@@ -1,19 +1,51 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { AppConfig, describeError, MetricsService } from '@switchboard/kernel';
+import { AppConfig, describeError, MetricsService, redactSecrets } from '@switchboard/kernel';
 import type { RequestLogRow } from './request-log-row.js';
-import { RequestLogRepository } from './request-log.repository.js';
-import { RowQueue } from './row-queue.js';
+import { RequestLogRepository, RequestLogRowsRefusedError } from './request-log.repository.js';
+import { RowQueue, type RowWeight, type Shed } from './row-queue.js';
 
 /** The longest shutdown waits for the last rows to be written. */
 const SHUTDOWN_FLUSH_LIMIT_MS = 3_000;
+/** A row's weight besides its strings: the object, its dates and numbers (an estimate, not a measure). */
+const ROW_OVERHEAD_BYTES = 400;
+
+/** Why a row was dropped (the metric's reason label). */
+type DropReason = 'queue_full' | 'refused';
+
+/** Approximate bytes of a queued row: UTF-16 strings, two bytes a character. */
+function bytesOf(row: RequestLogRow): number {
+  let characters = 0;
+  for (const text of [
+    row.requestId,
+    row.route,
+    row.requestedModel,
+    row.servedProvider,
+    row.servedModel,
+    row.instanceId,
+    row.instanceName,
+    row.errorKind,
+    row.userAgent,
+    row.prompt,
+    row.answer,
+  ])
+    characters += text?.length ?? 0;
+  return ROW_OVERHEAD_BYTES + 2 * characters;
+}
+
+function withoutBodies(row: RequestLogRow): RequestLogRow | undefined {
+  return row.prompt === null && row.answer === null ? undefined : { ...row, prompt: null, answer: null };
+}
 
 /**
  * The gateway's side of the request log: requests append their row to a bounded queue in memory
  * (no I/O on the request path) and a timer writes the queue in batches of REQUEST_LOG_BATCH_ROWS,
- * every REQUEST_LOG_FLUSH_MS or as soon as a batch is full. One write at a time; a failed batch
- * goes back in front and is tried again on the next tick. While Postgres is away the queue fills up
- * to REQUEST_LOG_QUEUE_MAX, then the oldest rows are dropped and counted
- * (switchboard_request_log_dropped_total): serving never waits for the log.
+ * every REQUEST_LOG_FLUSH_MS or as soon as a batch is full. One write at a time; a batch that
+ * failed for want of Postgres goes back in front and is tried again on the next tick. While Postgres
+ * is away the queue fills up to REQUEST_LOG_QUEUE_MAX rows or REQUEST_LOG_QUEUE_MAX_BYTES (the
+ * oldest rows' bodies go first), then the oldest rows are dropped and counted
+ * (switchboard_request_log_dropped_total{reason="queue_full"}): serving never waits for the log.
+ * A batch Postgres refuses for its data would fail the same way forever: it is halved until the
+ * bad rows stand alone, and those are dropped and counted (reason="refused").
  */
 @Injectable()
 export class RequestLogWriter implements OnModuleInit, OnApplicationShutdown {
@@ -32,7 +64,12 @@ export class RequestLogWriter implements OnModuleInit, OnApplicationShutdown {
     private readonly metrics: MetricsService,
     private readonly config: AppConfig,
   ) {
-    this.queue = new RowQueue(config.REQUEST_LOG_QUEUE_MAX);
+    const weight: RowWeight<RequestLogRow> = {
+      maxBytes: config.REQUEST_LOG_QUEUE_MAX_BYTES,
+      bytesOf,
+      lighten: withoutBodies,
+    };
+    this.queue = new RowQueue(config.REQUEST_LOG_QUEUE_MAX, weight);
   }
 
   onModuleInit(): void {
@@ -60,7 +97,7 @@ export class RequestLogWriter implements OnModuleInit, OnApplicationShutdown {
 
   /** Queues a row. No I/O: a full batch only schedules a write for the next turn of the event loop. */
   append(row: RequestLogRow): void {
-    this.countDropped(this.queue.push(row));
+    this.countShed(this.queue.push(row));
     if (this.queue.size >= this.config.REQUEST_LOG_BATCH_ROWS && !this.writing && !this.flushSoon) {
       this.flushSoon = true;
       setImmediate(() => {
@@ -81,25 +118,56 @@ export class RequestLogWriter implements OnModuleInit, OnApplicationShutdown {
   private async writeAll(): Promise<void> {
     while (this.queue.size > 0) {
       const batch = this.queue.take(this.config.REQUEST_LOG_BATCH_ROWS);
-      try {
-        await this.repository.insert(batch);
-      } catch (error) {
-        this.countDropped(this.queue.putBack(batch));
-        const message = describeError(error);
+      const failure = await this.write(batch);
+      if (failure) {
+        this.countShed(this.queue.putBack(failure.unwritten));
+        const message = describeError(failure.error);
         if (!this.lastError) this.logger.warn(`Request log rows wait in memory: writing them failed (${message})`);
         this.lastError = message;
         return;
       }
-      this.metrics.requestLogWritten.inc(batch.length);
       this.lastWrittenAt = Date.now();
       if (this.lastError) this.logger.log('Request log rows are written again');
       this.lastError = undefined;
     }
   }
 
-  private countDropped(count: number): void {
+  /**
+   * Writes a batch, in parts when Postgres refuses some of its rows: a refused part is halved until
+   * each bad row is alone, and that row is dropped. Returns the rows left unwritten (in order) when
+   * any other error stops the write.
+   */
+  private async write(batch: RequestLogRow[]): Promise<{ unwritten: RequestLogRow[]; error: unknown } | undefined> {
+    const parts = [batch];
+    while (parts.length > 0) {
+      const part = parts.shift()!;
+      try {
+        await this.repository.insert(part);
+        this.metrics.requestLogWritten.inc(part.length);
+      } catch (error) {
+        if (!(error instanceof RequestLogRowsRefusedError)) return { unwritten: [part, ...parts].flat(), error };
+        if (part.length > 1) {
+          const middle = Math.ceil(part.length / 2);
+          parts.unshift(part.slice(0, middle), part.slice(middle));
+          continue;
+        }
+        this.logger.warn(
+          `Request log row ${part[0]!.id} dropped: Postgres refused it (${error.sqlState}: ${redactSecrets(error.message)})`,
+        );
+        this.countDropped(1, 'refused');
+      }
+    }
+    return undefined;
+  }
+
+  private countShed(shed: Shed): void {
+    if (shed.lightened > 0) this.metrics.requestLogBodiesDropped.inc(shed.lightened);
+    this.countDropped(shed.dropped, 'queue_full');
+  }
+
+  private countDropped(count: number, reason: DropReason): void {
     if (count === 0) return;
     this.dropped += count;
-    this.metrics.requestLogDropped.inc(count);
+    this.metrics.requestLogDropped.inc({ reason }, count);
   }
 }

@@ -1,25 +1,51 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaService } from '@switchboard/database';
+import { isDataError, PrismaService, sqlStateOf } from '@switchboard/database';
 import type { RequestLogRow } from './request-log-row.js';
 
-/** The request_log columns in insert order, with the array type each is sent as. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A text Postgres takes: it refuses NUL in text, and a client can put one in any field it sends. */
+function text(value: string | null): string | null {
+  return value === null ? null : value.replaceAll('\u0000', '');
+}
+
+/**
+ * instance_id is a uuid: instances discovered through Consul have ids such as consul:<serviceId>,
+ * which are kept as null (the row names the instance in instance_name either way).
+ */
+function uuidOrNull(value: string | null): string | null {
+  return value !== null && UUID.test(value) ? value : null;
+}
+
+/** Postgres refused the rows themselves (SQLSTATE class 22 or 23): the same rows sent again fail again. */
+export class RequestLogRowsRefusedError extends Error {
+  constructor(
+    readonly sqlState: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RequestLogRowsRefusedError';
+  }
+}
+
+/** The request_log columns in insert order, with the array type each is sent as and its value as Postgres takes it. */
 const COLUMNS: readonly (readonly [column: string, type: string, value: (row: RequestLogRow) => unknown])[] = [
   ['id', 'uuid', (row) => row.id],
   ['time', 'timestamptz', (row) => row.time.toISOString()],
-  ['request_id', 'text', (row) => row.requestId],
+  ['request_id', 'text', (row) => text(row.requestId)],
   ['key_id', 'uuid', (row) => row.keyId],
-  ['format', 'text', (row) => row.format],
-  ['route', 'text', (row) => row.route],
+  ['format', 'text', (row) => text(row.format)],
+  ['route', 'text', (row) => text(row.route)],
   ['stream', 'boolean', (row) => row.stream],
-  ['requested_model', 'text', (row) => row.requestedModel],
-  ['served_provider', 'text', (row) => row.servedProvider],
-  ['served_model', 'text', (row) => row.servedModel],
-  ['instance_id', 'uuid', (row) => row.instanceId],
-  ['instance_name', 'text', (row) => row.instanceName],
+  ['requested_model', 'text', (row) => text(row.requestedModel)],
+  ['served_provider', 'text', (row) => text(row.servedProvider)],
+  ['served_model', 'text', (row) => text(row.servedModel)],
+  ['instance_id', 'uuid', (row) => uuidOrNull(row.instanceId)],
+  ['instance_name', 'text', (row) => text(row.instanceName)],
   ['attempts', 'smallint', (row) => row.attempts],
   ['fallbacks', 'smallint', (row) => row.fallbacks],
   ['status', 'smallint', (row) => row.status],
-  ['error_kind', 'text', (row) => row.errorKind],
+  ['error_kind', 'text', (row) => text(row.errorKind)],
   ['input_tokens', 'integer', (row) => row.inputTokens],
   ['output_tokens', 'integer', (row) => row.outputTokens],
   ['cached_tokens', 'integer', (row) => row.cachedTokens],
@@ -27,9 +53,9 @@ const COLUMNS: readonly (readonly [column: string, type: string, value: (row: Re
   ['cost_usd', 'numeric', (row) => (row.costUsd === null ? null : row.costUsd.toFixed(9))],
   ['latency_ms', 'integer', (row) => row.latencyMs],
   ['ttft_ms', 'integer', (row) => row.timeToFirstTokenMs],
-  ['user_agent', 'text', (row) => row.userAgent],
-  ['prompt', 'text', (row) => row.prompt],
-  ['answer', 'text', (row) => row.answer],
+  ['user_agent', 'text', (row) => text(row.userAgent)],
+  ['prompt', 'text', (row) => text(row.prompt)],
+  ['answer', 'text', (row) => text(row.answer)],
 ];
 
 const SUMS = `count(*), count(*) FILTER (WHERE status >= 400 OR error_kind IS NOT NULL),
@@ -81,9 +107,15 @@ ${addTo('usage_daily', 'day')}`;
 export class RequestLogRepository {
   constructor(private readonly prisma: PrismaService) {}
 
+  /** Throws RequestLogRowsRefusedError when Postgres refuses the rows' data, and the client's own error otherwise. */
   async insert(rows: readonly RequestLogRow[]): Promise<void> {
     if (rows.length === 0) return;
     const columns = COLUMNS.map(([, , value]) => rows.map(value));
-    await this.prisma.$executeRawUnsafe(INSERT_BATCH, ...columns);
+    try {
+      await this.prisma.$executeRawUnsafe(INSERT_BATCH, ...columns);
+    } catch (error) {
+      if (isDataError(error)) throw new RequestLogRowsRefusedError(sqlStateOf(error)!, (error as Error).message);
+      throw error;
+    }
   }
 }

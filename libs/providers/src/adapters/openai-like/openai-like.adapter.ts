@@ -23,6 +23,11 @@ export interface OpenAILikeSpec extends OpenAILikeRequestOptions {
   finishReasons?: Record<string, FinishReason | 'error'>;
   /** Some providers end a stream without `data: [DONE]`: a finish reason then completes it. */
   doneMarkerOptional?: boolean;
+  /**
+   * The provider prices each request itself in usage.cost.total_cost (Perplexity). Only then is a
+   * stated cost read: any other upstream's would be taken as the price of the request.
+   */
+  statesCost?: boolean;
 }
 
 export interface WireError {
@@ -131,7 +136,7 @@ export function createOpenAILikeAdapter(spec: OpenAILikeSpec): ProviderAdapter<O
           toolCalls: toolCalls?.length ? toolCalls : undefined,
         },
         finishReason: finishReason(choice.finish_reason),
-        usage: readUsage(root.usage),
+        usage: readUsage(root.usage, spec.statesCost === true),
         ...readCitations(root),
       };
     },
@@ -199,7 +204,7 @@ export function createOpenAILikeAdapter(spec: OpenAILikeSpec): ProviderAdapter<O
         const argumentsDelta = asString(fn?.arguments);
         if (argumentsDelta) events.push({ type: 'tool_call_delta', toolIndex, argumentsDelta });
       }
-      const usage = readUsage(chunk.usage);
+      const usage = readUsage(chunk.usage, spec.statesCost === true);
       if (usage) state.usage = usage;
       if (choice?.finish_reason !== undefined && choice.finish_reason !== null && !state.finished) {
         state.finished = true;
@@ -247,21 +252,28 @@ function pendingUsage(state: OpenAILikeStreamState): StreamEvent[] {
   return [{ type: 'usage', usage: state.usage }];
 }
 
-export function readUsage(value: unknown): Usage | undefined {
+/** A count or amount an upstream reports: a negative one is taken as zero (it would lower a key's spend). */
+function nonNegative(value: unknown): number | undefined {
+  const number = asNumber(value);
+  return number === undefined ? undefined : Math.max(0, number);
+}
+
+/** The usage of an answer or stream chunk; `statesCost` reads the provider's own price of the request. */
+export function readUsage(value: unknown, statesCost = false): Usage | undefined {
   const usage = asRecord(value);
   if (!usage) return undefined;
-  const promptTokens = asNumber(usage.prompt_tokens) ?? 0;
-  const completionTokens = asNumber(usage.completion_tokens) ?? 0;
-  const cachedTokens = asNumber(asRecord(usage.prompt_tokens_details)?.cached_tokens);
+  const promptTokens = nonNegative(usage.prompt_tokens) ?? 0;
+  const completionTokens = nonNegative(usage.completion_tokens) ?? 0;
+  const cachedTokens = nonNegative(asRecord(usage.prompt_tokens_details)?.cached_tokens);
   // OpenAI nests reasoning tokens under completion_tokens_details; Perplexity reports them at the top.
   const reasoningTokens =
-    asNumber(asRecord(usage.completion_tokens_details)?.reasoning_tokens) ?? asNumber(usage.reasoning_tokens);
+    nonNegative(asRecord(usage.completion_tokens_details)?.reasoning_tokens) ?? nonNegative(usage.reasoning_tokens);
   // Perplexity prices each request itself (tokens plus a search fee that depends on the context size).
-  const costUsd = asNumber(asRecord(usage.cost)?.total_cost);
+  const costUsd = statesCost ? nonNegative(asRecord(usage.cost)?.total_cost) : undefined;
   return {
     promptTokens,
     completionTokens,
-    totalTokens: asNumber(usage.total_tokens) ?? promptTokens + completionTokens,
+    totalTokens: nonNegative(usage.total_tokens) ?? promptTokens + completionTokens,
     ...(cachedTokens !== undefined ? { cachedTokens } : {}),
     ...(reasoningTokens !== undefined ? { reasoningTokens } : {}),
     ...(costUsd !== undefined ? { costUsd } : {}),

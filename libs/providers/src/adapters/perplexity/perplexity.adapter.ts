@@ -23,6 +23,7 @@ export const perplexityAdapter = createOpenAILikeAdapter({
     includeUsage: null,
   },
   doneMarkerOptional: true,
+  statesCost: true,
   probe: {
     // Perplexity has no models list or other free endpoint: a request that fails validation (no
     // messages) checks the key and the endpoint without running (or billing) a search.
