@@ -221,6 +221,33 @@ describe('usage and spend through two gateway replicas', () => {
     assert.match(invalid.text, /inputUsdPerMtok/);
   });
 
+  it('refuses limits and prices the columns cannot hold, and a null name, with a 400 naming the field', async () => {
+    const tooLarge = await call('POST', '/admin/client-keys', { name: 'too-rich', dailyBudgetUsd: 100_000_000 });
+    assert.equal(tooLarge.status, 400, tooLarge.text);
+    assert.match(tooLarge.text, /dailyBudgetUsd/);
+    const monthly = await call('POST', '/admin/client-keys', { name: 'too-rich', monthlyBudgetUsd: 100_000_000 });
+    assert.equal(monthly.status, 400, monthly.text);
+    assert.match(monthly.text, /monthlyBudgetUsd/);
+    const largest = await createKey({ dailyBudgetUsd: 99_999_999.999999, monthlyBudgetUsd: 99_999_999.999999 });
+    const renamed = await call('PATCH', `/admin/client-keys/${largest.id}`, { name: null });
+    assert.equal(renamed.status, 400, renamed.text);
+    assert.match(renamed.text, /name/);
+    assert.equal((await call('PATCH', `/admin/client-keys/${largest.id}`, { rateLimitRpm: null })).status, 200);
+
+    const price = await call('PUT', '/admin/prices/openai/house-model', {
+      inputUsdPerMtok: 1_000_000,
+      outputUsdPerMtok: 1,
+    });
+    assert.equal(price.status, 400, price.text);
+    assert.match(price.text, /inputUsdPerMtok/);
+    const highest = await call('PUT', '/admin/prices/openai/house-model', {
+      inputUsdPerMtok: 999_999.999999,
+      outputUsdPerMtok: 999_999.999999,
+    });
+    assert.equal(highest.status, 200, highest.text);
+    assert.equal((await call('DELETE', '/admin/prices/openai/house-model')).status, 204);
+  });
+
   it('stops a key within one request of its daily budget while requests alternate between replicas', async () => {
     const budget = 0.003;
     const { id, key } = await createKey({ dailyBudgetUsd: budget });
@@ -228,8 +255,25 @@ describe('usage and spend through two gateway replicas', () => {
     const remaining: number[] = [];
     let refused: Awaited<ReturnType<typeof send>> | undefined;
     let sent = 0;
+    let probes = 0;
     for (; sent < 60 && !refused; sent += 1) {
-      const answer = await send(stack.gateways[sent % 2]!, 'openai', key, ask);
+      const gateway = stack.gateways[sent % 2]!;
+      // The replica hears the other's charge through Redis, racing this client's next request: wait
+      // until it knows (a request for an unknown model spends nothing but carries the budget headers).
+      const last = remaining.at(-1);
+      if (last !== undefined)
+        await waitFor(
+          `replica ${sent % 2} to hear that $${last} is left`,
+          async () => {
+            probes += 1;
+            const probe = await send(gateway, 'openai', key, { ...ask, model: 'budget-probe' });
+            const left = probe.headers.get('x-switchboard-budget-daily-remaining-usd');
+            return probe.status === 429 || (left !== null && Number(left) <= last);
+          },
+          5_000,
+          20,
+        );
+      const answer = await send(gateway, 'openai', key, ask);
       if (answer.status === 200) remaining.push(Number(answer.headers.get('x-switchboard-budget-daily-remaining-usd')));
       else refused = answer;
     }
@@ -247,7 +291,7 @@ describe('usage and spend through two gateway replicas', () => {
 
     const rows = await waitFor('every request of the key in the log', async () => {
       const found = await query<LogRow>(stack.database.url, 'SELECT * FROM request_log WHERE key_id = $1', [id]);
-      return found.length === sent ? found : undefined;
+      return found.length === sent + probes ? found : undefined;
     });
     const served = rows.filter((row) => row.status === 200);
     const spent = served.reduce((sum, row) => sum + Number(row.cost_usd), 0);

@@ -3,6 +3,7 @@ import {
   applyAllowList,
   ChatOrchestrator,
   InstanceTable,
+  ModelNotAllowedError,
   NoHealthyInstanceError,
   routeHintsFrom,
   RequestCancelledError,
@@ -11,6 +12,7 @@ import {
   type StreamSink,
 } from '@switchboard/routing';
 import { MetricsService } from '@switchboard/kernel';
+import { estimateStreamUsage } from '@switchboard/usage';
 import {
   AnthropicStreamWriter,
   type ClientError,
@@ -69,13 +71,17 @@ export class ChatService {
           format === 'openai' ? new OpenAIStreamWriter(chat.includeUsage === true) : new AnthropicStreamWriter();
         // Usage is always asked of the upstream (token metrics, cost, budgets); the client gets it
         // only if it asked.
-        await this.orchestrator.stream(
-          { ...chat, includeUsage: true },
-          decision,
-          abort.signal,
-          new SseSink(reply, writer, decision, format, this.metrics, trace, this.usage),
-          trace,
-        );
+        const sink = new SseSink(reply, writer, decision, format, this.metrics, trace, this.usage);
+        try {
+          await this.orchestrator.stream({ ...chat, includeUsage: true }, decision, abort.signal, sink, trace);
+        } finally {
+          // Ended before its usage arrived (cancelled, cut): charged an estimate rather than nothing.
+          const served = trace.lastCandidate;
+          if (sink.opened && !trace.charged && served) {
+            const usage = estimateStreamUsage(JSON.stringify(chat.messages).length, sink.streamedCharacters);
+            this.usage.usageEstimated(trace, served.provider, served.model, usage);
+          }
+        }
         if (abort.signal.aborted && !trace.errorKind) trace.errorKind = 'cancelled';
         return;
       }
@@ -91,6 +97,7 @@ export class ChatService {
         .status(200)
         .send(payload);
     } catch (error) {
+      if (error instanceof ModelNotAllowedError) this.metrics.keyLimitRefused.inc({ reason: 'model_not_allowed' });
       this.orchestrator.countFailedRequest(decision?.candidates[0], outcomeOf(error));
       throw error;
     } finally {
@@ -131,6 +138,9 @@ function servedHeaders(report: ServedReport, decision: RouteDecision, overheadMs
 /** Server-sent events to the client, written straight to the socket with back-pressure. */
 class SseSink implements StreamSink {
   private readonly raw: ServerResponse;
+  /** The stream started (200 sent), and how much text and tool-call input it carried. */
+  opened = false;
+  streamedCharacters = 0;
 
   constructor(
     private readonly reply: FastifyReply,
@@ -145,6 +155,7 @@ class SseSink implements StreamSink {
   }
 
   open(report: ServedReport): void {
+    this.opened = true;
     this.trace.timeToFirstTokenMs = this.trace.elapsedMs;
     const overheadMs = overhead(this.reply, report);
     this.metrics.gatewayOverhead.observe({ format: this.format }, overheadMs / 1000);
@@ -161,6 +172,8 @@ class SseSink implements StreamSink {
   }
 
   write(event: StreamEvent): void | Promise<void> {
+    if (event.type === 'text' || event.type === 'reasoning') this.streamedCharacters += event.text.length;
+    else if (event.type === 'tool_call_delta') this.streamedCharacters += event.argumentsDelta.length;
     if (event.type === 'usage') {
       // Charged as soon as it is known: the client's stream has not ended yet.
       const served = this.trace.lastCandidate;

@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { MetricsService } from '@switchboard/kernel';
 import { ClientKeyCache, type ClientIdentity } from '@switchboard/fleet';
-import { BudgetExceededError, GatewayHttpError, KeyBudgets, RateLimiter } from '@switchboard/routing';
+import { BudgetExceededError, GatewayHttpError, KeyBudgets, KeyLimitError, RateLimiter } from '@switchboard/routing';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { formatOf } from './client-format.js';
 
@@ -48,8 +48,8 @@ export class ClientAuth {
     request.client = identity;
     if (identity.expiresAt !== null && identity.expiresAt <= Date.now()) {
       this.metrics.keyLimitRefused.inc({ reason: 'expired' });
-      throw new GatewayHttpError(
-        'unauthenticated',
+      throw new KeyLimitError(
+        'expired',
         `This API key expired at ${new Date(identity.expiresAt).toISOString()}; ask an operator to extend it or for a new key`,
       );
     }
@@ -63,7 +63,7 @@ export class ClientAuth {
       this.metrics.keyLimitRefused.inc({ reason: decision.refusal });
       const headers = { ...decision.headers, 'retry-after': String(decision.retryAfterSeconds ?? 1) };
       if (decision.refusal === 'tokens_per_minute')
-        throw new GatewayHttpError('rate_limited', decision.message!, headers);
+        throw new KeyLimitError('tokens_per_minute', decision.message!, headers);
       throw new BudgetExceededError(decision.refusal, decision.message!, headers);
     }
     reply.headers(decision.headers);

@@ -4,9 +4,11 @@ import { ProviderError, type Usage } from '@switchboard/providers';
 import {
   BudgetExceededError,
   KeyBudgets,
+  KeyLimitError,
   ModelNotAllowedError,
   NoHealthyInstanceError,
   RequestCancelledError,
+  type RequestErrorKind,
   UnknownModelError,
 } from '@switchboard/routing';
 import {
@@ -80,6 +82,18 @@ export class UsageRecorder implements OnModuleInit {
     if (trace.identity) this.budgets.charge(trace.identity, trace.costUsd, usage.promptTokens + usage.completionTokens);
   }
 
+  /**
+   * A stream ended without its usage (cancelled or cut after it started): the key is charged an
+   * estimate (estimateStreamUsage), so a budget cannot be dodged by hanging up. The row keeps the
+   * usage unknown: only the budget counts the estimate.
+   */
+  usageEstimated(trace: RequestTrace, provider: string, model: string, usage: Usage): void {
+    if (trace.charged || !trace.identity) return;
+    trace.charged = true;
+    const costUsd = this.prices.costOf(provider, model, usage);
+    this.budgets.charge(trace.identity, costUsd, usage.totalTokens);
+  }
+
   /** The request failed before or instead of an answer: the status the client gets and why. */
   failed(trace: RequestTrace, error: unknown): void {
     trace.status = error instanceof RequestCancelledError ? 499 : renderError(trace.format, error).status;
@@ -129,9 +143,9 @@ export class UsageRecorder implements OnModuleInit {
 }
 
 /** The request log's error_kind: the failure's own kind, in the words the gateway uses elsewhere. */
-export function errorKindOf(error: unknown): string {
+export function errorKindOf(error: unknown): RequestErrorKind {
   if (error instanceof RequestCancelledError) return 'cancelled';
-  if (error instanceof BudgetExceededError) return error.refusal;
+  if (error instanceof BudgetExceededError || error instanceof KeyLimitError) return error.refusal;
   if (error instanceof ModelNotAllowedError) return 'model_not_allowed';
   if (error instanceof UnknownModelError) return 'model_not_found';
   if (error instanceof NoHealthyInstanceError) return error.lastError?.kind ?? 'no_instance';

@@ -15,6 +15,7 @@ import { RoutingPreviewController } from './routing-preview/routing-preview.cont
 import { RoutingPreviewService } from './routing-preview/routing-preview.service.js';
 import { UsageModule } from '@switchboard/usage';
 import { PricesController } from './usage/prices.controller.js';
+import { ErrorKindsController } from './usage/error-kinds.controller.js';
 import { UsageController } from './usage/usage.controller.js';
 
 @Module({})
@@ -34,6 +35,7 @@ export class InstanceManagerModule {
         MonitoringController,
         ...ALERT_CONTROLLERS,
         UsageController,
+        ErrorKindsController,
         PricesController,
       ],
       providers: [

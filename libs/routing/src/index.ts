@@ -73,6 +73,8 @@ export {
   SPEND_EVENTS_CHANNEL,
 } from './admission/key-budgets.js';
 export { applyAllowList, matchesPattern, ModelNotAllowedError } from './admission/key-allow-list.js';
+export { KEY_REFUSALS, KeyLimitError, type KeyRefusal } from './admission/key-refusal.js';
+export { REQUEST_ERROR_KINDS, type RequestErrorKind } from './request-error-kinds.js';
 export { CIRCUIT_EVENTS_CHANNEL, type CircuitEvent, RedisEventsFeed } from './table/redis-events-feed.js';
 export { type PolicyStatus, RoutingPolicyStore } from './policy/routing-policy.store.js';
 export {

@@ -9,6 +9,7 @@ export {
   type PriceView,
 } from './pricing/prices.service.js';
 export { requestCost } from './pricing/request-cost.js';
+export { CHARACTERS_PER_TOKEN, estimateStreamUsage } from './pricing/usage-estimate.js';
 export { type MaintenanceResult, partitionName, RequestLogPartitions } from './request-log/request-log-partitions.js';
 export { loggedBody, loggedPrompt, REDACTION_MARGIN } from './request-log/logged-body.js';
 export { RequestLogRepository, RequestLogRowsRefusedError } from './request-log/request-log.repository.js';

@@ -2,40 +2,42 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsNumber, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 
 const usd = { maxDecimalPlaces: 6 } as const;
+/** The most a price column holds: DECIMAL(12, 6). */
+const MAX_PRICE = 999_999.999999;
 
 /** An operator's price for one model, USD per million tokens. */
 export class SetPriceDto {
   @ApiProperty({ example: 2.5 })
   @IsNumber(usd)
   @Min(0)
-  @Max(1_000_000)
+  @Max(MAX_PRICE)
   inputUsdPerMtok!: number;
 
   @ApiProperty({ example: 10 })
   @IsNumber(usd)
   @Min(0)
-  @Max(1_000_000)
+  @Max(MAX_PRICE)
   outputUsdPerMtok!: number;
 
   @ApiPropertyOptional({ example: 1.25, description: 'Cache reads; the input price when absent' })
   @IsOptional()
   @IsNumber(usd)
   @Min(0)
-  @Max(1_000_000)
+  @Max(MAX_PRICE)
   cachedInputUsdPerMtok?: number;
 
   @ApiPropertyOptional({ description: 'Cache writes (Claude); the input price when absent' })
   @IsOptional()
   @IsNumber(usd)
   @Min(0)
-  @Max(1_000_000)
+  @Max(MAX_PRICE)
   cacheWriteUsdPerMtok?: number;
 
   @ApiPropertyOptional({ description: 'Reasoning tokens; the output price when absent' })
   @IsOptional()
   @IsNumber(usd)
   @Min(0)
-  @Max(1_000_000)
+  @Max(MAX_PRICE)
   reasoningUsdPerMtok?: number;
 
   @ApiPropertyOptional({ description: 'USD per request on top of tokens' })

@@ -53,7 +53,7 @@ export class MetricsService {
   readonly unpricedRequests: Counter<'provider' | 'model'>;
   /** Today's spend of the keys that spent most (the top few per replica), as last read from Redis. */
   readonly keySpend: Gauge<'key_id'>;
-  /** Requests refused by a key's limits, by reason (daily_budget, monthly_budget, tokens_per_minute, model, expired). */
+  /** Requests refused by a key's limits, by reason: the request log's error_kind (routing's KEY_REFUSALS). */
   readonly keyLimitRefused: Counter<'reason'>;
   /** Request log rows written to Postgres. */
   readonly requestLogWritten: Counter;
@@ -221,7 +221,7 @@ export class MetricsService {
     });
     this.keyLimitRefused = new Counter({
       name: `${METRIC_PREFIX}key_limit_refused_total`,
-      help: "Chat requests refused by their client key's limits, by reason (daily_budget, monthly_budget, tokens_per_minute, model, expired).",
+      help: "Chat requests refused by their client key's limits, by reason (daily_budget, monthly_budget, tokens_per_minute, model_not_allowed, expired), the words of the request log's error_kind.",
       labelNames: ['reason'],
       registers: [this.registry],
     });

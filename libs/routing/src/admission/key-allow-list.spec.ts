@@ -67,4 +67,33 @@ describe('applyAllowList', () => {
     );
     assert.throws(() => applyAllowList(key([], ['perplexity']), route), ModelNotAllowedError);
   });
+
+  it('allows model names holding a "/" in model and explicit mode', () => {
+    const candidate = (provider: string, model: string) => ({
+      provider: provider as 'openai',
+      model,
+      pool: `${provider}/${model}`,
+      reason: 'spec',
+    });
+    const byModel: RouteDecision = {
+      ...decision('meta-llama/Llama-3.1-8B', 'model', []),
+      candidates: [candidate('vllm', 'meta-llama/Llama-3.1-8B')],
+    };
+    assert.deepEqual(applyAllowList(key(['*']), byModel).candidates, byModel.candidates);
+    assert.deepEqual(applyAllowList(key(['meta-llama/*']), byModel).candidates, byModel.candidates);
+    assert.throws(() => applyAllowList(key(['qwen/*']), byModel), ModelNotAllowedError);
+    const explicit: RouteDecision = {
+      ...decision('vllm/meta-llama/Llama-3.1-8B', 'explicit', []),
+      candidates: [candidate('vllm', 'meta-llama/Llama-3.1-8B'), candidate('openai', 'gpt-4o')],
+    };
+    assert.deepEqual(
+      applyAllowList(key(['meta-llama/Llama-3.1-8B']), explicit).candidates.map((entry) => entry.pool),
+      ['vllm/meta-llama/Llama-3.1-8B'],
+    );
+    assert.throws(
+      () => applyAllowList(key(['gpt-4o']), explicit),
+      ModelNotAllowedError,
+      'a fallback is not the named pool',
+    );
+  });
 });

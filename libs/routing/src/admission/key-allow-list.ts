@@ -43,6 +43,17 @@ function allows(identity: ClientIdentity, candidate: RouteCandidate): boolean {
 }
 
 /**
+ * Whether the candidate is what the client named: "provider/model" names one pool; a plain name
+ * (which may hold a "/" itself, as meta-llama/Llama-3.1-8B does) names the model on any provider;
+ * `auto` names no model, so every candidate is.
+ */
+function isNamed(decision: RouteDecision, candidate: RouteCandidate): boolean {
+  if (decision.mode === 'auto') return true;
+  if (decision.mode === 'explicit') return candidate.pool === decision.requested;
+  return candidate.model === decision.requested;
+}
+
+/**
  * The route cut down to what the key may use. The model the client named must itself be allowed
  * (a fallback to another model does not make a forbidden one usable); `auto` may be served by any
  * allowed candidate. Throws ModelNotAllowedError naming the model when nothing is left.
@@ -50,10 +61,7 @@ function allows(identity: ClientIdentity, candidate: RouteCandidate): boolean {
 export function applyAllowList(identity: ClientIdentity, decision: RouteDecision): RouteDecision {
   if (identity.allowedModels.length === 0 && identity.allowedProviders.length === 0) return decision;
   const candidates = decision.candidates.filter((candidate) => allows(identity, candidate));
-  const namedModel = decision.requested.includes('/')
-    ? decision.requested.split('/').slice(1).join('/')
-    : decision.requested;
-  const namedAllowed = decision.mode === 'auto' || candidates.some((candidate) => candidate.model === namedModel);
+  const namedAllowed = candidates.some((candidate) => isNamed(decision, candidate));
   if (candidates.length === 0 || !namedAllowed) throw new ModelNotAllowedError(decision.requested);
   return { ...decision, candidates };
 }

@@ -3,6 +3,7 @@ import type { ClientIdentity } from '@switchboard/fleet';
 import { describeError, DomainError } from '@switchboard/kernel';
 import { RedisService } from '@switchboard/redis';
 import type { Redis } from 'ioredis';
+import type { KeyRefusal } from './key-refusal.js';
 import { slidingCount, WINDOW_MS, windowOf } from './minute-window.js';
 import { spendPeriods } from './spend-periods.js';
 
@@ -41,6 +42,14 @@ interface Counter {
 interface KeyUsage {
   /** The key has spend or token limits: its totals are published and re-read (others' only counted). */
   limited: boolean;
+  /**
+   * Every replica's totals of the current day and month have been heard (read, published or
+   * returned by our own push) since this replica first saw the key or the period last rolled.
+   * Until then its decisions rest on this replica's own counts only.
+   */
+  confirmed: boolean;
+  /** A read of this key's totals is on its way (one at a time). */
+  reading: boolean;
   day: Counter;
   month: Counter;
   /** Tokens in the current one-minute window (period is the window number) ... */
@@ -49,7 +58,7 @@ interface KeyUsage {
   previousTokens: number;
 }
 
-export type BudgetRefusal = 'daily_budget' | 'monthly_budget' | 'tokens_per_minute';
+export type BudgetRefusal = Extract<KeyRefusal, 'daily_budget' | 'monthly_budget' | 'tokens_per_minute'>;
 
 /** A key over its daily or monthly spend: 429, which OpenAI clients know as insufficient_quota. */
 export class BudgetExceededError extends DomainError {
@@ -72,6 +81,12 @@ export interface BudgetDecision {
   retryAfterSeconds?: number;
   /** What the client is told it has left (only the limits the key has). */
   headers: Record<string, string>;
+  /**
+   * For a key with limits: shared when the decision counted every replica's spend; local when this
+   * replica has not yet heard the key's totals (first request here, a period just rolled, Redis away),
+   * so only its own counts were known. A read is already on its way (see the README's bound).
+   */
+  scope?: 'shared' | 'local';
 }
 
 /**
@@ -124,6 +139,8 @@ export class KeyBudgets implements OnModuleInit, OnApplicationShutdown {
     if (dailyBudgetUsd === null && monthlyBudgetUsd === null && tokensPerMinute === null) return UNLIMITED;
     const entry = this.current(identity.id, now);
     entry.limited = true;
+    // Decided now from what is known; the key's totals are asked for at once, not awaited.
+    if (!entry.confirmed) this.readSoon(identity.id, entry);
     const headers: Record<string, string> = {};
     const periods = spendPeriods(now);
     let decision: BudgetDecision = { headers };
@@ -160,6 +177,7 @@ export class KeyBudgets implements OnModuleInit, OnApplicationShutdown {
         };
       }
     }
+    decision.scope = entry.confirmed ? 'shared' : 'local';
     return decision;
   }
 
@@ -209,28 +227,58 @@ export class KeyBudgets implements OnModuleInit, OnApplicationShutdown {
   async synchronise(now = Date.now()): Promise<void> {
     if (!this.redis.available) return;
     await this.push();
+    this.prune(now);
+    // Only limited keys' totals decide anything; the others are counted and pushed, not re-read.
+    await this.read([...this.usage].filter(([, entry]) => entry.limited));
+  }
+
+  /**
+   * Forgets keys whose counts no longer matter: a limited key once its month has ended (its day and
+   * month spend decide until then, even when it is idle), any other key two minutes after its last
+   * tokens. Nothing unsent or on its way is forgotten.
+   */
+  private prune(now: number): void {
     const window = windowOf(now);
-    for (const [keyId, entry] of this.usage)
-      if (Number(entry.tokens.period) < window - 1 && entry.day.unsent === 0) this.usage.delete(keyId);
-    if (this.usage.size === 0) return;
+    const { month } = spendPeriods(now);
+    for (const [keyId, entry] of this.usage) {
+      if (pending(entry.day) || pending(entry.month) || pending(entry.tokens)) continue;
+      const ended = entry.limited ? entry.month.period !== month : Number(entry.tokens.period) < window - 1;
+      if (ended) this.usage.delete(keyId);
+    }
+  }
+
+  /** Asks for a key's totals now (its first request here, or its period rolled), once at a time. */
+  private readSoon(keyId: string, entry: KeyUsage): void {
+    if (entry.reading || !this.redis.available) return;
+    entry.reading = true;
+    void this.read([[keyId, entry]]).finally(() => {
+      entry.reading = false;
+    });
+  }
+
+  /** Every replica's totals of these keys, in one pipelined round trip; an error is logged, not thrown. */
+  private async read(keys: [string, KeyUsage][]): Promise<void> {
+    if (keys.length === 0) return;
+    // The counters asked about: a period that rolls meanwhile gets nothing of the old one's totals.
+    const asked = keys.map(([, entry]) => ({ entry, day: entry.day, month: entry.month, tokens: entry.tokens }));
     try {
       const pipeline = this.redis.client.pipeline();
-      // Only limited keys' totals decide anything; the others are counted and pushed, not re-read.
-      const known = [...this.usage].filter(([, entry]) => entry.limited);
-      if (known.length === 0) return;
-      for (const [keyId, entry] of known) {
+      for (const [keyId, entry] of keys) {
         pipeline.get(`${SPEND_PREFIX}${keyId}:d:${entry.day.period}`);
         pipeline.get(`${SPEND_PREFIX}${keyId}:m:${entry.month.period}`);
         pipeline.get(`${TOKENS_PREFIX}${keyId}:${entry.tokens.period}`);
         pipeline.get(`${TOKENS_PREFIX}${keyId}:${Number(entry.tokens.period) - 1}`);
       }
       const results = (await pipeline.exec()) ?? [];
-      known.forEach(([, entry], index) => {
-        const value = (offset: number) => Number(results[index * 4 + offset]?.[1] ?? 0);
-        entry.day.shared = Math.max(entry.day.shared, value(0));
-        entry.month.shared = Math.max(entry.month.shared, value(1));
-        entry.tokens.shared = Math.max(entry.tokens.shared, value(2));
-        entry.previousTokens = Math.max(entry.previousTokens, value(3));
+      asked.forEach(({ entry, day, month, tokens }, index) => {
+        const answers = results.slice(index * 4, index * 4 + 4);
+        if (answers.length < 4 || answers.some(([error]) => error)) return;
+        const value = (offset: number) => Number(answers[offset]![1] ?? 0);
+        day.shared = Math.max(day.shared, value(0));
+        month.shared = Math.max(month.shared, value(1));
+        tokens.shared = Math.max(tokens.shared, value(2));
+        if (entry.tokens === tokens) entry.previousTokens = Math.max(entry.previousTokens, value(3));
+        if (entry.day === day && entry.month === month) entry.confirmed = true;
       });
       this.syncSucceeded();
     } catch (error) {
@@ -255,6 +303,8 @@ export class KeyBudgets implements OnModuleInit, OnApplicationShutdown {
     settle(day, sent.day, totals[0]!);
     settle(month, sent.month, totals[1]!);
     settle(tokens, sent.tokens, totals[2]!);
+    // The script returned every replica's totals of the current periods.
+    if (entry.day === day && entry.month === month) entry.confirmed = true;
   }
 
   private async addAndPublish(
@@ -297,23 +347,42 @@ export class KeyBudgets implements OnModuleInit, OnApplicationShutdown {
     if (entry.day.period === day) entry.day.shared = Math.max(entry.day.shared, Number(dayTotal));
     if (entry.month.period === month) entry.month.shared = Math.max(entry.month.shared, Number(monthTotal));
     if (entry.tokens.period === window) entry.tokens.shared = Math.max(entry.tokens.shared, Number(tokensTotal));
+    // Published totals are every replica's, after the addition.
+    if (entry.day.period === day && entry.month.period === month) entry.confirmed = true;
   }
 
-  /** The key's counters for the periods `now` falls in, rolling older ones forward. */
+  /**
+   * The key's counters for the periods `now` falls in, rolling older ones forward. What the ending
+   * periods have unsent goes to their own Redis counters first (sent, not awaited), so no spend is
+   * lost at midnight or at the end of a minute.
+   */
   private current(keyId: string, now: number): KeyUsage {
     const { day, month } = spendPeriods(now);
     const window = String(windowOf(now));
     let entry = this.usage.get(keyId);
     if (!entry) {
-      entry = { limited: false, day: counter(day), month: counter(month), tokens: counter(window), previousTokens: 0 };
+      entry = {
+        limited: false,
+        confirmed: false,
+        reading: false,
+        day: counter(day),
+        month: counter(month),
+        tokens: counter(window),
+        previousTokens: 0,
+      };
       this.usage.set(keyId, entry);
       return entry;
     }
+    const rolls = entry.day.period !== day || entry.month.period !== month || entry.tokens.period !== window;
+    if (!rolls) return entry;
+    const unsent = entry.day.unsent > 0 || entry.month.unsent > 0 || entry.tokens.unsent > 0;
+    if (unsent && this.redis.available) void this.pushKey(keyId, entry).catch((error) => this.syncFailed(error));
+    if (entry.day.period !== day || entry.month.period !== month) entry.confirmed = false;
     if (entry.day.period !== day) entry.day = counter(day);
     if (entry.month.period !== month) entry.month = counter(month);
     if (entry.tokens.period !== window) {
       const wasPrevious = Number(entry.tokens.period) === Number(window) - 1;
-      entry.previousTokens = wasPrevious ? entry.tokens.shared + entry.tokens.unsent : 0;
+      entry.previousTokens = wasPrevious ? known(entry.tokens) : 0;
       entry.tokens = counter(window);
     }
     return entry;
@@ -341,6 +410,11 @@ function counter(period: string): Counter {
 /** What this replica knows the key used in the period: everyone's total plus its own not yet in it. */
 function known(counter: Counter): number {
   return counter.shared + counter.unsent + counter.inFlight;
+}
+
+/** Spend not yet in Redis's total: unsent, or on its way. */
+function pending(counter: Counter): boolean {
+  return counter.unsent !== 0 || counter.inFlight !== 0;
 }
 
 function hasLimits(identity: ClientIdentity): boolean {

@@ -8,17 +8,20 @@ export function priceKey(provider: string, model: string): string {
 }
 
 /**
- * The price of a model: its own entry, else that of the longest priced name it extends with "-"
- * (a dated snapshot such as gpt-4o-2024-08-06 takes gpt-4o's price; gpt-4o-mini has its own).
+ * A dated snapshot's suffix: -2024-08-06, -20250929, or four digits (-0613, -2407). Only these make
+ * a model the same as its base name; anything else (-mini, -audio-preview, -deep-research) is a
+ * model of its own, priced apart or unknown.
+ */
+const DATE_SUFFIX = /-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4})$/;
+
+/**
+ * The price of a model: its own entry, else, for a dated snapshot such as gpt-4o-2024-08-06, that
+ * of the name without the date (gpt-4o). Any other unpriced model is unknown, never guessed from a
+ * shorter name.
  */
 export function findPrice(prices: PriceIndex, provider: string, model: string): ModelPrice | undefined {
   const exact = prices.get(priceKey(provider, model));
   if (exact) return exact;
-  let cut = model.lastIndexOf('-');
-  while (cut > 0) {
-    const base = prices.get(priceKey(provider, model.slice(0, cut)));
-    if (base) return base;
-    cut = model.lastIndexOf('-', cut - 1);
-  }
-  return undefined;
+  const base = model.replace(DATE_SUFFIX, '');
+  return base !== model && base !== '' ? prices.get(priceKey(provider, base)) : undefined;
 }

@@ -3,6 +3,23 @@ import { api } from '../api.js';
 import { confirmButton, fill, h, KeyedRows, panel, setText, unavailable } from '../dom.js';
 import * as format from '../format.js';
 
+const COLUMNS = [
+  'Name',
+  'Prefix',
+  'Requests/min',
+  'Tokens/min',
+  'Daily budget',
+  'Monthly budget',
+  'Models',
+  'Providers',
+  'Expires',
+  'Bodies logged',
+  'Created',
+  'Last used',
+  'Revoked',
+  '',
+];
+
 export function clientKeysPage({ container }) {
   const rows = h('tbody', { id: 'client-keys' });
   const state = h('div');
@@ -51,7 +68,7 @@ export function clientKeysPage({ container }) {
           h(
             'tr',
             {},
-            ['Name', 'Prefix', 'Rate limit', 'Created', 'Last used', 'Revoked', ''].map((title) => h('th', {}, title)),
+            COLUMNS.map((title) => h('th', {}, title)),
           ),
         ),
         rows,
@@ -74,21 +91,37 @@ export function clientKeysPage({ container }) {
 }
 
 function keyRow(key, refresh) {
-  const cells = Array.from({ length: 7 }, () => h('td'));
+  const cells = Array.from({ length: COLUMNS.length }, () => h('td'));
   const revoke = confirmButton('Revoke', 'Really revoke?', async () => {
     await api('DELETE', `/admin/client-keys/${encodeURIComponent(key.id)}`);
     await refresh();
   });
-  cells[6].append(revoke);
+  cells[COLUMNS.length - 1].append(revoke);
   return { row: h('tr', { dataset: { key: key.name } }, cells), cells, revoke };
 }
 
 function updateKey({ cells, revoke }, key) {
   setText(cells[0], key.name);
   setText(cells[1], `${key.prefix}…`);
-  setText(cells[2], key.rateLimitRpm ? `${key.rateLimitRpm}/min` : 'gateway default');
-  setText(cells[3], format.dateTime(key.createdAt));
-  setText(cells[4], format.dateTime(key.lastUsedAt));
-  setText(cells[5], format.dateTime(key.revokedAt));
+  // null is no limit, for each of them; empty lists allow everything.
+  setText(cells[2], limit(key.rateLimitRpm));
+  setText(cells[3], limit(key.tokensPerMinute));
+  setText(cells[4], usd(key.dailyBudgetUsd));
+  setText(cells[5], usd(key.monthlyBudgetUsd));
+  setText(cells[6], key.allowedModels?.length ? key.allowedModels.join(', ') : 'all');
+  setText(cells[7], key.allowedProviders?.length ? key.allowedProviders.join(', ') : 'all');
+  setText(cells[8], key.expiresAt ? format.dateTime(key.expiresAt) : 'never');
+  setText(cells[9], key.logBodies ? 'yes' : 'no');
+  setText(cells[10], format.dateTime(key.createdAt));
+  setText(cells[11], format.dateTime(key.lastUsedAt));
+  setText(cells[12], format.dateTime(key.revokedAt));
   revoke.hidden = Boolean(key.revokedAt);
+}
+
+function limit(value) {
+  return value === null || value === undefined ? 'no limit' : String(value);
+}
+
+function usd(value) {
+  return value === null || value === undefined ? 'no limit' : `$${value}`;
 }

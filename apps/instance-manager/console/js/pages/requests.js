@@ -13,17 +13,6 @@ const RANGES = {
   '30d': ['Last 30 days', 30 * 24 * HOUR_MS],
 };
 const STATUSES = ['2xx', '4xx', '5xx', '400', '401', '403', '404', '429', '499', '500', '502', '503', '504'];
-const ERROR_KINDS = [
-  'invalid_request',
-  'model_not_allowed',
-  'rate_limited',
-  'quota_exhausted',
-  'timeout',
-  'overloaded',
-  'server_error',
-  'stream_cut',
-  'cancelled',
-];
 const DEFAULT_LIMIT = 100;
 /** The export follows the cursor this many pages of 1,000 at most; the rest is left out and said so. */
 const EXPORT_PAGES = 100;
@@ -75,11 +64,8 @@ export function requestsPage({ container, params }) {
   for (const [name, control] of Object.entries(controls)) if (initial.get(name)) control.value = initial.get(name);
   // A key id from a link is selected once the names are loaded and its option exists.
   const wantedKey = initial.get('keyId') ?? '';
-  const errorKinds = h(
-    'datalist',
-    { id: 'requests-error-kinds' },
-    ERROR_KINDS.map((kind) => h('option', { value: kind })),
-  );
+  // The error kinds the gateway logs, as the server lists them (loaded once, with the first refresh).
+  const errorKinds = h('datalist', { id: 'requests-error-kinds' });
   const exportButton = h('button', { type: 'button', className: 'secondary', id: 'requests-export' }, 'Export CSV');
   const exportStatus = h('span', { className: 'muted', id: 'requests-export-status', role: 'status' });
   const summary = h('span', { className: 'muted', id: 'requests-summary' });
@@ -278,11 +264,20 @@ export function requestsPage({ container, params }) {
     }
   }
 
+  async function loadErrorKinds() {
+    if (errorKinds.children.length > 0) return;
+    const kinds = await api('GET', '/admin/requests/error-kinds');
+    fill(
+      errorKinds,
+      kinds.map(({ kind, meaning }) => h('option', { value: kind, label: `${kind}: ${meaning}` })),
+    );
+  }
+
   const page = {
     pollMs: POLL_MS,
     async refresh() {
       try {
-        await names.load();
+        await Promise.all([names.load(), loadErrorKinds()]);
         renderKeyOptions();
         await load(shown.filters ?? filtersFromControls());
         fill(state);

@@ -14,9 +14,12 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateIf,
 } from 'class-validator';
 
 const PATTERN = /^[A-Za-z0-9._:/*@-]{1,200}$/;
+/** The most a budget column holds: DECIMAL(14, 6). */
+const MAX_BUDGET_USD = 99_999_999.999999;
 const PATTERN_MESSAGE = 'each pattern is 1-200 letters, digits or . _ : / * @ - (a * matches any run of characters)';
 
 /** A key's limits; on update, null clears one (no limit) and a field left out stays as it is. */
@@ -45,14 +48,14 @@ export class CreateClientKeyDto {
   @IsOptional()
   @IsNumber({ maxDecimalPlaces: 6 })
   @Min(0)
-  @Max(100_000_000)
+  @Max(MAX_BUDGET_USD)
   dailyBudgetUsd?: number | null;
 
   @ApiPropertyOptional({ description: 'USD per UTC month', nullable: true })
   @IsOptional()
   @IsNumber({ maxDecimalPlaces: 6 })
   @Min(0)
-  @Max(100_000_000)
+  @Max(MAX_BUDGET_USD)
   monthlyBudgetUsd?: number | null;
 
   @ApiPropertyOptional({
@@ -91,7 +94,15 @@ export class CreateClientKeyDto {
   logBodies?: boolean;
 }
 
-export class UpdateClientKeyDto extends PartialType(CreateClientKeyDto) {}
+/** On update a name may be left out (kept as it is) but not cleared: every key has one. */
+export class UpdateClientKeyDto extends PartialType(OmitType(CreateClientKeyDto, ['name'])) {
+  @ApiPropertyOptional({ example: 'mobile-app' })
+  @ValidateIf((_, value) => value !== undefined)
+  @IsString({ message: 'name must be a string: a key cannot be left without a name (leave name out to keep it)' })
+  @MinLength(1)
+  @MaxLength(100)
+  name?: string;
+}
 
 export class ClientKeyDto extends OmitType(CreateClientKeyDto, ['expiresAt']) {
   @ApiProperty({ format: 'uuid' })
