@@ -37,11 +37,19 @@ const STREAM_BODY = JSON.stringify({
   stream: true,
 });
 const RESULTS_FILE = join(repoRoot, 'bench/RESULTS.md');
-const ALL_TARGETS: TargetKey[] = ['direct', 'bare-proxy', 'switchboard-1', 'switchboard-2', 'portkey'];
+const ALL_TARGETS: TargetKey[] = [
+  'direct',
+  'bare-proxy',
+  'switchboard-1',
+  'switchboard-1-nolog',
+  'switchboard-2',
+  'portkey',
+];
 const TARGET_NAMES: Record<TargetKey, string> = {
   direct: 'direct',
   'bare-proxy': 'bare proxy',
   'switchboard-1': 'Switchboard, 1 worker',
+  'switchboard-1-nolog': 'Switchboard, 1 worker, no request log',
   'switchboard-2': 'Switchboard, 2 workers',
   portkey: 'Portkey',
 };
@@ -127,6 +135,36 @@ function workersNote(runs: RunRecord[]): string[] {
   return [
     'Switchboard with GATEWAY_WORKERS=2 ran as a single process: this build does not know the setting yet, so both ' +
       'Switchboard rows measure the same gateway and their difference is run-to-run noise.',
+  ];
+}
+
+/**
+ * What the 1-worker gateway's request log kept up with: every answer of the race is one row,
+ * written in batches off the request path; its metrics say how many were written and dropped.
+ */
+async function requestLogNote(
+  stack: GatewayStack | undefined,
+  summaries: Map<TargetKey, TargetSummary>,
+): Promise<string[]> {
+  const withLog = summaries.get('switchboard-1');
+  if (!stack || !withLog) return [];
+  const text = await fetch(`${stack.gateway.url}/metrics`)
+    .then((response) => response.text())
+    .catch(() => '');
+  const counter = (name: string) =>
+    text
+      .split('\n')
+      .filter((line) => line.startsWith(`switchboard_${name}`))
+      .reduce((sum, line) => sum + (Number(line.split(' ').at(-1)) || 0), 0);
+  const written = counter('request_log_written_total');
+  const dropped = counter('request_log_dropped_total');
+  const without = summaries.get('switchboard-1-nolog');
+  const ratio = without
+    ? ` (${(withLog.closedThroughput.median / without.closedThroughput.median).toFixed(2)}× the same gateway without the log)`
+    : '';
+  return [
+    `Request log (Switchboard, 1 worker): ${written.toLocaleString('en-US')} rows written and ${dropped.toLocaleString('en-US')} dropped over the whole race; ` +
+      `its closed loop sustained ${Math.round(withLog.closedThroughput.median).toLocaleString('en-US')} answers/s, each one a row${ratio}.`,
   ];
 }
 
@@ -248,8 +286,10 @@ async function run(signal: AbortSignal): Promise<void> {
       servers.push(proxy.child);
       targets.push(proxy.target);
     }
-    if (wanted.includes('switchboard-1') || wanted.includes('switchboard-2')) {
-      step('starting Switchboard: Consul dev agent, database, instance-manager, api-gateway ×2 (1 and 2 workers)');
+    if (wanted.some((key) => key.startsWith('switchboard-'))) {
+      step(
+        'starting Switchboard: Consul dev agent, database, instance-manager, api-gateway ×3 (1 worker, 1 without the request log, 2 workers)',
+      );
       const switchboard = await startSwitchboard(mock.origin);
       stack = switchboard.stack;
       targets.push(...switchboard.targets.filter((target) => wanted.includes(target.key)));
@@ -294,7 +334,12 @@ async function run(signal: AbortSignal): Promise<void> {
       ],
       runs,
       summaries,
-      notes: [...workersNote(runs), ...portkeyNote(portkey, runs), ...switchboardNote(stack, runs)],
+      notes: [
+        ...workersNote(runs),
+        ...portkeyNote(portkey, runs),
+        ...switchboardNote(stack, runs),
+        ...(await requestLogNote(stack, summaries)),
+      ],
       elapsedMinutes: (Date.now() - started) / 60_000,
     });
     await writeFile(RESULTS_FILE, markdown);

@@ -14,7 +14,7 @@ export const MOCK_KEY = 'sk-bench-mock-upstream-key';
 export const CLIENT_KEY_RPM = 10_000_000;
 const INSTANCE = 'bench-openai';
 
-export type TargetKey = 'direct' | 'bare-proxy' | 'switchboard-1' | 'switchboard-2' | 'portkey';
+export type TargetKey = 'direct' | 'bare-proxy' | 'switchboard-1' | 'switchboard-1-nolog' | 'switchboard-2' | 'portkey';
 
 export interface RaceTarget {
   key: TargetKey;
@@ -95,12 +95,11 @@ const SERVICE_DEFAULTS = {
 
 /**
  * The stack of the end-to-end tests (a Consul dev agent, a fresh database, the instance-manager)
- * with the mock registered as an OpenAI instance through the admin API, and two api-gateways:
- * GATEWAY_WORKERS=1 and GATEWAY_WORKERS=2.
+ * with the mock registered as an OpenAI instance through the admin API, and three api-gateways:
+ * GATEWAY_WORKERS=1, the same without the request log (REQUEST_LOG_ENABLED=false: what writing a
+ * row per request costs), and GATEWAY_WORKERS=2.
  */
-export async function startSwitchboard(
-  mockOrigin: string,
-): Promise<{ stack: GatewayStack; targets: [RaceTarget, RaceTarget] }> {
+export async function startSwitchboard(mockOrigin: string): Promise<{ stack: GatewayStack; targets: RaceTarget[] }> {
   // V8 flags for the gateways only (e.g. --max-semi-space-size=8), to compare GC settings.
   const nodeOptions = process.env.BENCH_GATEWAY_NODE_OPTIONS;
   const stack = await GatewayStack.start({
@@ -124,6 +123,7 @@ export async function startSwitchboard(
     if (created.status !== 201) throw new Error(`registering the mock failed: ${created.status} ${created.text}`);
     stack.ids.set(INSTANCE, created.body.id as string);
     const twoWorkers = await stack.startGateway({ GATEWAY_WORKERS: '2' });
+    const withoutLog = await stack.startGateway({ GATEWAY_WORKERS: '1', REQUEST_LOG_ENABLED: 'false' });
     await stack.waitUntilUsable([INSTANCE], true, stack.gateways, 60_000);
     const features =
       `a client key limited to ${CLIENT_KEY_RPM.toLocaleString('en-US')} requests/min (counted, never refusing), ` +
@@ -132,15 +132,18 @@ export async function startSwitchboard(
       if (response.headers.get('x-ratelimit-limit-requests') !== String(CLIENT_KEY_RPM))
         throw new Error('Switchboard answered without applying the client key rate limit');
     };
-    const target = (gateway: typeof twoWorkers, workers: number): RaceTarget => ({
-      key: workers === 1 ? 'switchboard-1' : 'switchboard-2',
-      name: `Switchboard, ${workers} worker${workers === 1 ? '' : 's'}`,
-      description: `the api-gateway (\`node scripts/run-app.mjs api-gateway\`, GATEWAY_WORKERS=${workers}${nodeOptions ? `, NODE_OPTIONS=${nodeOptions}` : ''}) with ${features}`,
+    const target = (gateway: typeof twoWorkers, workers: number, log = true): RaceTarget => ({
+      key: workers === 2 ? 'switchboard-2' : log ? 'switchboard-1' : 'switchboard-1-nolog',
+      name: `Switchboard, ${workers} worker${workers === 1 ? '' : 's'}${log ? '' : ', no request log'}`,
+      description: `the api-gateway (\`node scripts/run-app.mjs api-gateway\`, GATEWAY_WORKERS=${workers}${log ? '' : ', REQUEST_LOG_ENABLED=false'}${nodeOptions ? `, NODE_OPTIONS=${nodeOptions}` : ''}) with ${features}${log ? ', a request log row per request' : ''}`,
       http: { url: `${gateway.url}${CHAT_PATH}`, headers: bearer(TEST_CLIENT_KEY) },
       pid: gateway.pid,
       checkAnswer,
     });
-    return { stack, targets: [target(stack.gateway, 1), target(twoWorkers, 2)] };
+    return {
+      stack,
+      targets: [target(stack.gateway, 1), target(withoutLog, 1, false), target(twoWorkers, 2)],
+    };
   } catch (error) {
     await stack.stop();
     throw error;

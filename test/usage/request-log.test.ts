@@ -81,6 +81,31 @@ describe('the request log', () => {
     assert.equal(Number(served!.count), BURST, 'each row served, priced, by openai');
   });
 
+  it('writes no row from a replica with REQUEST_LOG_ENABLED=false, which still serves and prices', async () => {
+    const unlogged = await stack.startGateway({ REQUEST_LOG_ENABLED: 'false' });
+    try {
+      await stack.waitUntilUsable(['openai-a', 'openai-b'], true, [unlogged]);
+      const before = await rowCount(stack.database.url);
+      for (let index = 0; index < 5; index += 1) {
+        const response = await stack.chat(ask, {}, unlogged);
+        assert.equal(response.status, 200);
+        await response.arrayBuffer();
+      }
+      // A request through a logging replica afterwards: once its row is in, the five would have been
+      // too (same flush interval), had they been queued.
+      const control = await stack.chat(ask);
+      await control.arrayBuffer();
+      await waitFor('the control row', async () => (await rowCount(stack.database.url)) >= before + 1, 30_000, 200);
+      assert.equal(await rowCount(stack.database.url), before + 1);
+      assert.equal(await metricOf(unlogged.url, 'switchboard_request_log_written_total'), 0);
+      assert.equal(await metricOf(unlogged.url, 'switchboard_request_log_queued_rows'), 0);
+      assert.ok((await metricOf(unlogged.url, 'switchboard_cost_usd_total')) > 0, 'costs are still counted');
+    } finally {
+      await unlogged.stop();
+      stack.gateways = stack.gateways.filter((gateway) => gateway !== unlogged);
+    }
+  });
+
   it('serves through a 20 s Postgres outage; rows written plus rows dropped equal requests sent', async () => {
     const before = await rowCount(stack.database.url);
     loads = [

@@ -100,10 +100,13 @@ export class UsageRecorder implements OnModuleInit {
     trace.errorKind = errorKindOf(error);
   }
 
-  /** Queues the request's row; requests of no known key (refused authentication) are not logged. */
+  /**
+   * Queues the request's row; requests of no known key (refused authentication) are not logged,
+   * nor any with REQUEST_LOG_ENABLED off (costs and budgets were counted already).
+   */
   finish(trace: RequestTrace): void {
     const identity = trace.identity;
-    if (!identity) return;
+    if (!identity || !this.config.REQUEST_LOG_ENABLED) return;
     const usage = trace.usage;
     const row: RequestLogRow = {
       id: trace.id,

@@ -352,6 +352,14 @@ export class AppConfig {
 
   // ---- usage: the request log ---------------------------------------------------------------
 
+  /**
+   * Whether a gateway writes a request log row per chat request. Costs, budgets and metrics work
+   * either way; off, GET /admin/requests and /admin/usage have nothing from this replica.
+   */
+  @Transform(toBoolean)
+  @IsBoolean()
+  REQUEST_LOG_ENABLED = true;
+
   /** Days of request log kept; older days are dropped whole (daily partitions) by the instance-manager. */
   @IntegerInRange(1, 3650)
   REQUEST_LOG_RETENTION_DAYS = 30;
