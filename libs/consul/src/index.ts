@@ -19,3 +19,4 @@ export {
   type RegistrationState,
 } from './consul-registration.service.js';
 export * from './consul.types.js';
+export { watchKvDocument } from './kv-watch.js';

@@ -1,5 +1,5 @@
 import { type BeforeApplicationShutdown, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { BlockingWatch, ConsulClient, type KvEntry } from '@switchboard/consul';
+import { type BlockingWatch, ConsulClient, type KvEntry, watchKvDocument } from '@switchboard/consul';
 import { AppConfig, DomainError, describeError } from '@switchboard/kernel';
 import {
   type AlertingThresholds,
@@ -69,19 +69,12 @@ export class AlertingThresholdsStore implements OnModuleInit, BeforeApplicationS
   }
 
   onModuleInit(): void {
-    this.watch = new BlockingWatch(
-      (index, waitSeconds, signal) => this.consul.kvGet(this.config.ALERTING_KEY, { index, waitSeconds, signal }),
-      {
-        waitSeconds: 30,
-        backoffMaxMs: 5_000,
-        onChange: (entry) => this.apply(entry),
-        onError: (error, failures) => {
-          if (failures === 1)
-            this.logger.warn(
-              `Cannot watch the alerting thresholds in Consul (${describeError(error)}); keeping the ones in force`,
-            );
-        },
-      },
+    this.watch = watchKvDocument(
+      this.consul,
+      this.config.ALERTING_KEY,
+      'the alerting thresholds',
+      this.logger,
+      (entry) => this.apply(entry),
     );
     this.watch.start();
   }

@@ -1,6 +1,6 @@
 import { type BeforeApplicationShutdown, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { AppConfig, describeError } from '@switchboard/kernel';
-import { BlockingWatch, ConsulClient, type KvEntry } from '@switchboard/consul';
+import { AppConfig } from '@switchboard/kernel';
+import { type BlockingWatch, ConsulClient, type KvEntry, watchKvDocument } from '@switchboard/consul';
 import { DEFAULT_ROUTING_POLICY, readStoredPolicy, type RoutingPolicy } from './routing-policy.js';
 
 export interface PolicyStatus {
@@ -47,19 +47,12 @@ export class RoutingPolicyStore implements OnModuleInit, BeforeApplicationShutdo
   }
 
   onModuleInit(): void {
-    this.watch = new BlockingWatch(
-      (index, waitSeconds, signal) => this.consul.kvGet(this.config.ROUTING_POLICY_KEY, { index, waitSeconds, signal }),
-      {
-        waitSeconds: 30,
-        backoffMaxMs: 5_000,
-        onChange: (entry) => this.apply(entry),
-        onError: (error, failures) => {
-          if (failures === 1)
-            this.logger.warn(
-              `Cannot watch the routing policy in Consul (${describeError(error)}); keeping the one in force`,
-            );
-        },
-      },
+    this.watch = watchKvDocument(
+      this.consul,
+      this.config.ROUTING_POLICY_KEY,
+      'the routing policy',
+      this.logger,
+      (entry) => this.apply(entry),
     );
     this.watch.start();
   }
