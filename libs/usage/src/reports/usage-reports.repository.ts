@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma, PrismaService } from '@switchboard/database';
+import type { RequestLogRow } from '../request-log/request-log-row.js';
 
 /** Filters of the request list; every one optional but the time range. */
 export interface RequestFilter {
@@ -20,34 +21,8 @@ export interface RequestCursor {
   id: string;
 }
 
-export interface RequestRecord {
-  id: string;
-  time: Date;
-  requestId: string;
-  keyId: string;
-  format: string;
-  route: string | null;
-  stream: boolean;
-  requestedModel: string | null;
-  servedProvider: string | null;
-  servedModel: string | null;
-  instanceId: string | null;
-  instanceName: string | null;
-  attempts: number;
-  fallbacks: number;
-  status: number;
-  errorKind: string | null;
-  inputTokens: number | null;
-  outputTokens: number | null;
-  cachedTokens: number | null;
-  reasoningTokens: number | null;
-  costUsd: number | null;
-  latencyMs: number;
-  timeToFirstTokenMs: number | null;
-  userAgent: string | null;
-  prompt: string | null;
-  answer: string | null;
-}
+/** A request log row as read back: the row the gateway wrote (the format column is plain text). */
+export type RequestRecord = Omit<RequestLogRow, 'format'> & { format: string };
 
 export type UsageDimension = 'key' | 'provider' | 'model' | 'instance';
 
