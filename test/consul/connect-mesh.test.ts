@@ -72,13 +72,20 @@ describe('Consul Connect: the apps reach Redis through sidecars, as the intentio
       routerUpstream: routerUpstream!,
       intruderUpstream: intruderUpstream!,
     };
-    // Redis in the mesh, as consul/config/infrastructure.hcl's services would be with a sidecar.
-    await consul.registerService({
-      ID: 'switchboard-redis',
-      Name: 'redis',
+    // Redis in the mesh as compose puts it there: its service (consul/config/infrastructure.hcl)
+    // and, beside it, a connect-proxy service for its sidecar (consul/connect/store-sidecars.hcl).
+    await consul.registerService({ ID: 'switchboard-redis', Name: 'redis', Address: '127.0.0.1', Port: redis.port });
+    await agent.api('PUT', '/v1/agent/service/register', {
+      Kind: 'connect-proxy',
+      ID: 'switchboard-redis-sidecar-proxy',
+      Name: 'redis-sidecar-proxy',
       Address: '127.0.0.1',
-      Port: redis.port,
-      Connect: { SidecarService: { Port: ports.redisSidecar } },
+      Port: ports.redisSidecar,
+      Proxy: {
+        DestinationServiceName: 'redis',
+        DestinationServiceID: 'switchboard-redis',
+        LocalServicePort: redis.port,
+      },
     });
     const { stderr } = await run(join(repoRoot, 'consul/scripts/apply_intentions.sh'), [], {
       env: { ...process.env, CONSUL_HTTP_ADDR: agent.address, CONSUL_BIN: consulBin },
@@ -119,7 +126,8 @@ describe('Consul Connect: the apps reach Redis through sidecars, as the intentio
     const { stdout } = await run(consulBin, [
       'validate',
       join(repoRoot, 'consul/config/server.hcl'),
-      join(repoRoot, 'consul/connect/infrastructure-mesh.hcl'),
+      join(repoRoot, 'consul/config/infrastructure.hcl'),
+      join(repoRoot, 'consul/connect/store-sidecars.hcl'),
     ]);
     assert.match(stdout, /Configuration is valid/);
   });
