@@ -139,11 +139,14 @@ describe('discovered model servers: routed from their own Consul registration', 
     assert.equal(adopted.status, 201, adopted.text);
     assert.equal(adopted.body.name, 'vllm-adopted');
     assert.deepEqual(adopted.body.models, ['llama-3-70b']);
-    await waitFor('the gateway to route to the adopted instance only', async () => {
-      const members = await poolMembers();
-      return members.length === 1 && members[0] === 'vllm-adopted:true';
+    // Passing, not only usable: a new instance is usable while its health is unknown, and its Consul
+    // check may still read critical for a moment after it is registered, before its first probe lands.
+    await waitFor('the gateway to route to the adopted instance only, its check passing', async () => {
+      const members = (await stack.pools()).find((pool) => pool.pool === 'openai/llama-3-70b')?.instances ?? [];
+      return members.length === 1 && members[0]!.name === 'vllm-adopted' && members[0]!.status === 'passing';
     });
     const response = await stack.chat(askLlama);
+    assert.equal(response.status, 200, await response.clone().text());
     assert.equal(response.headers.get('x-switchboard-instance'), 'vllm-adopted');
     await response.arrayBuffer();
     const listed = await call('GET', '/admin/instances/discovered');
