@@ -62,6 +62,47 @@ describe('RequestLogWriter', () => {
     assert.equal(await counter(metrics, 'switchboard_request_log_written_total'), 90);
   });
 
+  it('leaves rows that arrive during a write for the next tick unless they fill a batch', async () => {
+    const repository = new FakeRepository();
+    const writer = new RequestLogWriter(
+      repository as unknown as RequestLogRepository,
+      new MetricsService('spec'),
+      config,
+    );
+    const insert = repository.insert.bind(repository);
+    let next = 0;
+    const append = (count: number) => {
+      for (const end = next + count; next < end; next += 1) writer.append(row(next));
+    };
+    let arriving = 0;
+    repository.insert = async (rows) => {
+      // Requests go on while the statement runs.
+      append(arriving);
+      arriving = 0;
+      await insert(rows);
+    };
+
+    append(30);
+    arriving = 15;
+    await writer.flush();
+    assert.deepEqual(
+      repository.batches,
+      [30],
+      'the rows that came during the last write are not chased with a small statement',
+    );
+    assert.equal(writer.queued, 15);
+
+    arriving = 45;
+    await writer.flush();
+    assert.deepEqual(repository.batches, [30, 15, 40], 'a batch filled during a write goes at once');
+    assert.equal(writer.queued, 5);
+    await writer.flush();
+    assert.deepEqual(
+      repository.rows.map((entry) => entry.id),
+      Array.from({ length: 90 }, (_, index) => `row-${index}`),
+    );
+  });
+
   it('keeps rows while Postgres is away, drops the oldest past the queue limit, and writes the rest when it returns', async () => {
     const repository = new FakeRepository();
     const metrics = new MetricsService('spec');

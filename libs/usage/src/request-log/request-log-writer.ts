@@ -73,7 +73,7 @@ export class RequestLogWriter implements OnModuleInit, OnApplicationShutdown {
   }
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.flush(), this.config.REQUEST_LOG_FLUSH_MS);
+    this.timer = setInterval(() => this.writeUnlessWriting(), this.config.REQUEST_LOG_FLUSH_MS);
     this.timer.unref();
     this.metrics.addCollector(() => this.metrics.requestLogQueued.set(this.queue.size));
   }
@@ -102,22 +102,39 @@ export class RequestLogWriter implements OnModuleInit, OnApplicationShutdown {
       this.flushSoon = true;
       setImmediate(() => {
         this.flushSoon = false;
-        void this.flush();
+        this.writeUnlessWriting();
       });
     }
   }
 
-  /** Writes everything queued, batch after batch; stops at the first failure. Tests call it to skip the wait. */
-  flush(): Promise<void> {
-    this.writing ??= this.writeAll().finally(() => {
+  /**
+   * Writes everything queued now, after the write in progress if there is one; stops at the first
+   * failure. Shutdown and tests call it to skip the wait.
+   */
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing;
+    this.writing = this.writeQueued().finally(() => {
       this.writing = undefined;
     });
     return this.writing;
   }
 
-  private async writeAll(): Promise<void> {
-    while (this.queue.size > 0) {
+  /** The timer's and a full batch's write: a tick that finds a write still running leaves it alone. */
+  private writeUnlessWriting(): void {
+    if (!this.writing) void this.flush();
+  }
+
+  /**
+   * Writes the rows queued when it starts, then only full batches. Rows that arrive during a write
+   * wait for the next tick: chasing them would turn a steady stream of requests into a stream of
+   * small statements, and each statement costs Postgres a few milliseconds whatever its size (at
+   * 1,000 requests/s that made the log cost Postgres 100 µs a row instead of 30).
+   */
+  private async writeQueued(): Promise<void> {
+    let due = this.queue.size;
+    while (this.queue.size > 0 && (due > 0 || this.queue.size >= this.config.REQUEST_LOG_BATCH_ROWS)) {
       const batch = this.queue.take(this.config.REQUEST_LOG_BATCH_ROWS);
+      due -= batch.length;
       const failure = await this.write(batch);
       if (failure) {
         this.countShed(this.queue.putBack(failure.unwritten));
