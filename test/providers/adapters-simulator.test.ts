@@ -201,6 +201,26 @@ describe('provider adapters against the provider simulator', () => {
           ),
         ));
 
+      it(`${provider}: the caller's abort stops a waiting non-stream call and is not blamed on the provider`, () =>
+        withKnobs({ hangBeforeHeaders: true }, async () => {
+          const controller = new AbortController();
+          setTimeout(() => controller.abort(new Error('client went away')), 100);
+          const started = performance.now();
+          await assert.rejects(
+            client.chat(adapter, targets.get(provider)!, ask(model, 'hi'), {
+              signal: controller.signal,
+              timeoutMs: 30_000,
+            }),
+            (error: unknown) => !(error instanceof ProviderError) && (error as Error).message === 'client went away',
+          );
+          assert.ok(performance.now() - started < 10_000, 'the abort ended the call, not its 30 s timeout');
+          await assert.rejects(
+            client.chat(adapter, targets.get(provider)!, ask(model, 'hi'), { signal: controller.signal }),
+            (error: unknown) => (error as Error).message === 'client went away',
+            'a call made with an aborted signal is refused at once',
+          );
+        }));
+
       it(`${provider}: a missing first token times out`, () =>
         withKnobs({ ttftMs: 1_000 }, () =>
           expectProviderError(

@@ -151,12 +151,13 @@ export function installBodyParsers(app: NestFastifyApplication, maxDepth: number
 }
 
 export function parseJsonBody(text: string, maxDepth: number): unknown {
-  if (text.trim() === '')
-    throw new InvalidJsonBodyError('The request body is empty: send a JSON object (Content-Type: application/json)');
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
+    // Told apart only when parsing failed: a copy of every body to trim it showed in profiles.
+    if (text.trim() === '')
+      throw new InvalidJsonBodyError('The request body is empty: send a JSON object (Content-Type: application/json)');
     throw new InvalidJsonBodyError(`The request body is not valid JSON: ${describeError(error)}`);
   }
   const problem = findStructureProblem(value, maxDepth, 1);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ClientApiKey } from '@switchboard/database';
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { AuditRepository } from '../audit/audit.repository.js';
 import { ClientKeyNotFoundError } from '../instances/instance-errors.js';
 import { type ClientKeyLimits, limitsOf, NO_LIMITS } from './client-key-limits.js';
@@ -20,7 +20,7 @@ export interface ClientKeyView extends Omit<ClientKeyLimits, 'expiresAt'> {
 }
 
 export function hashClientKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 function toView(row: ClientApiKey): ClientKeyView {

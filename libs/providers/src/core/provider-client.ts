@@ -6,6 +6,7 @@ import { baseUrlOf, type ProviderAdapter, type ProviderTarget, type UpstreamRequ
 import { DestinationRefusedError, guardedConnector } from './destination-guard.js';
 import { ProviderError, type ProviderErrorKind } from './provider-error.js';
 import { SseParser } from './sse-parser.js';
+import { callForWholeAnswer, locate, type WholeAnswer } from './whole-answer.js';
 
 export interface ProviderClientOptions {
   /** Kept-alive connections per upstream origin. */
@@ -72,10 +73,9 @@ export class ProviderClient {
   ): Promise<ChatResponse> {
     const upstream = adapter.buildChatRequest({ ...chat, stream: false }, target);
     const timeoutMs = options.timeoutMs ?? 120_000;
-    const call = boundedCall(options.signal, timeoutMs);
     try {
-      const response = await this.send(adapter, target, upstream, call.signal);
-      const text = await response.body.text();
+      const response = await this.callWhole(adapter, target, upstream, options.signal, timeoutMs);
+      const text = response.text;
       if (response.statusCode < 200 || response.statusCode >= 300)
         throw adapter.parseError(response.statusCode, response.headers, text);
       let body: unknown;
@@ -92,8 +92,6 @@ export class ProviderClient {
       return adapter.parseChatResponse(body);
     } catch (error) {
       throw toProviderError(adapter, error, options.signal, { phase: 'response', timeoutMs, secret: target.apiKey });
-    } finally {
-      call.dispose();
     }
   }
 
@@ -164,18 +162,35 @@ export class ProviderClient {
   ): Promise<ProbeResult> {
     const timeoutMs = options.timeoutMs ?? 10_000;
     const started = performance.now();
-    const call = boundedCall(options.signal, timeoutMs);
     try {
-      const response = await this.send(adapter, target, adapter.buildProbeRequest(target), call.signal);
-      const text = await response.body.text();
+      const upstream = adapter.buildProbeRequest(target);
+      const response = await this.callWhole(adapter, target, upstream, options.signal, timeoutMs);
       if (!adapter.probeAccepts(response.statusCode))
-        throw adapter.parseError(response.statusCode, response.headers, text);
+        throw adapter.parseError(response.statusCode, response.headers, response.text);
       return { status: response.statusCode, latencyMs: performance.now() - started };
     } catch (error) {
       throw toProviderError(adapter, error, options.signal, { phase: 'response', timeoutMs, secret: target.apiKey });
-    } finally {
-      call.dispose();
     }
+  }
+
+  /** A call whose answer is read whole, bounded by `timeoutMs` and the caller's signal. */
+  private callWhole(
+    adapter: ProviderAdapter,
+    target: ProviderTarget,
+    upstream: UpstreamRequest,
+    signal: AbortSignal | undefined,
+    timeoutMs: number,
+  ): Promise<WholeAnswer> {
+    const { origin, path } = locate(baseUrlOf(adapter, target), upstream.path);
+    return callForWholeAnswer(this.dispatcher, {
+      origin,
+      path,
+      method: upstream.method,
+      headers: upstream.headers,
+      body: upstream.body === undefined ? undefined : JSON.stringify(upstream.body),
+      signal,
+      timeoutMs,
+    });
   }
 
   private send(
@@ -215,23 +230,6 @@ function followCaller(caller: AbortSignal | undefined, own: AbortController): ()
   const forward = () => own.abort(caller.reason);
   caller.addEventListener('abort', forward, { once: true });
   return () => caller.removeEventListener('abort', forward);
-}
-
-/** A signal for one call: the caller's abort, or a timeout (a TimeoutError, as AbortSignal.timeout gives); dispose() clears both. */
-function boundedCall(caller: AbortSignal | undefined, timeoutMs: number): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  const unfollow = followCaller(caller, controller);
-  const timer = setTimeout(
-    () => controller.abort(new DOMException(`timed out after ${timeoutMs} ms`, 'TimeoutError')),
-    timeoutMs,
-  );
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      clearTimeout(timer);
-      unfollow();
-    },
-  };
 }
 
 const NETWORK_CODES = new Set([

@@ -52,6 +52,8 @@ export function requestFeatures(
 }
 
 function namesYearFrom(text: string, currentYear: number): boolean {
+  // Most prompts name no year: skip the regular expression's matches and their allocations.
+  if (!text.includes('20')) return false;
   for (const match of text.matchAll(YEAR)) if (Number(match[1]) >= currentYear) return true;
   return false;
 }
