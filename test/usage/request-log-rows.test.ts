@@ -72,10 +72,12 @@ describe('request log rows Postgres would refuse', () => {
   it('writes a discovered instance (id consul:…) and a model holding NUL; drops only a row out of range', async () => {
     const discovered = row({ instanceId: 'consul:openai-a-1', instanceName: 'consul-openai-a' });
     const nul = row({ requestedModel: 'gpt\u0000-4o', userAgent: 'agent\u0000', prompt: '\u0000[]' });
+    // A lone surrogate (half an emoji cut by a client) and the characters JSON escapes.
+    const awkward = row({ userAgent: 'cut \ud83d', prompt: 'quote " backslash \\ tab \t newline \n \u2028 😀' });
     // Beyond smallint: no cleaning makes this row fit, so it alone is dropped (SQLSTATE 22003).
     const outOfRange = row({ attempts: 100_000 });
     const ordinary = Array.from({ length: 20 }, () => row({}));
-    for (const entry of [...ordinary.slice(0, 10), discovered, outOfRange, nul, ...ordinary.slice(10)])
+    for (const entry of [...ordinary.slice(0, 10), discovered, outOfRange, nul, awkward, ...ordinary.slice(10)])
       writer.append(entry);
     await writer.flush();
 
@@ -87,13 +89,20 @@ describe('request log rows Postgres would refuse', () => {
       instance_id: string | null;
       instance_name: string;
       requested_model: string;
-    }>(database.url, 'SELECT id::text, instance_id::text, instance_name, requested_model FROM request_log');
-    assert.equal(rows.length, 22);
+      user_agent: string | null;
+      prompt: string | null;
+    }>(
+      database.url,
+      'SELECT id::text, instance_id::text, instance_name, requested_model, user_agent, prompt FROM request_log',
+    );
+    assert.equal(rows.length, 23);
     const byId = new Map(rows.map((entry) => [entry.id, entry]));
     assert.equal(byId.get(discovered.id)?.instance_id, null);
     assert.equal(byId.get(discovered.id)?.instance_name, 'consul-openai-a');
     assert.equal(byId.get(nul.id)?.requested_model, 'gpt-4o');
     assert.equal(byId.has(outOfRange.id), false);
+    assert.equal(byId.get(awkward.id)?.user_agent, 'cut \ufffd', 'the lone surrogate is kept as U+FFFD');
+    assert.equal(byId.get(awkward.id)?.prompt, awkward.prompt);
     const page = await metrics.registry.getSingleMetricAsString('switchboard_request_log_dropped_total');
     assert.match(page, /switchboard_request_log_dropped_total\{reason="refused"[^}]*\} 1$/m);
   });
