@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
-import { PrismaService } from '@switchboard/database';
 import { type AppConfig, MetricsService } from '@switchboard/kernel';
 import { RequestLogRepository, type RequestLogRow, RequestLogWriter } from '@switchboard/usage';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -46,7 +45,7 @@ function row(changes: Partial<RequestLogRow>): RequestLogRow {
 
 describe('request log rows Postgres would refuse', () => {
   let database: TestDatabase;
-  let prisma: PrismaService;
+  let repository: RequestLogRepository;
   let metrics: MetricsService;
   let writer: RequestLogWriter;
 
@@ -59,13 +58,13 @@ describe('request log rows Postgres would refuse', () => {
       REQUEST_LOG_BATCH_ROWS: 100,
       REQUEST_LOG_FLUSH_MS: 60_000,
     } as AppConfig;
-    prisma = new PrismaService(config);
+    repository = new RequestLogRepository(config);
     metrics = new MetricsService('test');
-    writer = new RequestLogWriter(new RequestLogRepository(prisma), metrics, config);
+    writer = new RequestLogWriter(repository, metrics, config);
   });
 
   after(async () => {
-    await prisma?.$disconnect();
+    await repository?.close();
     await database?.drop();
   });
 

@@ -24,6 +24,8 @@ class FakeRepository {
     this.batches.push(rows.length);
     this.rows.push(...rows);
   }
+
+  async close(): Promise<void> {}
 }
 
 const config = {

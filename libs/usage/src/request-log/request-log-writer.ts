@@ -89,6 +89,7 @@ export class RequestLogWriter implements OnModuleInit, OnApplicationShutdown {
     ]);
     clearTimeout(limit);
     if (this.queue.size > 0) this.logger.warn(`${this.queue.size} request log rows were not written before shutdown`);
+    await this.repository.close().catch(() => undefined);
   }
 
   get queued(): number {

@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
-import { isDataError, PrismaService, sqlStateOf } from '@switchboard/database';
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig, describeError } from '@switchboard/kernel';
+import pg from 'pg';
 import type { RequestLogRow } from './request-log-row.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -156,20 +157,50 @@ SELECT date_trunc('day', time, 'UTC'), key_id, provider, model, instance_name, $
 FROM inserted GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
 ${addTo('usage_daily', 'day')}`;
 
-/** Writes request log batches (the gateway's side of request_log). */
+/** SQLSTATE class 22 (data exception) or 23 (integrity constraint violation): the rows themselves are refused. */
+function refusedRowsState(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code) ? code : undefined;
+}
+
+/**
+ * Writes request log batches (the gateway's side of request_log), on a connection of its own
+ * through the pg driver rather than Prisma: Prisma's raw path copies the batch's JSON through its
+ * query engine, which cost the gateway two to three times the CPU per row (measured 28–55 µs
+ * against 12–19 µs). One connection, as the writer sends one batch at a time.
+ */
 @Injectable()
 export class RequestLogRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  private readonly logger = new Logger(RequestLogRepository.name);
+  private readonly pool: pg.Pool;
 
-  /** Throws RequestLogRowsRefusedError when Postgres refuses the rows' data, and the client's own error otherwise. */
+  constructor(config: AppConfig) {
+    this.pool = new pg.Pool({
+      connectionString: config.DATABASE_URL,
+      max: 1,
+      connectionTimeoutMillis: 3_000,
+      idleTimeoutMillis: 30_000,
+      application_name: 'switchboard-request-log',
+    });
+    // An idle connection that Postgres drops (a restart) is reported here; the next batch reconnects.
+    this.pool.on('error', (error) => this.logger.debug(`Request log connection lost: ${describeError(error)}`));
+  }
+
+  /** Throws RequestLogRowsRefusedError when Postgres refuses the rows' data, and the driver's own error otherwise. */
   async insert(rows: readonly RequestLogRow[]): Promise<void> {
     if (rows.length === 0) return;
     const batch = await jsonOf(rows);
     try {
-      await this.prisma.$executeRawUnsafe(INSERT_BATCH, batch);
+      await this.pool.query(INSERT_BATCH, [batch]);
     } catch (error) {
-      if (isDataError(error)) throw new RequestLogRowsRefusedError(sqlStateOf(error)!, (error as Error).message);
+      const state = refusedRowsState(error);
+      if (state) throw new RequestLogRowsRefusedError(state, (error as Error).message);
       throw error;
     }
+  }
+
+  /** Called by the writer after its last flush. */
+  async close(): Promise<void> {
+    await this.pool.end();
   }
 }
