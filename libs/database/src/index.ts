@@ -13,10 +13,8 @@ export {
 export { applyMigrations, ensureDatabase, type MigrationResult } from './migrator.js';
 export {
   DatabaseUnavailableError,
-  isDataError,
   isDatabaseUnavailable,
   isRecordNotFound,
   isUniqueViolation,
-  sqlStateOf,
 } from './prisma-errors.js';
 export { PrismaService } from './prisma.service.js';

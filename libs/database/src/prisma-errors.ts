@@ -29,28 +29,6 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return UNREACHABLE_KINDS.has(cause?.kind ?? '') || UNAVAILABLE_SQLSTATES.has(cause?.originalCode ?? '');
 }
 
-/**
- * The Postgres SQLSTATE of a failed query, when Postgres answered with one: raw queries come back
- * as P2010 with the driver adapter's error (its originalCode) inside.
- */
-export function sqlStateOf(error: unknown): string | undefined {
-  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return undefined;
-  const meta = error.meta as
-    | { code?: unknown; driverAdapterError?: { cause?: { originalCode?: unknown } } }
-    | undefined;
-  const code = meta?.driverAdapterError?.cause?.originalCode ?? meta?.code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
-}
-
-/**
- * Postgres refused the data itself (SQLSTATE class 22, data exception, or 23, integrity constraint
- * violation): sending the same rows again fails the same way.
- */
-export function isDataError(error: unknown): boolean {
-  const state = sqlStateOf(error);
-  return state !== undefined && (state.startsWith('22') || state.startsWith('23'));
-}
-
 /** A call that needs the database while it is unavailable: 503 with Retry-After, nothing changed. */
 export class DatabaseUnavailableError extends DomainError {
   readonly kind = 'unavailable';
