@@ -117,6 +117,8 @@ export interface GoalVerdict {
 
 const ms = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(2)} ms`;
 const rps = (value: number) => `${Math.round(value).toLocaleString('en-US')}/s`;
+/** A median of counts (two runs' median can fall between integers). */
+const count = (value: number) => Math.round(value).toLocaleString('en-US');
 const mib = (value: number) => `${value.toFixed(0)} MiB`;
 
 export function judgeGoals(
@@ -197,7 +199,7 @@ export function judgeGoals(
     verdicts.push({
       goal: `failures at ${rate}/s, beside Portkey's`,
       met: ours.openFailures.median <= portkey.openFailures.median,
-      figure: `ours ${ours.openFailures.median} of ${ours.openSent.median}, Portkey's ${portkey.openFailures.median} of ${portkey.openSent.median} (median per run)`,
+      figure: `ours ${count(ours.openFailures.median)} of ${count(ours.openSent.median)}, Portkey's ${count(portkey.openFailures.median)} of ${count(portkey.openSent.median)} (median per run)`,
     });
   } else {
     verdicts.push(notJudged(portkeyGoal, 'switchboard-1', 'portkey'));
