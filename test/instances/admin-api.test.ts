@@ -289,11 +289,18 @@ describe('instance-manager: admin API, Consul registration and health probing', 
     await healthMetaOf('ai-provider-claude-claude-us-1', 'passing', 'ai-provider-claude');
     const registrations = () => manager.logs.split('Reconciled Consul: registered').length - 1;
     const lastProbe = () => redis.hget(`switchboard:health:${openaiId}`, 'lastProbeAt');
-    const [registeredBefore, probedBefore] = [registrations(), await lastProbe()];
+    const registeredBefore = registrations();
     // Several probes (400 ms) and reconcile rounds (1 s) of two healthy instances.
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
-    assert.notEqual(await lastProbe(), probedBefore, 'probes went on meanwhile');
-    assert.equal(registrations(), registeredBefore, 'reconcile found Consul in line each round');
+    const probes = new Set<string | null>([await lastProbe()]);
+    for (const until = Date.now() + 3_000; Date.now() < until; ) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      probes.add(await lastProbe());
+    }
+    assert.ok(probes.size >= 5, `probes went on meanwhile (${probes.size - 1} seen)`);
+    // A loaded machine can slow a probe enough to change the health shown once (a real change,
+    // published at once); a registration per probe would be one for each of the probes seen.
+    const reRegistered = registrations() - registeredBefore;
+    assert.ok(reRegistered <= 1, `reconcile found Consul in line each round (${reRegistered} re-registrations)`);
   });
 
   it('keeps health metrics in Redis with a TTL and publishes every probe', async () => {
