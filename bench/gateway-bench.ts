@@ -12,7 +12,16 @@ import { join } from 'node:path';
 import type { GatewayStack } from '../test/support/gateway-stack.js';
 import { repoRoot } from '../test/support/paths.js';
 import type { BenchChild } from './bench-child.js';
-import { loadAverage, machineFacts, processTreeMemory, waitForQuiet } from './machine.js';
+import {
+  cpuTimesMs,
+  cpuUsedMs,
+  loadAverage,
+  machineFacts,
+  processesNamed,
+  processTree,
+  processTreeMemory,
+  waitForQuiet,
+} from './machine.js';
 import { type RaceSettings, renderReport } from './report.js';
 import { runStreams } from './stream-client.js';
 import { type RunRecord, summarize, type TargetSummary } from './summary.js';
@@ -213,12 +222,17 @@ async function measure(
   step(
     `${label}: open loop ${Math.round(open.throughput)}/s, p50 ${open.latencyMs.p50.toFixed(2)} ms, p99 ${open.latencyMs.p99.toFixed(2)} ms, ${open.failures} failures`,
   );
+  const cpuBefore = await cpuReading(target.pid);
   const closed = await files.vegeta.attack(
     target.http,
     { ...base, mode: 'closed', rate: 0, durationSeconds: settings.durationSeconds },
     signal,
   );
-  step(`${label}: closed loop ${Math.round(closed.throughput)}/s, ${closed.failures} failures`);
+  const closedCpu = perAnswer(cpuBefore, await cpuReading(target.pid), closed.requests - closed.failures);
+  step(
+    `${label}: closed loop ${Math.round(closed.throughput)}/s, ${closed.failures} failures; ` +
+      `CPU per answer ${closedCpu.targetUs.toFixed(0)} µs (stores ${closedCpu.storesUs.toFixed(0)} µs)`,
+  );
   const stream = await runStreams(
     tools.ttfb,
     target.http,
@@ -251,8 +265,33 @@ async function measure(
     ...(note ? { note } : {}),
     open,
     closed,
+    closedCpu,
     stream,
     memory,
+  };
+}
+
+/** The stores Switchboard needs beside its gateway, by command name; the other targets leave them idle. */
+const STORES = ['postgres', 'redis-server', 'consul'];
+
+interface CpuReading {
+  target: Map<number, number>;
+  stores: Map<number, number>;
+}
+
+async function cpuReading(pid: number): Promise<CpuReading> {
+  return {
+    target: await cpuTimesMs(await processTree(pid)),
+    stores: await cpuTimesMs(await processesNamed(STORES)),
+  };
+}
+
+/** CPU µs per answer of the target's process tree and of the stores between two readings. */
+function perAnswer(before: CpuReading, after: CpuReading, answers: number): RunRecord['closedCpu'] {
+  const us = (ms: number) => (answers > 0 ? (ms * 1000) / answers : Number.NaN);
+  return {
+    targetUs: us(cpuUsedMs(before.target, after.target)),
+    storesUs: us(cpuUsedMs(before.stores, after.stores)),
   };
 }
 

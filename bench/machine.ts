@@ -1,5 +1,5 @@
 // What the benchmark reads about the machine: its facts, the load average (to wait for a quiet
-// machine and to judge whether a run is comparable) and the memory of a process tree.
+// machine and to judge whether a run is comparable), and the memory and CPU time of a process tree.
 import { readdir, readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { cpus, release, totalmem, type } from 'node:os';
@@ -90,8 +90,8 @@ async function statusKiB(pid: number, field: string): Promise<number> {
   }
 }
 
-/** Memory of `pid` and every process below it (a gateway with workers is several processes). */
-export async function processTreeMemory(pid: number): Promise<ProcessMemory> {
+/** `pid` and every process below it (a gateway with workers is several processes). */
+export async function processTree(pid: number): Promise<number[]> {
   const children = new Map<number, number[]>();
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -106,6 +106,12 @@ export async function processTreeMemory(pid: number): Promise<ProcessMemory> {
     tree.push(next);
     pending.push(...(children.get(next) ?? []));
   }
+  return tree;
+}
+
+/** Memory of `pid` and every process below it. */
+export async function processTreeMemory(pid: number): Promise<ProcessMemory> {
+  const tree = await processTree(pid);
   let rss = 0;
   let peak = 0;
   for (const member of tree) {
@@ -113,4 +119,44 @@ export async function processTreeMemory(pid: number): Promise<ProcessMemory> {
     peak += await statusKiB(member, 'VmHWM');
   }
   return { rssMiB: rss / 1024, peakMiB: peak / 1024, processes: tree.length };
+}
+
+/** The processes whose command name is one of `names` (the stores: postgres, redis-server, consul). */
+export async function processesNamed(names: readonly string[]): Promise<number[]> {
+  const found: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (names.includes((await readFile(`/proc/${entry}/comm`, 'utf8')).trim())) found.push(Number(entry));
+    } catch {
+      // Gone since the directory was read.
+    }
+  }
+  return found;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's CPU times (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/** CPU time (user + system) each process has used so far, ms; a process that is gone reads 0. */
+export async function cpuTimesMs(pids: readonly number[]): Promise<Map<number, number>> {
+  const times = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // Fields 14 and 15 of stat (utime, stime) are 11 and 12 after the state.
+      times.set(pid, ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND);
+    } catch {
+      times.set(pid, 0);
+    }
+  }
+  return times;
+}
+
+/** CPU ms used between two readings, over the processes of the second (one started in between counts whole). */
+export function cpuUsedMs(before: Map<number, number>, after: Map<number, number>): number {
+  let used = 0;
+  for (const [pid, ms] of after) used += Math.max(0, ms - (before.get(pid) ?? 0));
+  return used;
 }

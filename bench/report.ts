@@ -122,17 +122,24 @@ export function renderReport(report: RaceReport): string {
     '',
     `## Max throughput (closed loop, ${settings.concurrency} workers)`,
     '',
-    '| target | answers/s | failures | p50 ms | p99 ms | vs bare proxy | vs Portkey |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| target | answers/s | failures | p50 ms | p99 ms | vs bare proxy | vs Portkey | CPU µs per answer | stores CPU µs per answer |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   );
   for (const { key } of ran) {
     const target = summaries.get(key)!;
     const versus = versusOn(target, (summary) => summary.closedThroughput.median);
     lines.push(
       `| ${nameOf(key)} | ${withSpread(target.closedThroughput, whole)} | ${withSpread(target.closedFailures, whole)} | ` +
-        `${withSpread(target.closedP50)} | ${withSpread(target.closedP99)} | ${versus(bare)} | ${versus(portkey)} |`,
+        `${withSpread(target.closedP50)} | ${withSpread(target.closedP99)} | ${versus(bare)} | ${versus(portkey)} | ` +
+        `${withSpread(target.closedCpuUs, whole)} | ${withSpread(target.closedStoresCpuUs, whole)} |`,
     );
   }
+  lines.push(
+    '',
+    "CPU per answer: user + system time of the target's processes (with the gateway's workers) during the closed loop, " +
+      'over its answers; the stores are every Postgres, Redis and Consul process on the machine (only Switchboard uses them). ' +
+      'Unlike throughput it does not count time spent waiting for a core, so it varies less on a busy machine.',
+  );
   lines.push(
     '',
     `## Streaming (${settings.streamRate} streams/s)`,

@@ -31,6 +31,7 @@ function run(
       totalMs: percentiles,
       sendLagMs: percentiles,
     },
+    closedCpu: { targetUs: 400, storesUs: 0 },
     memory: { rssMiB: figures.peak, peakMiB: figures.peak, processes: 1 },
   };
 }

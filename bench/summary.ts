@@ -18,6 +18,11 @@ export interface RunRecord {
   note?: string;
   open: AttackResult;
   closed: AttackResult;
+  /**
+   * CPU time per answer of the closed loop, µs: the target's processes, and the stores (Postgres,
+   * Redis, Consul). Steadier than throughput on a noisy machine: it does not count waiting.
+   */
+  closedCpu: { targetUs: number; storesUs: number };
   stream: StreamResult;
   memory: ProcessMemory;
 }
@@ -45,6 +50,8 @@ export interface TargetSummary {
   closedFailures: Spread;
   closedP50: Spread;
   closedP99: Spread;
+  closedCpuUs: Spread;
+  closedStoresCpuUs: Spread;
   streamSent: Spread;
   streamFailures: Spread;
   ttfbP50: Spread;
@@ -88,6 +95,8 @@ export function summarize(target: TargetKey, records: RunRecord[]): TargetSummar
     closedFailures: of((run) => run.closed.failures),
     closedP50: of((run) => run.closed.latencyMs.p50),
     closedP99: of((run) => run.closed.latencyMs.p99),
+    closedCpuUs: of((run) => run.closedCpu.targetUs),
+    closedStoresCpuUs: of((run) => run.closedCpu.storesUs),
     streamSent: of((run) => run.stream.sent),
     streamFailures: of((run) => run.stream.failed),
     ttfbP50: of((run) => ifAny(run.stream.ok, run.stream.ttfbMs.p50)),
