@@ -29,10 +29,15 @@ export function callForWholeAnswer(dispatcher: Dispatcher, call: WholeCall): Pro
   return new Promise((resolve, reject) => {
     const collector = new WholeAnswerCollector(resolve, reject, call.signal, call.timeoutMs);
     if (collector.settled) return;
-    dispatcher.dispatch(
-      { origin: call.origin, path: call.path, method: call.method, headers: call.headers, body: call.body },
-      collector,
-    );
+    try {
+      dispatcher.dispatch(
+        { origin: call.origin, path: call.path, method: call.method, headers: call.headers, body: call.body },
+        collector,
+      );
+    } catch (error) {
+      // Arguments undici refuses at once: settle here, so the timer and the caller's listener go too.
+      collector.onResponseError(undefined, error as Error);
+    }
   });
 }
 
@@ -98,7 +103,7 @@ class WholeAnswerCollector implements Dispatcher.DispatchHandler {
     this.resolve({ statusCode: this.statusCode, headers: this.headers, text });
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
     if (!this.settle()) this.reject(error);
   }
 
