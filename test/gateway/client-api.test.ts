@@ -50,6 +50,29 @@ describe('api-gateway: client API, keys, rate limits and errors in the client fo
     assert.ok(!JSON.stringify(recorded).includes(TEST_CLIENT_KEY));
   });
 
+  it("sends an OpenAI upstream's answer to an OpenAI client as it is, and translates it for an Anthropic client", async () => {
+    const openai = await stack.chat(hello);
+    assert.equal(openai.status, 200);
+    assert.match(openai.headers.get('content-type') ?? '', /^application\/json/);
+    const body = (await openai.json()) as Record<string, unknown> & {
+      choices: { message: Record<string, unknown> }[];
+    };
+    // Fields the gateway's own rendering does not produce: they can only come from the upstream.
+    assert.equal(body.system_fingerprint, 'fp_simulated');
+    assert.equal(body.service_tier, 'default');
+    assert.deepEqual(body.choices[0]!.message.annotations, []);
+    const anthropic = await fetch(`${stack.gateway.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': TEST_CLIENT_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'openai/gpt-4o', max_tokens: 64, messages: hello.messages }),
+    });
+    assert.equal(anthropic.status, 200);
+    assert.equal(anthropic.headers.get('x-switchboard-provider'), 'openai');
+    const message = (await anthropic.json()) as Record<string, unknown>;
+    assert.equal(message.type, 'message');
+    assert.equal(message.system_fingerprint, undefined);
+  });
+
   it('routes provider/model explicitly, and honours the preferred-provider header for plain and auto names', async () => {
     const explicit = await stack.chat({ ...hello, model: 'zai/glm-4.6' });
     assert.equal(explicit.status, 200);

@@ -81,6 +81,13 @@ describe('provider adapters against the provider simulator', () => {
         assert.equal(whole.finishReason, 'stop');
         assert.ok(whole.usage && whole.usage.promptTokens > 0 && whole.usage.completionTokens > 0);
         assert.equal(whole.usage.totalTokens, whole.usage.promptTokens + whole.usage.completionTokens);
+        // Only upstreams whose answer already is an OpenAI chat completion keep their own body.
+        const passesThrough = provider === 'openai' || provider === 'openai_compatible';
+        assert.equal(whole.openAIBody !== undefined, passesThrough);
+        if (whole.openAIBody !== undefined) {
+          const own = JSON.parse(whole.openAIBody) as { choices: { message: { content: string } }[] };
+          assert.equal(own.choices[0]!.message.content, whole.message.content);
+        }
 
         const events = await collect(client.stream(adapter, target(), { ...request, stream: true }));
         assert.equal(events[0]?.type, 'start');

@@ -89,13 +89,12 @@ export class ChatService {
       // Charged before the answer goes out, so the key's next request (on any replica) sees it.
       this.usage.usageKnown(trace, report.candidate.provider, report.candidate.model, response.usage);
       trace.appendAnswer(response.message.content ?? '');
-      const payload = format === 'openai' ? toOpenAIResponse(response) : toAnthropicMessage(response);
       const overheadMs = overhead(reply, report);
       this.metrics.gatewayOverhead.observe({ format }, overheadMs / 1000);
-      reply
-        .headers(servedHeaders(report, decision, overheadMs))
-        .status(200)
-        .send(payload);
+      reply.headers(servedHeaders(report, decision, overheadMs)).status(200);
+      if (format === 'openai' && response.openAIBody !== undefined)
+        reply.type('application/json; charset=utf-8').send(response.openAIBody);
+      else reply.send(format === 'openai' ? toOpenAIResponse(response) : toAnthropicMessage(response));
     } catch (error) {
       if (error instanceof ModelNotAllowedError) this.metrics.keyLimitRefused.inc({ reason: 'model_not_allowed' });
       this.orchestrator.countFailedRequest(decision?.candidates[0], outcomeOf(error));

@@ -30,6 +30,11 @@ export type ResponseHeaders = Record<string, string | string[] | undefined>;
 export interface ProviderAdapter<State = unknown> {
   readonly provider: ProviderName;
   readonly defaultBaseUrl: string;
+  /**
+   * Its chat answers are OpenAI chat completions with nothing to translate (OpenAI itself and
+   * OpenAI-compatible servers), so an OpenAI client may be sent them unchanged.
+   */
+  readonly answersAsOpenAI?: boolean;
   buildChatRequest(request: ChatRequest, target: ProviderTarget): UpstreamRequest;
   /** A parsed JSON body of a 2xx answer; throws ProviderError for an error hidden in a 2xx body. */
   parseChatResponse(body: unknown): ChatResponse;

@@ -89,7 +89,11 @@ export class ProviderClient {
           message: `${adapter.provider} answered with a body that is not JSON: ${text.slice(0, 120)}`,
         });
       }
-      return adapter.parseChatResponse(body);
+      // Parsed whatever the client's format: usage, the log and failover on an error hidden in a
+      // 2xx body all need it; the text is kept for an OpenAI client when it needs no translation.
+      const answer = adapter.parseChatResponse(body);
+      if (adapter.answersAsOpenAI) answer.openAIBody = text;
+      return answer;
     } catch (error) {
       throw toProviderError(adapter, error, options.signal, { phase: 'response', timeoutMs, secret: target.apiKey });
     }

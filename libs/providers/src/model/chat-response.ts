@@ -41,6 +41,12 @@ export interface ChatResponse {
   /** Perplexity. */
   citations?: string[];
   searchResults?: SearchResult[];
+  /**
+   * The upstream's own body, when it is already an OpenAI chat completion (OpenAI and
+   * OpenAI-compatible upstreams): an OpenAI client is sent it as it is, every field the provider
+   * sent included (system_fingerprint, service_tier, logprobs), instead of a re-rendering.
+   */
+  openAIBody?: string;
 }
 
 /**

@@ -10,6 +10,7 @@ export const openAICompatibleAdapter = createOpenAILikeAdapter({
   provider: 'openai_compatible',
   defaultBaseUrl: 'http://127.0.0.1:8000/v1',
   chatPath: '/chat/completions',
+  answersAsOpenAI: true,
   parameters: { ...OPENAI_PARAMETERS, maxTokens: 'max_tokens' },
   probe: {
     request: (target) => ({

@@ -28,6 +28,8 @@ export interface OpenAILikeSpec extends OpenAILikeRequestOptions {
    * stated cost read: any other upstream's would be taken as the price of the request.
    */
   statesCost?: boolean;
+  /** Its answers are plain OpenAI chat completions: nothing of it needs translating for an OpenAI client. */
+  answersAsOpenAI?: boolean;
 }
 
 export interface WireError {
@@ -93,6 +95,7 @@ export function createOpenAILikeAdapter(spec: OpenAILikeSpec): ProviderAdapter<O
   return {
     provider: spec.provider,
     defaultBaseUrl: spec.defaultBaseUrl,
+    answersAsOpenAI: spec.answersAsOpenAI === true,
     probeDescription: spec.probe.description,
 
     buildChatRequest(request: ChatRequest, target: ProviderTarget): UpstreamRequest {

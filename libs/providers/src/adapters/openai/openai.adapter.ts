@@ -6,6 +6,7 @@ export const openAIAdapter = createOpenAILikeAdapter({
   provider: 'openai',
   defaultBaseUrl: 'https://api.openai.com/v1',
   chatPath: '/chat/completions',
+  answersAsOpenAI: true,
   parameters: OPENAI_PARAMETERS,
   probe: {
     request: (target) => ({
