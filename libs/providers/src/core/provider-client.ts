@@ -1,11 +1,12 @@
 import type { DestinationPolicy } from '@switchboard/kernel';
-import { Agent, type Dispatcher, request } from 'undici';
+import { Agent } from 'undici';
 import type { ChatRequest } from '../model/chat-request.js';
 import type { ChatResponse, StreamEvent } from '../model/chat-response.js';
 import { baseUrlOf, type ProviderAdapter, type ProviderTarget, type UpstreamRequest } from './provider-adapter.js';
 import { DestinationRefusedError, guardedConnector } from './destination-guard.js';
 import { ProviderError, type ProviderErrorKind } from './provider-error.js';
 import { SseParser } from './sse-parser.js';
+import { StreamedAnswer } from './streamed-answer.js';
 import { callForWholeAnswer, locate, type WholeAnswer } from './whole-answer.js';
 
 export interface ProviderClientOptions {
@@ -121,18 +122,19 @@ export class ProviderClient {
     // comments do not restart it. After that, the idle clock runs only while we wait on the
     // upstream, never while the consumer (a slow client) is handling what we yielded.
     let timer = setTimeout(expire, firstTokenTimeoutMs);
-    let response: Dispatcher.ResponseData | undefined;
+    let answer: StreamedAnswer | undefined;
+    let answered = false;
     try {
-      response = await this.send(adapter, target, upstream, signal);
-      if (response.statusCode < 200 || response.statusCode >= 300) {
-        throw adapter.parseError(response.statusCode, response.headers, await response.body.text());
-      }
+      answer = this.callStreamed(adapter, target, upstream, signal);
+      const { statusCode, headers } = await answer.head;
+      answered = true;
+      if (statusCode < 200 || statusCode >= 300) throw adapter.parseError(statusCode, headers, await answer.text());
       const parser = new SseParser();
       const state = adapter.newStreamState();
       const convert = (events: ReturnType<SseParser['push']>) =>
         events.flatMap((event) => adapter.parseStreamEvent(event, state));
-      for await (const chunk of response.body) {
-        const events = convert(parser.push(chunk as Buffer));
+      for (let chunk = await answer.next(); chunk !== null; chunk = await answer.next()) {
+        const events = convert(parser.push(chunk));
         if (phase === 'first_token' && events.some((event) => CONTENT_EVENTS.has(event.type))) phase = 'idle';
         if (phase === 'idle') clearTimeout(timer);
         for (const event of events) yield event;
@@ -143,7 +145,7 @@ export class ProviderClient {
       const timeoutMs = phase === 'first_token' ? firstTokenTimeoutMs : idleTimeoutMs;
       const timedOut = controller.signal.reason instanceof TimeoutMarker;
       throw toProviderError(adapter, error, options.signal, {
-        phase: response ? (phase === 'first_token' ? 'first_token' : 'stream') : 'response',
+        phase: answered ? (phase === 'first_token' ? 'first_token' : 'stream') : 'response',
         timeoutMs,
         timedOut,
         streaming: true,
@@ -153,7 +155,7 @@ export class ProviderClient {
       clearTimeout(timer);
       // Reached on completion, on error, and when the consumer stops early (client gone).
       if (!controller.signal.aborted) controller.abort();
-      response?.body.destroy();
+      answer?.close();
       unfollow();
     }
   }
@@ -197,18 +199,21 @@ export class ProviderClient {
     });
   }
 
-  private send(
+  /** A call whose answer is read as it arrives, until `signal` ends it. */
+  private callStreamed(
     adapter: ProviderAdapter,
     target: ProviderTarget,
     upstream: UpstreamRequest,
     signal: AbortSignal,
-  ): Promise<Dispatcher.ResponseData> {
-    return request(baseUrlOf(adapter, target) + upstream.path, {
+  ): StreamedAnswer {
+    const { origin, path } = locate(baseUrlOf(adapter, target), upstream.path);
+    return StreamedAnswer.start(this.dispatcher, {
+      origin,
+      path,
       method: upstream.method,
       headers: upstream.headers,
       body: upstream.body === undefined ? undefined : JSON.stringify(upstream.body),
       signal,
-      dispatcher: this.dispatcher,
     });
   }
 }

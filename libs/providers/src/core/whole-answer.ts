@@ -124,6 +124,7 @@ class WholeAnswerCollector implements Dispatcher.DispatchHandler {
   }
 }
 
-function toError(reason: unknown): Error {
+/** An abort reason or thrown value as an Error (a reason may be anything). */
+export function toError(reason: unknown): Error {
   return reason instanceof Error ? reason : new Error(String(reason ?? 'aborted'));
 }
