@@ -70,6 +70,11 @@ export class StreamedAnswer implements Dispatcher.DispatchHandler {
     else signal.addEventListener('abort', this.onAbort, { once: true });
   }
 
+  /** Bytes received and not yet read by the consumer. */
+  get unread(): number {
+    return this.queuedBytes;
+  }
+
   /** The next chunk of the body, or null after the last; rejects once the call failed or was aborted. */
   next(): Promise<Buffer | null> {
     if (this.failure) return Promise.reject(this.failure);
