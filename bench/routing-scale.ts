@@ -5,9 +5,13 @@
 // outcome and release the instance. Consul, Redis and Postgres only feed the table; they are not on
 // that path, so none is needed.
 //
-// Two shapes of fleet, at 10, 1,000 and 10,000 instances:
+// Three shapes of fleet, at 10, 1,000 and 10,000 instances:
 //   spread: the instances in pools of 10 (one model each), requests spread over every pool;
+//   spread, hot pool: the same fleet, every request to one of its pools;
 //   one pool: every instance serves the same model, every request goes to that pool.
+// The spread shape's decisions slow down as the fleet grows because they touch a thousand pools'
+// state in turn (caches miss), not because a decision does more work: the hot-pool shape, same
+// fleet, stays flat.
 //
 //   node dist/bench/routing-scale.js [--markdown <file>] [--rounds <n>] [--round-ms <ms>]
 //                                    [--sizes 10,1000,10000] [--strategies first,random]
@@ -36,7 +40,8 @@ import {
   TrafficRecorder,
 } from '@switchboard/routing';
 
-type Shape = 'spread' | 'one pool';
+const SHAPES = ['spread', 'spread, hot pool', 'one pool'] as const;
+type Shape = (typeof SHAPES)[number];
 
 interface Options {
   markdown?: string;
@@ -108,8 +113,8 @@ class InstantClient {
 /** The fleet: healthy instances with probe scores and latencies that differ, and a few unusable ones. */
 function fleet(shape: Shape, size: number): { rows: CatalogInstance[]; models: string[] } {
   const random = seededRandom(size);
-  const poolCount = shape === 'spread' ? Math.max(1, size / POOL_SIZE_SPREAD) : 1;
-  const models = Array.from({ length: poolCount }, (_, index) => (shape === 'spread' ? `model-${index}` : 'gpt-4o'));
+  const poolCount = shape === 'one pool' ? 1 : Math.max(1, size / POOL_SIZE_SPREAD);
+  const models = Array.from({ length: poolCount }, (_, index) => (shape === 'one pool' ? 'gpt-4o' : `model-${index}`));
   const rows = Array.from(
     { length: size },
     (_, index): CatalogInstance => ({
@@ -163,7 +168,7 @@ function routingParts(shape: Shape, size: number, strategy: BalancingStrategy) {
   );
   const pick = seededRandom(size + 2);
   const requests: ChatRequest[] = Array.from({ length: REQUEST_VARIETY }, () => ({
-    model: models[Math.floor(pick() * models.length)]!,
+    model: shape === 'spread, hot pool' ? models[0]! : models[Math.floor(pick() * models.length)]!,
     stream: false,
     messages: [{ role: 'user', content: 'Say hello' }],
   }));
@@ -241,7 +246,7 @@ function render(results: Measurement[], options: Options): string {
   ];
   const rows = (value: (measurement: Measurement) => number, format: (value: number) => string) => {
     const lines: string[] = [];
-    for (const shape of ['spread', 'one pool'] as const)
+    for (const shape of SHAPES)
       for (const strategy of options.strategies) {
         const cells = sizes.map(
           (size) =>
@@ -258,7 +263,8 @@ function render(results: Measurement[], options: Options): string {
     '## Routing decision cost by fleet size',
     '',
     `One decision: route the model, pick an instance, send (answered at once), record the outcome. Median of ${options.rounds} rounds of about ${options.roundMs} ms after a warm-up; Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}).`,
-    `Shapes: "spread" puts the instances in pools of ${POOL_SIZE_SPREAD} and spreads requests over all pools; "one pool" puts every instance in the pool every request goes to.`,
+    `Shapes: "spread" puts the instances in pools of ${POOL_SIZE_SPREAD} and spreads requests over all pools; "spread, hot pool" is the same fleet with every request to one of its pools; "one pool" puts every instance in the pool every request goes to.`,
+    'A decision touches one pool whatever the fleet: "spread" slows as the fleet grows because its requests visit a thousand pools in turn and their state is no longer in the CPU caches; the same fleet asked for one pool ("spread, hot pool") does not slow down.',
     '',
     '### Time per decision (µs)',
     '',
@@ -278,13 +284,13 @@ async function main(): Promise<void> {
   const results: Measurement[] = [];
   // The first configuration would otherwise pay for compiling the whole path.
   for (const strategy of options.strategies) await measure('spread', options.sizes[0]!, strategy, options);
-  for (const shape of ['spread', 'one pool'] as const)
+  for (const shape of SHAPES)
     for (const strategy of options.strategies)
       for (const size of options.sizes) {
         const measurement = await measure(shape, size, strategy, options);
         results.push(measurement);
         process.stderr.write(
-          `${shape.padEnd(8)} ${strategy.padEnd(17)} ${String(size).padStart(6)}: ${measurement.microsPerDecision.toFixed(2)} µs, ${Math.round(measurement.bytesPerDecision)} B per decision\n`,
+          `${shape.padEnd(16)} ${strategy.padEnd(17)} ${String(size).padStart(6)}: ${measurement.microsPerDecision.toFixed(2)} µs, ${Math.round(measurement.bytesPerDecision)} B per decision\n`,
         );
       }
   const markdown = render(results, options);
